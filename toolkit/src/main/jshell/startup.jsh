@@ -1,0 +1,4 @@
+// mpo4j JShell start-up: the fluent facade and the types a session needs.
+import static mpo4j.Mpo.*;
+import java.nio.file.*;
+import java.util.*;
