@@ -16,6 +16,19 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- data (mpo4j.data)
 
+    /**
+     * Preference pairs from an MMPR meta.json, a TRL/MMPR JSONL file, or a folder:
+     * {@code dataset("datasets-sample/shapes/meta.json").seed(42).split(0.9)}.
+     */
+    public static mpo4j.data.Dataset<mpo4j.data.PreferencePair> dataset(String path) {
+        return mpo4j.data.Datasets.load(path);
+    }
+
+    /** Reward-model pairs (response0/response1/labels JSONL): {@code rewardDataset("datasets-sample/reward/train.jsonl")}. */
+    public static mpo4j.data.Dataset<mpo4j.data.RewardPair> rewardDataset(String path) {
+        return mpo4j.data.Datasets.loadReward(path);
+    }
+
 
     // ---------------------------------------------------------------- vision (mpo4j.vision)
 
