@@ -64,6 +64,11 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- plot (mpo4j.plot)
 
+    /** Loss and |d loss / d margin| versus implicit-reward margin, one series per loss. */
+    public static mpo4j.plot.LossPlots plotLoss(mpo4j.loss.PreferenceLoss... losses) {
+        return mpo4j.plot.LossPlots.of(losses);
+    }
+
 
     // ---------------------------------------------------------------- notebook (mpo4j.notebook)
 
