@@ -54,6 +54,36 @@ public final class Render {
         }
     }
 
+    /**
+     * Draws charts next to each other on one white image, top-aligned; what a {@link Renderable} with
+     * several charts (loss and gradient, chosen and rejected rewards) returns from {@code toImage()}.
+     */
+    public static BufferedImage sideBySide(java.util.List<? extends Chart<?, ?>> charts) {
+        if (charts.isEmpty()) {
+            throw new IllegalArgumentException("sideBySide needs at least one chart");
+        }
+        int width = 0;
+        int height = 0;
+        for (Chart<?, ?> chart : charts) {
+            width += chart.getWidth();
+            height = Math.max(height, chart.getHeight());
+        }
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = image.createGraphics();
+        try {
+            g.setColor(java.awt.Color.WHITE);
+            g.fillRect(0, 0, width, height);
+            int x = 0;
+            for (Chart<?, ?> chart : charts) {
+                g.drawImage(BitmapEncoder.getBufferedImage(chart), x, 0, null);
+                x += chart.getWidth();
+            }
+        } finally {
+            g.dispose();
+        }
+        return image;
+    }
+
     /** Base64, the encoding Jupyter expects for binary MIME types such as {@code image/png}. */
     public static String base64(byte[] bytes) {
         return Base64.getEncoder().encodeToString(bytes);

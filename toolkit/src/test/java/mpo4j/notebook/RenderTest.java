@@ -67,6 +67,18 @@ class RenderTest {
     }
 
     @Test
+    void chartsSideBySideShareOneImage() {
+        XYChart tall = new XYChartBuilder().width(100).height(250).title("tall").build();
+        tall.addSeries("s", new double[] {0, 1}, new double[] {0, 1});
+        BufferedImage both = Render.sideBySide(java.util.List.of(lossChart(), tall));
+        assertEquals(320 + 100, both.getWidth());
+        assertEquals(250, both.getHeight());
+        assertEquals(0xffffff, both.getRGB(10, 240) & 0xffffff, "below the shorter chart is white");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Render.sideBySide(java.util.List.of()));
+        assertEquals("sideBySide needs at least one chart", e.getMessage());
+    }
+
+    @Test
     void tableHtmlShowsFirstRowsAndTheFullShape() {
         String html = Render.html(pairs(25), 20);
         assertTrue(html.contains("<table>"), html);
