@@ -28,7 +28,7 @@ public final class Render {
     /** Longest cell text shown in an HTML table; longer values are cut with an ellipsis. */
     public static final int MAX_CELL_CHARS = 200;
     private static final int TEXT_CHART_WIDTH = 72;
-    private static final int TEXT_CHART_HEIGHT = 20;
+    private static final int TEXT_CHART_HEIGHT = 16;
 
     private Render() {}
 
@@ -147,8 +147,17 @@ public final class Render {
         return String.valueOf(value);
     }
 
-    /** An ASCII rendering of a chart ({@code width} x {@code height} characters), titled. */
+    /**
+     * A chart as text, about {@code width} x {@code height} characters: XY charts as line plots with
+     * labelled axes and a legend, other chart kinds as XChart's shaded raster, titled.
+     */
     public static String text(Chart<?, ?> chart, int width, int height) {
+        if (chart instanceof org.knowm.xchart.XYChart) {
+            String plot = AsciiPlot.plot((org.knowm.xchart.XYChart) chart, width, height);
+            if (plot != null) {
+                return plot;
+            }
+        }
         String title = chart.getTitle() == null || chart.getTitle().isBlank() ? "" : chart.getTitle() + "\n";
         return title + ConsoleEncoder.getConsoleString(chart, width, height);
     }

@@ -109,10 +109,31 @@ class RenderTest {
     }
 
     @Test
-    void chartTextIsAnAsciiPlotWithTheTitle() {
-        String text = Render.text(lossChart());
-        assertTrue(text.startsWith("loss\n"), text);
-        assertTrue(text.lines().count() >= 10, text);
+    void chartTextIsALabelledAsciiLinePlot() {
+        XYChart chart = new XYChartBuilder().title("demo").xAxisTitle("step").build();
+        chart.addSeries("up", new double[] {0, 1, 2}, new double[] {0, 1, 2});
+        // 9 plot columns x 3 rows: (0,0) bottom-left, (1,1) middle, (2,2) top-right, joined by interpolation
+        String expected = "demo\n"
+                + "2 |       **\n"
+                + "  |   ****\n"
+                + "0 |***\n"
+                + "  +---------\n"
+                + "   0       2   step\n"
+                + "   * up\n";
+        assertEquals(expected, Render.text(chart, 12, 3));
+        assertTrue(Render.text(lossChart()).contains("0.69 |*"), Render.text(lossChart()));
+        assertEquals("0.3457", AsciiPlot.number(0.345678));
+        assertEquals("-3", AsciiPlot.number(-3.0));
+    }
+
+    @Test
+    void nonXyChartsFallBackToXChartsRaster() {
+        org.knowm.xchart.PieChart pie = new org.knowm.xchart.PieChartBuilder().width(200).height(100).title("share").build();
+        pie.addSeries("a", 1);
+        pie.addSeries("b", 3);
+        String text = Render.text(pie);
+        assertTrue(text.startsWith("share\n"), text);
+        assertTrue(text.lines().count() > 5, text);
     }
 
     @Test
