@@ -1,7 +1,6 @@
 package mpo4j.kernel;
 
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,8 +8,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import mpo4j.notebook.LiveDisplay;
+import org.dflib.jjava.jupyter.channels.ShellReplyEnvironment;
 import org.dflib.jjava.jupyter.kernel.BaseKernel;
-import org.dflib.jjava.jupyter.kernel.JupyterIO;
 import org.dflib.jjava.jupyter.kernel.LanguageInfo;
 import org.dflib.jjava.jupyter.kernel.ReplacementOptions;
 import org.dflib.jjava.jupyter.kernel.comm.CommManager;
@@ -20,6 +19,13 @@ import org.dflib.jjava.jupyter.kernel.magic.MagicsRegistry;
 import org.dflib.jjava.jupyter.kernel.util.PathsHandler;
 import org.dflib.jjava.jupyter.kernel.util.StringStyler;
 import org.dflib.jjava.jupyter.kernel.util.TextColor;
+import org.dflib.jjava.jupyter.messages.Message;
+import org.dflib.jjava.jupyter.messages.publish.PublishError;
+import org.dflib.jjava.jupyter.messages.publish.PublishExecuteInput;
+import org.dflib.jjava.jupyter.messages.publish.PublishExecuteResult;
+import org.dflib.jjava.jupyter.messages.reply.ErrorReply;
+import org.dflib.jjava.jupyter.messages.reply.ExecuteReply;
+import org.dflib.jjava.jupyter.messages.request.ExecuteRequest;
 
 /**
  * The mpo4j Jupyter kernel: Java cells run by JShell inside the kernel's JVM, with the toolkit and its
@@ -39,16 +45,18 @@ public final class Mpo4jKernel extends BaseKernel implements AutoCloseable {
 
     private final CellEvaluator cells;
     private final KernelHistory history;
+    private final KernelIO kernelIO;
 
     public Mpo4jKernel(CellEvaluator cells) {
-        this(cells, new KernelHistory());
+        this(cells, new KernelHistory(), new KernelIO());
     }
 
-    private Mpo4jKernel(CellEvaluator cells, KernelHistory history) {
-        super("mpo4j", version(), languageInfo(), List.of(), history, new JupyterIO(StandardCharsets.UTF_8),
+    private Mpo4jKernel(CellEvaluator cells, KernelHistory history, KernelIO kernelIO) {
+        super("mpo4j", version(), languageInfo(), List.of(), history, kernelIO,
                 new CommManager(), new Renderer(), null, new MagicsRegistry(), true, errorStyler());
         this.cells = cells;
         this.history = history;
+        this.kernelIO = kernelIO;
         magicsRegistry.registerLineMagic("classpath", (Mpo4jKernel k, List<String> args) -> k.addClasspath(args, false));
         magicsRegistry.registerLineMagic("jars", (Mpo4jKernel k, List<String> args) -> k.addClasspath(args, true));
     }
@@ -97,6 +105,46 @@ public final class Mpo4jKernel extends BaseKernel implements AutoCloseable {
     public DisplayData eval(String cell) {
         Object value = evalRaw(cell);
         return value == null ? null : value instanceof DisplayData ? (DisplayData) value : renderer.render(value);
+    }
+
+    /**
+     * BaseKernel's execute handler, except that errors carry the user's view: the error name is what the
+     * cell threw (e.g. IllegalStateException) and the traceback, also in the reply that nbconvert prints
+     * when a notebook fails, is the cell's story (caret, user frames) rather than the kernel's stack.
+     */
+    @Override
+    protected synchronized void handleExecuteRequest(ShellReplyEnvironment env, Message<ExecuteRequest> message) {
+        commManager.setMessageContext(message);
+        ExecuteRequest request = message.getContent();
+        int count = executionCount.getAndIncrement();
+        env.setBusyDeferIdle();
+        env.publish(new PublishExecuteInput(request.getCode(), count));
+        replaceOutputStreams(env);
+        kernelIO.attach(env, request.isStdinEnabled());
+        env.defer(() -> kernelIO.detach(env));
+        try {
+            DisplayData out = eval(request.getCode());
+            if (out != null) {
+                env.publish(new PublishExecuteResult(count, out));
+            }
+            env.defer().reply(new ExecuteReply(count, java.util.Collections.emptyMap()));
+        } catch (Exception e) {
+            String name = errorName(e);
+            String value = e.getMessage() == null ? "" : e.getMessage();
+            List<String> traceback = formatError(e);
+            ErrorReply error = new ErrorReply(name, value, traceback);
+            error.setExecutionCount(count);
+            env.publish(new PublishError(name, value, traceback));
+            env.defer().replyError(ExecuteReply.MESSAGE_TYPE.error(), error);
+        }
+    }
+
+    static String errorName(Exception e) {
+        if (e instanceof EvaluationException) {
+            String c = ((EvaluationException) e).exceptionClass();
+            return c.substring(c.lastIndexOf('.') + 1);
+        }
+        return e.getClass().getSimpleName();
     }
 
     // Magic lines run first and become blank lines, so compiler line numbers still match the cell.
@@ -217,8 +265,10 @@ public final class Mpo4jKernel extends BaseKernel implements AutoCloseable {
     public List<String> formatError(Throwable e) {
         if (e instanceof CellException) {
             List<String> lines = new ArrayList<>();
+            List<String> details = ((CellException) e).details();
             lines.add(errorStyler.secondary(e.getMessage()));
-            lines.addAll(((CellException) e).details());
+            // A runtime error's first detail line is its message again.
+            lines.addAll(!details.isEmpty() && details.get(0).equals(e.getMessage()) ? details.subList(1, details.size()) : details);
             return lines;
         }
         if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {

@@ -95,6 +95,16 @@ class Mpo4jKernelTest {
     }
 
     @Test
+    void errorNamesAreWhatTheCellThrew() {
+        EvaluationException e = assertThrows(EvaluationException.class,
+                () -> kernel.evalRaw("throw new java.io.UncheckedIOException(\"disk\", new java.io.IOException(\"full\"));"));
+        assertEquals("UncheckedIOException", Mpo4jKernel.errorName(e));
+        assertTrue(kernel.formatError(e).contains("Caused by: java.io.IOException: full"), kernel.formatError(e).toString());
+        assertEquals("CompilationException", Mpo4jKernel.errorName(
+                assertThrows(CompilationException.class, () -> kernel.evalRaw("int = ;"))));
+    }
+
+    @Test
     void magicArgumentsHonourQuotes() {
         assertEquals(List.of("a b.jar", "c.jar", "d"), Mpo4jKernel.splitArgs(" \"a b.jar\" c.jar  'd'"));
     }
