@@ -84,6 +84,12 @@ public final class Render {
         return image;
     }
 
+    /** An {@code <img>} tag with the image inlined as a PNG data URI, for HTML views that include pictures. */
+    public static String imgTag(BufferedImage image) {
+        return "<img src=\"data:image/png;base64," + base64(png(image)) + "\" width=\"" + image.getWidth()
+                + "\" height=\"" + image.getHeight() + "\">";
+    }
+
     /** Base64, the encoding Jupyter expects for binary MIME types such as {@code image/png}. */
     public static String base64(byte[] bytes) {
         return Base64.getEncoder().encodeToString(bytes);

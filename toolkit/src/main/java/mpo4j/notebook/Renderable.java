@@ -6,6 +6,8 @@ import java.awt.image.BufferedImage;
  * An object that knows how to show itself: in a notebook as HTML and/or a PNG image, in plain JShell as
  * text. Toolkit types (batches, datasets, loss results, training runs) implement it; the notebook
  * extension turns it into Jupyter display data, so implementing it is all a class needs to render.
+ * Notebook front ends show only the richest type they get (HTML before PNG): a view that needs both text
+ * and pictures returns HTML with the pictures inlined ({@link Render#imgTag}).
  *
  * <pre>{@code
  * record Score(String name, double value) implements Renderable {
