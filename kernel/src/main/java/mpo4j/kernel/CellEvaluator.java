@@ -107,6 +107,7 @@ public final class CellEvaluator implements AutoCloseable {
      * @throws IncompleteSourceException when the cell ends inside a statement
      */
     public Object eval(String cell) {
+        control.beginCell();
         control.clearResults();
         try {
             Object last = null;
