@@ -52,7 +52,7 @@ class MpoAndStateTest {
 
     @Test
     void initialLossIsAnalytic() {
-        assertEquals(0.8 * LN2 + 0.2 * 2 * LN2 + 2.5, PreferenceLoss.mpo().initialLoss(2.5), 1e-6);
+        assertEquals(0.8 * LN2 + 0.2 * 2 * LN2 + 2.5, PreferenceLoss.mpo().initialLoss(2.5), 1e-12);
         assertEquals(LN2, PreferenceLoss.dpo().initialLoss(99), 1e-6);
         // ipo β = 0.5: (0 − 1/(2β))² = 1; mixed 0.5·ln2 + 0.5·1
         assertEquals(0.5 * LN2 + 0.5, PreferenceLoss.loss("sigmoid,ipo").weights(0.5, 0.5).beta(0.5).initialLoss(0), 1e-6);
