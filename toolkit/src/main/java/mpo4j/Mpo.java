@@ -16,6 +16,19 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- data (mpo4j.data)
 
+    /**
+     * Preference pairs from an MMPR meta.json, a TRL/MMPR JSONL file, or a folder:
+     * {@code dataset("datasets-sample/shapes/meta.json").seed(42).split(0.9)}.
+     */
+    public static mpo4j.data.Dataset<mpo4j.data.PreferencePair> dataset(String path) {
+        return mpo4j.data.Datasets.load(path);
+    }
+
+    /** Reward-model pairs (response0/response1/labels JSONL): {@code rewardDataset("datasets-sample/reward/train.jsonl")}. */
+    public static mpo4j.data.Dataset<mpo4j.data.RewardPair> rewardDataset(String path) {
+        return mpo4j.data.Datasets.loadReward(path);
+    }
+
 
     // ---------------------------------------------------------------- vision (mpo4j.vision)
 
@@ -54,6 +67,16 @@ public final class Mpo {
 
 
     // ---------------------------------------------------------------- model (mpo4j.model)
+
+    /** The benchmark-sized InternVL-style model: {@code Vlm model = tinyVlm().seed(42).build();} */
+    public static mpo4j.model.Vlm.Builder tinyVlm() {
+        return mpo4j.model.Vlm.builder(mpo4j.model.VlmConfig.tinyVlm());
+    }
+
+    /** A model saved with {@code model.save(dir)} (Hugging Face layout: config.json + safetensors). */
+    public static mpo4j.model.Vlm load(String path) {
+        return mpo4j.model.Vlm.load(java.nio.file.Path.of(path));
+    }
 
 
     // ---------------------------------------------------------------- train (mpo4j.train)
