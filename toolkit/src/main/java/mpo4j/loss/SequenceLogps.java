@@ -73,7 +73,12 @@ public final class SequenceLogps {
 
     /** From logits {@code [2B, L, V]} and labels {@code [2B, L]} (aligned with input ids, −100 = ignore). */
     public static SequenceLogps fromLogits(NDArray logits, NDArray labels, boolean withWeights) {
-        return fromLogits(logits, labels.toType(DataType.INT64, false).toLongArray(), withWeights);
+        if (labels.getDataType() == DataType.INT64) {
+            return fromLogits(logits, labels.toLongArray(), withWeights);
+        }
+        try (NDArray asLong = labels.toType(DataType.INT64, true)) {
+            return fromLogits(logits, asLong.toLongArray(), withWeights);
+        }
     }
 
     /**

@@ -97,6 +97,10 @@ class MpoAndStateTest {
         assertEquals(0.7 / 3, eval(m, bco, six, six, zero2, zero2, one2, one2, viaMap).bcoDelta(), 1e-12);
         assertEquals(0.7 / 3, state.value(), 1e-12);
         assertEquals(3, state.count());
+        // evaluation with a frozen copy uses the training δ and moves nothing
+        BcoDelta eval = state.frozenCopy();
+        assertEquals(0.7 / 3, eval(m, bco, zero2, zero2, zero2, zero2, one2, one2, eval).bcoDelta(), 1e-12);
+        assertEquals(3, eval.count());
         // δ ≡ 0 leaves the state alone
         LossResult off = eval(m, bco.bcoDelta(false), six, six, zero2, zero2, one2, one2, state);
         assertEquals(0.0, off.bcoDelta());
