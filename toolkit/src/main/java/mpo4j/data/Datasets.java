@@ -95,6 +95,21 @@ public final class Datasets {
         return new Mix<>();
     }
 
+    /**
+     * Mixing by ratio from a map of dataset → weight, with the size that needs no repetition. The map's
+     * iteration order decides the draw, so it must be a {@link java.util.LinkedHashMap} or a sorted map
+     * ({@code Map.of} and {@code HashMap} orders change between JVM runs).
+     */
+    public static <T> Dataset<T> mix(java.util.Map<Dataset<T>, Double> weights, long seed) {
+        if (weights.size() > 1 && !(weights instanceof java.util.LinkedHashMap) && !(weights instanceof java.util.SortedMap)) {
+            throw new IllegalArgumentException("mix(map, seed) needs a LinkedHashMap (insertion order); the order of "
+                    + weights.getClass().getSimpleName() + " is not reproducible. Or use mix().add(a, w).add(b, w).build()");
+        }
+        Mix<T> mix = new Mix<T>().seed(seed);
+        weights.forEach(mix::add);
+        return mix.build();
+    }
+
     private static Loaded.Reader<PreferencePair> reader(Path path) {
         if (Files.isDirectory(path)) {
             Path meta = path.resolve("meta.json");
