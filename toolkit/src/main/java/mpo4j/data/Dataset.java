@@ -203,7 +203,9 @@ public abstract class Dataset<T> implements Iterable<T> {
     /**
      * A Tablesaw view, one row per record: {@code source, prompt, chosen, rejected, images} for
      * preference pairs ({@code source, prompt, response0, response1, images, labels} for reward pairs).
-     * Reads every record: use {@code take(n).table()} on large datasets.
+     * Newlines in texts show as a visible {@code \n} so printed tables keep one line per row; token
+     * counts (see {@link #table(ToIntFunction)}) use the real text. Reads every record: use
+     * {@code take(n).table()} on large datasets.
      */
     public Table table() {
         return Tables.of(this, null);

@@ -130,7 +130,11 @@ public final class Datasets {
         return jsonlReader(path);
     }
 
-    /** Tells MMPR annotation lines from TRL lines by the first record that parses. */
+    /**
+     * Tells MMPR annotation lines ({@code question}) from TRL lines ({@code chosen} without
+     * {@code question}) by the first of the first 20 records that parses. A file whose sniffed lines
+     * are all malformed is read as TRL, so the first read (or SKIP) reports them with their lines.
+     */
     private static Loaded.Reader<PreferencePair> jsonlReader(Path path) {
         JsonlFile file = JsonlFile.index(path);
         for (int i = 0; i < Math.min(file.size(), 20); i++) {
@@ -138,28 +142,22 @@ public final class Datasets {
             try {
                 line = JsonLine.parse(file.source(i), file.line(i));
             } catch (DatasetException e) {
-                continue; // a bad line decides nothing; it is reported when read
+                continue;
+            }
+            if (line.json.has("response0")) {
+                throw new DatasetException(file.source(i), null,
+                        "this is a reward-model file (response0/response1/labels): use loadReward / rewardDataset");
             }
             if (line.json.has("question")) {
-                return line.json.has("response0")
-                        ? reject(file, "this is a reward-model file (response0/response1/labels): use loadReward / rewardDataset")
-                        : MmprReader.annotation(path);
+                return MmprReader.annotation(file);
             }
             if (line.json.has("chosen")) {
-                return new FileReader<>(file, TrlReader.parser(folder(path)));
+                break;
             }
             throw new DatasetException(file.source(i), null,
                     "unknown format: expected MMPR keys (question, chosen, rejected) or TRL keys (prompt?, chosen, rejected), found " + line.json.keySet());
         }
-        if (file.size() == 0) {
-            return new FileReader<>(file, TrlReader.parser(folder(path)));
-        }
-        // every sniffed line is malformed: read it as TRL so the first get() (or SKIP) reports them
         return new FileReader<>(file, TrlReader.parser(folder(path)));
-    }
-
-    private static Loaded.Reader<PreferencePair> reject(JsonlFile file, String why) {
-        throw new DatasetException(file.source(0), null, why);
     }
 
     private static <T> Loaded.Reader<T> concatReaders(List<Loaded.Reader<T>> readers) {
