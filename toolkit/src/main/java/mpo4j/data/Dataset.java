@@ -3,6 +3,7 @@ package mpo4j.data;
 import tech.tablesaw.api.Table;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -138,8 +139,8 @@ public abstract class Dataset<T> implements Iterable<T> {
         int n = size();
         int nTrain = (int) Math.floor(n * trainRatio);
         int[] perm = permutation(n, new Random(seed));
-        int[] train = java.util.Arrays.copyOfRange(perm, 0, nTrain);
-        int[] eval = java.util.Arrays.copyOfRange(perm, nTrain, n);
+        int[] train = Arrays.copyOfRange(perm, 0, nTrain);
+        int[] eval = Arrays.copyOfRange(perm, nTrain, n);
         return new Split<>(new Views.Indexed<>(this, train, this.seed), new Views.Indexed<>(this, eval, this.seed));
     }
 
@@ -149,11 +150,11 @@ public abstract class Dataset<T> implements Iterable<T> {
         int n = 0;
         for (int i = 0, size = size(); i < size; i++) {
             if (keep.test(read(i))) {
-                if (n == idx.length) idx = java.util.Arrays.copyOf(idx, n * 2);
+                if (n == idx.length) idx = Arrays.copyOf(idx, n * 2);
                 idx[n++] = i;
             }
         }
-        return new Views.Indexed<>(this, java.util.Arrays.copyOf(idx, n), seed);
+        return new Views.Indexed<>(this, Arrays.copyOf(idx, n), seed);
     }
 
     /** A lazy view applying {@code fn} to each record when it is read. */

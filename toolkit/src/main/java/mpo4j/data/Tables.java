@@ -48,7 +48,7 @@ final class Tables {
                 rejectedTokens.append(p.rejected() == null ? 0 : tokenCount.applyAsInt(p.rejected()));
             }
         }
-        Table t = Table.create("preference pairs", source, prompt, chosen, rejected, images);
+        Table t = Table.create(title("preference pairs", data), source, prompt, chosen, rejected, images);
         if (tokenCount != null) t.addColumns(promptTokens, chosenTokens, rejectedTokens);
         return t;
     }
@@ -69,7 +69,13 @@ final class Tables {
             images.append(p.images().size());
             labels.append(new java.util.TreeMap<>(p.labels()).toString());
         }
-        return Table.create("reward pairs", source, prompt, r0, r1, images, labels);
+        return Table.create(title("reward pairs", data), source, prompt, r0, r1, images, labels);
+    }
+
+    /** The table name, which Tablesaw prints as the title: skipped bad lines are never silent. */
+    private static String title(String what, Dataset<?> data) {
+        long skipped = data.skipped();
+        return skipped == 0 ? what : what + " (" + skipped + " bad line" + (skipped == 1 ? "" : "s") + " skipped)";
     }
 
     /** Newlines shown as a visible {@code \n}, so printed tables keep one line per row. */

@@ -84,6 +84,8 @@ class ReaderErrorsTest {
         assertEquals(4, lenient.skipped());
         assertEquals(java.util.List.of("<image>\nq1", "q3", "q7"), Files4Test.questions(lenient));
         assertTrue(lenient.toString().contains("4 bad lines skipped"), lenient.toString());
+        assertEquals("preference pairs (4 bad lines skipped)", lenient.table().name());
+        assertEquals("preference pairs", strict.take(1).table().name());
         // the count survives later views
         assertEquals(4, lenient.seed(3).shuffle().take(2).skipped());
         assertThrows(UnsupportedOperationException.class, () -> lenient.take(2).onError(OnError.FAIL));
