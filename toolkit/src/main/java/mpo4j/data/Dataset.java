@@ -95,6 +95,15 @@ public abstract class Dataset<T> implements Iterable<T> {
                 "onError(" + mode + ") applies to a dataset read from files: call it right after dataset(path), before other operations");
     }
 
+    /**
+     * Reads every record now, so any bad line (malformed JSON, missing field or image, placeholder
+     * mismatch) throws here rather than mid-training. Returns this dataset.
+     */
+    public Dataset<T> validate() {
+        for (int i = 0, n = size(); i < n; i++) read(i);
+        return this;
+    }
+
     /** The first {@code n} records (all of them when {@code n >= size()}). */
     public Dataset<T> take(int n) {
         if (n < 0) {

@@ -17,8 +17,10 @@ import java.util.stream.Stream;
  *       (standard/conversational, explicit/implicit prompt)</li>
  *   <li>a folder: its {@code meta.json} if present, else all its {@code .jsonl} files in name order</li>
  * </ul>
- * Records are read lazily; image files are checked (exist, header decodes) when a record is read, or for
- * every line at load time under {@link OnError#SKIP}.
+ * Records are read lazily: each {@code get(i)} parses its line and checks its image files (they exist
+ * and their header decodes as an image; a full decode is the vision package's job). Bad lines throw a
+ * {@link DatasetException} naming file, line and field when read; {@link Dataset#validate()} reads every
+ * line up front, and {@link Dataset#onError(OnError) onError(SKIP)} drops and counts bad lines at load.
  *
  * <pre>{@code
  * Dataset<PreferencePair> data = Datasets.load("datasets-sample/shapes/meta.json").seed(42);
@@ -42,6 +44,11 @@ public final class Datasets {
     /** Reads an MMPR meta.json explicitly. */
     public static Dataset<PreferencePair> mmpr(Path metaJson) {
         return new Loaded<>(MmprReader.meta(metaJson), 0, OnError.FAIL);
+    }
+
+    /** Reads one MMPR annotation JSONL explicitly, in file order (images resolve against its folder). */
+    public static Dataset<PreferencePair> mmprAnnotation(Path jsonl) {
+        return new Loaded<>(MmprReader.annotation(JsonlFile.index(jsonl)), 0, OnError.FAIL);
     }
 
     /** Reads TRL preference JSONL explicitly (images resolve against the file's folder). */

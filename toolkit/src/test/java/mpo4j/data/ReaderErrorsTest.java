@@ -117,4 +117,15 @@ class ReaderErrorsTest {
         assertEquals(f + ":1: field \"labels.preference\": expected \"A\", \"B\" or \"C\", found a number",
                 assertThrows(DatasetException.class, () -> Datasets.loadReward(f).get(0)).getMessage());
     }
+
+    @Test
+    void validateSurfacesTheFirstBadLineUpFront() {
+        Path f = write(dir.resolve("v.jsonl"),
+                "{\"question\": \"q1\", \"chosen\": \"c\", \"rejected\": \"r\"}",
+                "{\"question\": \"q2\", \"chosen\": 7, \"rejected\": \"r\"}");
+        Dataset<PreferencePair> d = Datasets.mmprAnnotation(f);
+        assertEquals(f + ":2: field \"chosen\": expected a string, found a number",
+                assertThrows(DatasetException.class, d::validate).getMessage());
+        assertEquals(1, d.take(1).validate().size());
+    }
 }
