@@ -16,6 +16,19 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- data (mpo4j.data)
 
+    /**
+     * Preference pairs from an MMPR meta.json, a TRL/MMPR JSONL file, or a folder:
+     * {@code dataset("datasets-sample/shapes/meta.json").seed(42).split(0.9)}.
+     */
+    public static mpo4j.data.Dataset<mpo4j.data.PreferencePair> dataset(String path) {
+        return mpo4j.data.Datasets.load(path);
+    }
+
+    /** Reward-model pairs (response0/response1/labels JSONL): {@code rewardDataset("datasets-sample/reward/train.jsonl")}. */
+    public static mpo4j.data.Dataset<mpo4j.data.RewardPair> rewardDataset(String path) {
+        return mpo4j.data.Datasets.loadReward(path);
+    }
+
 
     // ---------------------------------------------------------------- vision (mpo4j.vision)
 
@@ -45,8 +58,42 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- loss (mpo4j.loss)
 
+    /** MPO: sigmoid 0.8 + bco_pair 0.2 + sft 1.0, β 0.1. */
+    public static mpo4j.loss.PreferenceLoss mpo() {
+        return mpo4j.loss.PreferenceLoss.mpo();
+    }
+
+    /** Plain DPO (TRL's {@code sigmoid}). */
+    public static mpo4j.loss.PreferenceLoss dpo() {
+        return mpo4j.loss.PreferenceLoss.dpo();
+    }
+
+    /** Any TRL loss type or comma-separated mix, e.g. {@code loss("sigmoid,ipo").weights(0.5, 0.5)}. */
+    public static mpo4j.loss.PreferenceLoss loss(String names) {
+        return mpo4j.loss.PreferenceLoss.loss(names);
+    }
+
+    public static mpo4j.loss.PreferenceLoss loss(mpo4j.loss.LossType... types) {
+        return mpo4j.loss.PreferenceLoss.loss(types);
+    }
+
+    /** Scalar reward-model loss: {@code "sigmoid"} (Bradley–Terry, margin 0.1), {@code "logexp"}, {@code "hps"}. */
+    public static mpo4j.loss.RewardLoss rewardLoss(String name) {
+        return mpo4j.loss.RewardLoss.of(name);
+    }
+
 
     // ---------------------------------------------------------------- model (mpo4j.model)
+
+    /** The benchmark-sized InternVL-style model: {@code Vlm model = tinyVlm().seed(42).build();} */
+    public static mpo4j.model.Vlm.Builder tinyVlm() {
+        return mpo4j.model.Vlm.builder(mpo4j.model.VlmConfig.tinyVlm());
+    }
+
+    /** A model saved with {@code model.save(dir)} (Hugging Face layout: config.json + safetensors). */
+    public static mpo4j.model.Vlm load(String path) {
+        return mpo4j.model.Vlm.load(java.nio.file.Path.of(path));
+    }
 
 
     // ---------------------------------------------------------------- train (mpo4j.train)
@@ -56,6 +103,11 @@ public final class Mpo {
 
 
     // ---------------------------------------------------------------- plot (mpo4j.plot)
+
+    /** Loss and |d loss / d margin| versus implicit-reward margin, one series per loss. */
+    public static mpo4j.plot.LossPlots plotLoss(mpo4j.loss.PreferenceLoss... losses) {
+        return mpo4j.plot.LossPlots.of(losses);
+    }
 
 
     // ---------------------------------------------------------------- notebook (mpo4j.notebook)
