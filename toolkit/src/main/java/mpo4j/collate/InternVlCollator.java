@@ -126,13 +126,21 @@ public final class InternVlCollator {
                 pairs.stream().map(PreferencePair::source).toList(), null, null);
     }
 
+    /** Collates any iterable of pairs, e.g. a {@code Dataset} ({@code collate(data.train().take(4))}). */
+    public PreferenceBatch collate(Iterable<? extends PreferencePair> pairs) {
+        List<PreferencePair> list = new ArrayList<>();
+        pairs.forEach(list::add);
+        return collate(list);
+    }
+
     static void encodePair(PairEncoder encoder, PreferencePair pair, int[] tiles, List<EncodedSequence> chosen,
             List<EncodedSequence> rejected) {
         if (pair.rejected() == null) {
             throw new IllegalArgumentException(pair.source() + ": pair has no rejected answer (a generation prompt cannot be collated)");
         }
-        chosen.add(encoder.encode(pair.prompt(), pair.chosen(), tiles, pair.source()));
-        rejected.add(encoder.encode(pair.prompt(), pair.rejected(), tiles, pair.source()));
+        List<EncodedSequence> rows = encoder.encode(pair.prompt(), List.of(pair.chosen(), pair.rejected()), tiles, pair.source());
+        chosen.add(rows.get(0));
+        rejected.add(rows.get(1));
     }
 
     @Override

@@ -48,6 +48,13 @@ public final class TrlCollator {
         return collate(pairs, null, null);
     }
 
+    /** Collates any iterable of pairs, e.g. a {@code Dataset} ({@code collate(data.train().take(4))}). */
+    public PreferenceBatch collate(Iterable<? extends PreferencePair> pairs) {
+        List<PreferencePair> list = new ArrayList<>();
+        pairs.forEach(list::add);
+        return collate(list);
+    }
+
     /**
      * Collates and attaches precomputed reference log-probs (TRL's {@code ref_chosen_logps},
      * {@code ref_rejected_logps}), one per pair in order; pass {@code null}s for none.
