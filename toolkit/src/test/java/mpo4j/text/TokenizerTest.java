@@ -124,4 +124,22 @@ class TokenizerTest {
             assertTrue(t.chatTemplate().isEmpty());
         }
     }
+
+    @Test
+    void trainerReadsJsonlStringsAndNamesMalformedLines(@TempDir Path dir) throws Exception {
+        Path ok = dir.resolve("a.jsonl");
+        Files.writeString(ok, "{\"question\":\"What color?\",\"chosen\":\"red\",\"n\":3,\"images\":[\"x.png\"]}\n\n");
+        assertEquals(List.of("What color?", "red", "x.png"), BpeTrainer.readCorpus(ok));
+        Path bad = dir.resolve("b.jsonl");
+        Files.writeString(bad, "{\"a\":\"b\"}\n{oops\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> BpeTrainer.readCorpus(bad));
+        assertTrue(e.getMessage().contains("b.jsonl:2"), e.getMessage());
+    }
+
+    @Test
+    void brokenJinjaTemplateFailsClearly() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new JinjaChatTemplate("{% for m in messages %}{{ m.content }}").render(List.of(), false));
+        assertTrue(e.getMessage().contains("chat_template"), e.getMessage());
+    }
 }
