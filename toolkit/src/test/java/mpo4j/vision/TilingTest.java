@@ -147,6 +147,23 @@ class TilingTest {
     }
 
     @Test
+    void greyAndAlphaImagesBecomeRgbLikePillow(@TempDir Path dir) throws Exception {
+        BufferedImage grey = new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_GRAY);
+        grey.getRaster().setSample(1, 1, 0, 100);
+        Path g = dir.resolve("g.png");
+        ImageIO.write(grey, "png", g.toFile());
+        BufferedImage rgb = Images.read(g, Source.inline("test"));
+        assertEquals(0x646464, rgb.getRGB(1, 1) & 0xFFFFFF); // 100 replicated, no gamma change
+        assertEquals(0, rgb.getRGB(0, 0) & 0xFFFFFF);
+
+        BufferedImage argb = new BufferedImage(2, 1, BufferedImage.TYPE_INT_ARGB);
+        argb.setRGB(0, 0, 0x10FF8000); // almost transparent orange: alpha is dropped, not blended
+        Path a = dir.resolve("a.png");
+        ImageIO.write(argb, "png", a.toFile());
+        assertEquals(0xFF8000, Images.read(a, Source.inline("test")).getRGB(0, 0) & 0xFFFFFF);
+    }
+
+    @Test
     void jpegAugmentIsSeededAndStaysClose() {
         BufferedImage img = solid(32, 32, 0x808080);
         img.setRGB(5, 5, 0xFF0000);
