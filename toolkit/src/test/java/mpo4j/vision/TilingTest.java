@@ -61,6 +61,20 @@ class TilingTest {
     }
 
     @Test
+    void edgeShapesTileToFullArrays() {
+        float white = (1f - 0.485f) / 0.229f;
+        ImageTiles one = MAX12.withTileSize(8).tile(solid(1, 1, 0xFFFFFF));
+        assertEquals(1, one.count());
+        for (int i = 0; i < 64; i++) assertEquals(white, one.pixels()[i], 1e-5);
+        ImageTiles wide = MAX12.withTileSize(8).tile(solid(5000, 1, 0xFFFFFF));
+        assertEquals(13, wide.count());                    // 12x1 + thumbnail
+        assertEquals(13 * 3 * 64, wide.pixels().length);
+        assertEquals(white, wide.pixels()[12 * 3 * 64 + 63], 1e-5);
+        ImageTiles tall = MAX12.withTileSize(8).tile(solid(1, 5000, 0xFFFFFF));
+        assertEquals("1x12+thumb = 13 tiles", tall.grid().toString());
+    }
+
+    @Test
     void perImageLimitSplitsTheBudget() {
         assertEquals(6, MAX12.perImage(2).maxTiles());
         assertEquals(1, MAX12.perImage(20).maxTiles());
