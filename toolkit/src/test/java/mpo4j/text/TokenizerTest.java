@@ -57,6 +57,7 @@ class TokenizerTest {
         // merges learned from the shapes corpus: " circle" and " red" are whole tokens
         assertEquals(1, tok.encode(" circle").length);
         assertEquals(1, tok.encode("red").length);
+        assertEquals(1, tok.count(" circle"));
         assertTrue(tok.encode("What color is the circle?").length <= 7, "domain question should be short");
     }
 
