@@ -403,14 +403,23 @@ public final class Vlm implements AutoCloseable {
                 if (t == null) {
                     throw new IllegalArgumentException(dir + ": checkpoint has no tensor " + name);
                 }
+                if (!new Shape(t.shape()).equals(shape)) {
+                    throw new IllegalArgumentException(dir + ": tensor " + name + " has shape " + new Shape(t.shape())
+                            + " but config.json implies " + shape);
+                }
                 return m.create(t.values(), new Shape(t.shape()));
             };
-            Vlm model = new Vlm(config, newModelManager(null), source, true, true);
-            if (!unused.isEmpty()) {
-                model.close();
-                throw new IllegalArgumentException(dir + ": checkpoint has tensors the model does not know: " + unused.keySet());
+            NDManager manager = newModelManager(null);
+            try {
+                Vlm model = new Vlm(config, manager, source, true, true);
+                if (!unused.isEmpty()) {
+                    throw new IllegalArgumentException(dir + ": checkpoint has tensors the model does not know: " + unused.keySet());
+                }
+                return model;
+            } catch (RuntimeException e) {
+                manager.close();
+                throw e;
             }
-            return model;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot load model from " + dir + ": " + e.getMessage(), e);
         }
