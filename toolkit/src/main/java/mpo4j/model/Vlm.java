@@ -101,6 +101,9 @@ public final class Vlm implements AutoCloseable {
         /** Special token ids from the tokenizer. */
         public Builder tokenizerIds(VlmConfig.TokenIds ids) { return config(config.withTokenizerIds(ids)); }
 
+        /** Special token ids ({@code <IMG_CONTEXT>}, {@code <img>}, {@code </img>}, pad, {@code <|im_end|>}) of this tokenizer. */
+        public Builder tokenizer(mpo4j.text.Tokenizer tokenizer) { return config(config.withTokenizer(tokenizer)); }
+
         public VlmConfig configuration() { return config; }
 
         /** {@code false} encodes each pair's tiles twice (once per row), as the Python tools do; for benchmarks and tests. */

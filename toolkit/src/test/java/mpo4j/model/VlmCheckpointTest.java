@@ -59,6 +59,26 @@ class VlmCheckpointTest {
     }
 
     @Test
+    void tokenizerIdsAndFilesTravelWithTheCheckpoint() throws IOException {
+        Path sample = Path.of("..", "datasets-sample", "tokenizer");
+        try (mpo4j.text.Tokenizer tok = mpo4j.text.Tokenizer.load(sample);
+                Vlm model = Vlm.builder(TestBatches.small().textOnly()).tokenizer(tok).build()) {
+            VlmConfig.TokenIds ids = model.config().tokens();
+            assertEquals(tok.imageContextId(), ids.imgContext());
+            assertEquals(tok.imEndId(), ids.eos());
+            assertEquals(tok.padId(), ids.pad());
+            Path dir = tmp.resolve("with-tokenizer");
+            model.save(dir, SaveOptions.defaults().withTokenizer(sample));
+            assertArrayEquals(Files.readAllBytes(sample.resolve("tokenizer.json")), Files.readAllBytes(dir.resolve("tokenizer.json")));
+            assertTrue(Files.exists(dir.resolve("tokenizer_config.json")));
+            try (Vlm loaded = Vlm.load(dir); mpo4j.text.Tokenizer again = mpo4j.text.Tokenizer.load(dir)) {
+                assertEquals(ids, loaded.config().tokens());
+                assertEquals(tok.imageContextId(), again.imageContextId());
+            }
+        }
+    }
+
+    @Test
     void shardedSaveRoundTripsAndOverwritesAtomically() throws IOException {
         VlmConfig config = TestBatches.small().withText(TestBatches.small().text().withNumKeyValueHeads(2));
         PreferenceBatch batch = TestBatches.batch(config, 1, 2, 3, 3, 2, 8);
