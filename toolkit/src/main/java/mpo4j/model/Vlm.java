@@ -135,7 +135,10 @@ public final class Vlm implements AutoCloseable {
 
     public boolean visionOncePerPair() { return visionOncePerPair; }
 
-    /** The same model (shared parameters) with another vision-sharing policy. */
+    /**
+     * The same model (shared parameters, shared memory: closing either closes both) with another
+     * vision-sharing policy.
+     */
     public Vlm withVisionOncePerPair(boolean once) { return once == visionOncePerPair ? this : new Vlm(this, once); }
 
     /** Number of scalar parameters. */
