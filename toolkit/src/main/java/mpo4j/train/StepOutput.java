@@ -12,6 +12,6 @@ import java.util.Map;
  */
 public record StepOutput(NDArray loss, Map<String, Double> metrics, long tokens) {
     public StepOutput {
-        metrics = Map.copyOf(metrics);
+        metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));   // keeps the objective's column order
     }
 }
