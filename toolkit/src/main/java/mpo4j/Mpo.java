@@ -31,6 +31,16 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- model (mpo4j.model)
 
+    /** The benchmark-sized InternVL-style model: {@code Vlm model = tinyVlm().seed(42).build();} */
+    public static mpo4j.model.Vlm.Builder tinyVlm() {
+        return mpo4j.model.Vlm.builder(mpo4j.model.VlmConfig.tinyVlm());
+    }
+
+    /** A model saved with {@code model.save(dir)} (Hugging Face layout: config.json + safetensors). */
+    public static mpo4j.model.Vlm load(String path) {
+        return mpo4j.model.Vlm.load(java.nio.file.Path.of(path));
+    }
+
 
     // ---------------------------------------------------------------- train (mpo4j.train)
 

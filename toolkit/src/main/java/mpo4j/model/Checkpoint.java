@@ -1,0 +1,147 @@
+package mpo4j.model;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** The Hugging Face checkpoint layout: {@code config.json}, safetensors weights, optional {@code tokenizer.json}. */
+final class Checkpoint {
+    static final String CONFIG = "config.json";
+    static final String TOKENIZER = "tokenizer.json";
+
+    private Checkpoint() {}
+
+    /** Writes into a temporary sibling directory, then swaps it into place, so {@code dir} is never half-written. */
+    static void write(Path dir, VlmConfig config, Map<String, SafeTensors.Tensor> tensors, SaveOptions options) {
+        Path target = dir.toAbsolutePath();
+        Path parent = target.getParent();
+        Path temp = parent.resolve("." + target.getFileName() + ".tmp-" + System.nanoTime());
+        try {
+            Files.createDirectories(parent);
+            Files.createDirectory(temp);
+            Files.writeString(temp.resolve(CONFIG), new GsonBuilder().setPrettyPrinting().create().toJson(toJson(config)));
+            SafeTensors.write(temp, tensors, options.maxShardBytes());
+            if (options.tokenizerJson() != null) {
+                Files.copy(options.tokenizerJson(), temp.resolve(TOKENIZER));
+            }
+            Path old = null;
+            if (Files.exists(target)) {
+                old = parent.resolve("." + target.getFileName() + ".old-" + System.nanoTime());
+                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            if (old != null) {
+                deleteTree(old);
+            }
+        } catch (IOException e) {
+            deleteTree(temp);
+            throw new UncheckedIOException("cannot save model to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static VlmConfig readConfig(Path dir) throws IOException {
+        Path file = dir.resolve(CONFIG);
+        if (!Files.exists(file)) {
+            throw new IOException("no " + CONFIG + " in " + dir);
+        }
+        try {
+            return fromJson(JsonParser.parseString(Files.readString(file)).getAsJsonObject());
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static JsonObject toJson(VlmConfig c) {
+        JsonObject root = new JsonObject();
+        JsonArray architectures = new JsonArray();
+        architectures.add(c.hasVision() ? "InternVLChatModel" : "Qwen2ForCausalLM");
+        root.add("architectures", architectures);
+        root.addProperty("model_type", c.hasVision() ? "internvl_chat" : "qwen2");
+        root.addProperty("torch_dtype", "float32");
+        root.addProperty("template", "internvl2_5");
+        if (c.hasVision()) {
+            VlmConfig.Vision v = c.vision();
+            root.addProperty("force_image_size", v.tileSize());
+            root.addProperty("downsample_ratio", v.downsampleRatio());
+            root.addProperty("ps_version", "v2");
+            root.addProperty("projector_hidden_size", v.projectorHidden());
+            JsonObject vision = new JsonObject();
+            vision.addProperty("model_type", "intern_vit_6b");
+            vision.addProperty("image_size", v.tileSize());
+            vision.addProperty("patch_size", v.patchSize());
+            vision.addProperty("hidden_size", v.width());
+            vision.addProperty("num_hidden_layers", v.layers());
+            vision.addProperty("num_attention_heads", v.heads());
+            vision.addProperty("intermediate_size", v.mlpSize());
+            vision.addProperty("layer_norm_eps", v.layerNormEps());
+            vision.addProperty("hidden_act", "gelu");
+            vision.addProperty("use_cls_token", false);
+            root.add("vision_config", vision);
+        }
+        VlmConfig.Text t = c.text();
+        JsonObject llm = new JsonObject();
+        llm.addProperty("model_type", "qwen2");
+        llm.addProperty("vocab_size", t.vocabSize());
+        llm.addProperty("hidden_size", t.hidden());
+        llm.addProperty("num_hidden_layers", t.layers());
+        llm.addProperty("num_attention_heads", t.heads());
+        llm.addProperty("num_key_value_heads", t.numKeyValueHeads());
+        llm.addProperty("intermediate_size", t.intermediate());
+        llm.addProperty("rms_norm_eps", t.rmsNormEps());
+        llm.addProperty("rope_theta", t.ropeTheta());
+        llm.addProperty("hidden_act", "silu");
+        llm.addProperty("tie_word_embeddings", true);
+        root.add("llm_config", llm);
+        VlmConfig.TokenIds ids = c.tokens();
+        root.addProperty("img_context_token_id", ids.imgContext());
+        JsonObject special = new JsonObject();
+        special.addProperty("img_context", ids.imgContext());
+        special.addProperty("img_start", ids.imgStart());
+        special.addProperty("img_end", ids.imgEnd());
+        special.addProperty("pad", ids.pad());
+        special.addProperty("eos", ids.eos());
+        root.add("special_token_ids", special);
+        return root;
+    }
+
+    static VlmConfig fromJson(JsonObject root) {
+        VlmConfig.Vision vision = null;
+        if (root.has("vision_config")) {
+            JsonObject v = root.getAsJsonObject("vision_config");
+            vision = new VlmConfig.Vision(v.get("image_size").getAsInt(), v.get("patch_size").getAsInt(),
+                    v.get("hidden_size").getAsInt(), v.get("num_hidden_layers").getAsInt(),
+                    v.get("num_attention_heads").getAsInt(), v.get("intermediate_size").getAsInt(),
+                    v.get("layer_norm_eps").getAsDouble(), root.get("downsample_ratio").getAsDouble(),
+                    root.get("projector_hidden_size").getAsInt());
+        }
+        JsonObject t = root.getAsJsonObject("llm_config");
+        VlmConfig.Text text = new VlmConfig.Text(t.get("vocab_size").getAsInt(), t.get("hidden_size").getAsInt(),
+                t.get("num_hidden_layers").getAsInt(), t.get("num_attention_heads").getAsInt(),
+                t.get("num_key_value_heads").getAsInt(), t.get("intermediate_size").getAsInt(),
+                t.get("rms_norm_eps").getAsDouble(), t.get("rope_theta").getAsDouble());
+        JsonObject s = root.getAsJsonObject("special_token_ids");
+        VlmConfig.TokenIds ids = new VlmConfig.TokenIds(s.get("img_context").getAsInt(), s.get("img_start").getAsInt(),
+                s.get("img_end").getAsInt(), s.get("pad").getAsInt(), s.get("eos").getAsInt());
+        return new VlmConfig(vision, text, ids);
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: a stray temp directory is harmless
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package mpo4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+
+/**
+ * The small layers both towers are made of.
+ *
+ * <p>Memory rule: every operation takes the activation as its first operand, so its result lives in
+ * the caller's scope; a parameter is never the receiver of an operation (the result would be attached
+ * to the model's own manager and live as long as the model).
+ */
+final class Nn {
+    private Nn() {}
+
+    /** {@code y = x W^T + b} with {@code W} stored {@code [out, in]} as in PyTorch. */
+    static final class Linear {
+        final Parameter weight;
+        final Parameter bias;
+
+        Linear(Weights w, long in, long out, boolean bias) {
+            this.weight = w.normal("weight", out, in);
+            this.bias = bias ? w.zeros("bias", out) : null;
+        }
+
+        NDArray apply(NDArray x) {
+            return x.getNDArrayInternal().linear(x, weight.getArray(), bias == null ? null : bias.getArray()).singletonOrThrow();
+        }
+    }
+
+    static final class LayerNorm {
+        final Parameter weight;
+        final Parameter bias;
+        final float eps;
+
+        LayerNorm(Weights w, long size, double eps) {
+            this.weight = w.ones("weight", size);
+            this.bias = w.zeros("bias", size);
+            this.eps = (float) eps;
+        }
+
+        NDArray apply(NDArray x) {
+            return x.getNDArrayInternal().layerNorm(x, new Shape(weight.getShape().get(0)), weight.getArray(), bias.getArray(), eps)
+                    .singletonOrThrow();
+        }
+    }
+
+    /** Qwen2's RMSNorm: {@code w * x / sqrt(mean(x^2) + eps)} over the last axis. */
+    static final class RmsNorm {
+        final Parameter weight;
+        final float eps;
+
+        RmsNorm(Weights w, long size, double eps) {
+            this.weight = w.ones("weight", size);
+            this.eps = (float) eps;
+        }
+
+        NDArray apply(NDArray x) {
+            NDArray inverseRms = x.square().mean(new int[] {-1}, true).add(eps).pow(-0.5f);
+            return x.mul(inverseRms).mul(weight.getArray());
+        }
+    }
+
+    /**
+     * Scaled dot-product attention over {@code [N, heads, Lq, d]} queries and {@code [N, heads, Lk, d]}
+     * keys/values; {@code mask} is additive ({@code 0} or a large negative), broadcastable to
+     * {@code [N, heads, Lq, Lk]}, or {@code null}.
+     */
+    static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask) {
+        long d = q.getShape().get(3);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul((float) (1 / Math.sqrt(d)));
+        if (mask != null) {
+            scores = scores.add(mask);
+        }
+        return scores.softmax(-1).matMul(v);
+    }
+
+    /** {@code [N, L, heads*d]} to {@code [N, heads, L, d]}. */
+    static NDArray splitHeads(NDArray x, long heads) {
+        Shape s = x.getShape();
+        return x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3);
+    }
+
+    /** {@code [N, heads, L, d]} back to {@code [N, L, heads*d]}. */
+    static NDArray mergeHeads(NDArray x) {
+        Shape s = x.getShape();
+        return x.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
+    }
+}

@@ -1,0 +1,106 @@
+package mpo4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import java.util.ArrayList;
+import java.util.List;
+import mpo4j.model.Nn.LayerNorm;
+import mpo4j.model.Nn.Linear;
+
+/**
+ * InternVL's vision side: a pre-norm ViT ({@code vision_model.*}) over {@code [T, 3, S, S]} tiles, then
+ * pixel shuffle and the projector {@code mlp1} (LayerNorm, Linear, GELU, Linear) into the decoder's
+ * width: {@code [T, tokensPerTile, hidden]}.
+ */
+final class VisionEncoder {
+    final VlmConfig.Vision config;
+    final Parameter patchWeight;
+    final Parameter patchBias;
+    final Parameter positions;
+    final List<Layer> layers = new ArrayList<>();
+    final LayerNorm postNorm;
+    final LayerNorm projectorNorm;
+    final Linear projectorIn;
+    final Linear projectorOut;
+
+    VisionEncoder(Weights root, VlmConfig.Vision c, int textHidden) {
+        this.config = c;
+        Weights w = root.at("vision_model");
+        Weights embeddings = w.at("embeddings");
+        patchWeight = embeddings.normal("patch_embedding.weight", c.width(), 3, c.patchSize(), c.patchSize());
+        patchBias = embeddings.zeros("patch_embedding.bias", c.width());
+        positions = embeddings.normal("position_embedding", 1, c.patches(), c.width());
+        for (int i = 0; i < c.layers(); i++) {
+            layers.add(new Layer(w.at("encoder.layers." + i), c));
+        }
+        postNorm = new LayerNorm(w.at("post_layernorm"), c.width(), c.layerNormEps());
+        Weights mlp1 = root.at("mlp1");
+        projectorNorm = new LayerNorm(mlp1.at("0"), c.projectorInput(), 1e-5);
+        projectorIn = new Linear(mlp1.at("1"), c.projectorInput(), c.projectorHidden(), true);
+        projectorOut = new Linear(mlp1.at("3"), c.projectorHidden(), textHidden, true);
+    }
+
+    /** {@code [T, 3, S, S]} normalised pixels to {@code [T, tokensPerTile, textHidden]}. */
+    NDArray encode(NDArray pixels) {
+        long tiles = pixels.getShape().get(0);
+        int p = config.patchSize();
+        // A stride-p convolution is the linear projection of each flattened p×p×3 patch.
+        NDArray x = pixels.getNDArrayInternal().convolution(pixels, patchWeight.getArray(), patchBias.getArray(),
+                new Shape(p, p), new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow();
+        x = x.reshape(tiles, config.width(), config.patches()).transpose(0, 2, 1).add(positions.getArray());
+        for (Layer layer : layers) {
+            x = layer.apply(x);
+        }
+        x = pixelShuffle(postNorm.apply(x));
+        return projectorOut.apply(Activation.gelu(projectorIn.apply(projectorNorm.apply(x))));
+    }
+
+    /**
+     * InternVL's {@code pixel_shuffle} (ps_version v2) at ratio r: the {@code g×g} patch grid becomes a
+     * {@code rg×rg} grid whose tokens concatenate neighbouring patches' channels.
+     */
+    private NDArray pixelShuffle(NDArray x) {
+        long n = x.getShape().get(0);
+        long g = config.gridSize();
+        long c = config.width();
+        double r = config.downsampleRatio();
+        long gs = Math.round(g * r);
+        x = x.reshape(n, g, g, c);                                   // n, w, h, c
+        x = x.reshape(n, g, gs, Math.round(c / r)).transpose(0, 2, 1, 3);
+        x = x.reshape(n, gs, gs, Math.round(c / (r * r))).transpose(0, 2, 1, 3);
+        return x.reshape(n, gs * gs, Math.round(c / (r * r)));
+    }
+
+    /** One pre-norm ViT block (InternViT names: {@code norm1, attn.qkv, attn.proj, norm2, mlp.fc1, mlp.fc2}). */
+    static final class Layer {
+        final LayerNorm norm1;
+        final Linear qkv;
+        final Linear proj;
+        final LayerNorm norm2;
+        final Linear fc1;
+        final Linear fc2;
+        final int heads;
+
+        Layer(Weights w, VlmConfig.Vision c) {
+            heads = c.heads();
+            norm1 = new LayerNorm(w.at("norm1"), c.width(), c.layerNormEps());
+            qkv = new Linear(w.at("attn.qkv"), c.width(), 3L * c.width(), true);
+            proj = new Linear(w.at("attn.proj"), c.width(), c.width(), true);
+            norm2 = new LayerNorm(w.at("norm2"), c.width(), c.layerNormEps());
+            fc1 = new Linear(w.at("mlp.fc1"), c.width(), c.mlpSize(), true);
+            fc2 = new Linear(w.at("mlp.fc2"), c.mlpSize(), c.width(), true);
+        }
+
+        NDArray apply(NDArray x) {
+            Shape s = x.getShape();
+            long d = s.get(2) / heads;
+            // qkv: [T, P, 3C] -> [3, T, heads, P, d]
+            NDArray qkvHeads = qkv.apply(norm1.apply(x)).reshape(s.get(0), s.get(1), 3, heads, d).transpose(2, 0, 3, 1, 4);
+            NDArray attended = Nn.attention(qkvHeads.get(0), qkvHeads.get(1), qkvHeads.get(2), null);
+            NDArray h = x.add(proj.apply(Nn.mergeHeads(attended)));
+            return h.add(fc2.apply(Activation.gelu(fc1.apply(norm2.apply(h)))));
+        }
+    }
+}

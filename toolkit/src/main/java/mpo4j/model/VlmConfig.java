@@ -1,0 +1,130 @@
+package mpo4j.model;
+
+/**
+ * The shape of an InternVL-style model: an optional ViT vision tower with its pixel-shuffle
+ * projector, a Qwen2-style decoder, and the special token ids the model must recognise.
+ *
+ * <p>{@link #tinyVlm()} is exactly the benchmark configuration of {@code shared/spec/bench.md}.
+ *
+ * <pre>{@code
+ * VlmConfig config = VlmConfig.tinyVlm()
+ *         .withText(VlmConfig.tinyVlm().text().withNumKeyValueHeads(2))   // grouped-query attention
+ *         .withTokenizerIds(new TokenIds(2047, 2045, 2046, 0, 2044));
+ * VlmConfig textOnly = VlmConfig.tinyVlm().textOnly();
+ * }</pre>
+ *
+ * @param vision the vision tower and projector, or {@code null} for a text-only model
+ * @param text   the decoder
+ * @param tokens special token ids (normally taken from the tokenizer)
+ */
+public record VlmConfig(Vision vision, Text text, TokenIds tokens) {
+
+    public VlmConfig {
+        if (text == null || tokens == null) {
+            throw new IllegalArgumentException("a VlmConfig needs a text config and token ids");
+        }
+        tokens.checkFits(text.vocabSize());
+    }
+
+    /** The benchmark model: 64 px tiles, 4-layer ViT of width 192, 4-layer decoder of width 256, vocab 2048. */
+    public static VlmConfig tinyVlm() {
+        return new VlmConfig(Vision.tiny(), Text.tiny(), TokenIds.tinyDefaults());
+    }
+
+    public boolean hasVision() { return vision != null; }
+
+    /** {@code <IMG_CONTEXT>} tokens one tile occupies in a row (0 without a vision tower). */
+    public int tokensPerTile() { return vision == null ? 0 : vision.tokensPerTile(); }
+
+    public VlmConfig withVision(Vision v) { return new VlmConfig(v, text, tokens); }
+
+    /** The same decoder without a vision tower. */
+    public VlmConfig textOnly() { return new VlmConfig(null, text, tokens); }
+
+    public VlmConfig withText(Text t) { return new VlmConfig(vision, t, tokens); }
+
+    public VlmConfig withTokenizerIds(TokenIds ids) { return new VlmConfig(vision, text, ids); }
+
+    public VlmConfig withTokenizerIds(int imgContext, int imgStart, int imgEnd, int pad, int eos) {
+        return withTokenizerIds(new TokenIds(imgContext, imgStart, imgEnd, pad, eos));
+    }
+
+    /**
+     * A pre-norm ViT over square tiles plus InternVL's projector {@code mlp1} (pixel shuffle,
+     * LayerNorm, Linear, GELU, Linear).
+     */
+    public record Vision(int tileSize, int patchSize, int width, int layers, int heads, int mlpSize,
+            double layerNormEps, double downsampleRatio, int projectorHidden) {
+
+        public Vision {
+            if (tileSize % patchSize != 0 || width % heads != 0) {
+                throw new IllegalArgumentException("tile must be a multiple of patch and width of heads: " + this);
+            }
+            int grid = tileSize / patchSize;
+            double shuffled = grid * downsampleRatio;
+            if (shuffled != Math.rint(shuffled) || 1 / downsampleRatio != Math.rint(1 / downsampleRatio)) {
+                throw new IllegalArgumentException("downsample ratio " + downsampleRatio + " does not divide the "
+                        + grid + "x" + grid + " patch grid");
+            }
+        }
+
+        public static Vision tiny() { return new Vision(64, 8, 192, 4, 3, 768, 1e-6, 0.5, 256); }
+
+        public int gridSize() { return tileSize / patchSize; }
+
+        public int patches() { return gridSize() * gridSize(); }
+
+        /** Patches merged into one token by the pixel shuffle (4 at ratio 0.5). */
+        public int shuffleFactor() { return (int) Math.round(1 / (downsampleRatio * downsampleRatio)); }
+
+        public int tokensPerTile() { return patches() / shuffleFactor(); }
+
+        public int projectorInput() { return width * shuffleFactor(); }
+
+        public Vision withTileSize(int v) { return new Vision(v, patchSize, width, layers, heads, mlpSize, layerNormEps, downsampleRatio, projectorHidden); }
+
+        public Vision withLayers(int v) { return new Vision(tileSize, patchSize, width, v, heads, mlpSize, layerNormEps, downsampleRatio, projectorHidden); }
+
+        public Vision withWidth(int v, int heads, int mlp) { return new Vision(tileSize, patchSize, v, layers, heads, mlp, layerNormEps, downsampleRatio, projectorHidden); }
+    }
+
+    /** A Qwen2-style decoder: RMSNorm, rotary positions, SwiGLU, q/k/v bias, grouped-query attention, tied embeddings. */
+    public record Text(int vocabSize, int hidden, int layers, int heads, int numKeyValueHeads, int intermediate,
+            double rmsNormEps, double ropeTheta) {
+
+        public Text {
+            if (hidden % heads != 0 || heads % numKeyValueHeads != 0) {
+                throw new IllegalArgumentException("hidden must divide into heads and heads into key/value heads: " + this);
+            }
+        }
+
+        public static Text tiny() { return new Text(2048, 256, 4, 4, 4, 688, 1e-6, 10000); }
+
+        public int headDim() { return hidden / heads; }
+
+        public Text withVocabSize(int v) { return new Text(v, hidden, layers, heads, numKeyValueHeads, intermediate, rmsNormEps, ropeTheta); }
+
+        public Text withLayers(int v) { return new Text(vocabSize, hidden, v, heads, numKeyValueHeads, intermediate, rmsNormEps, ropeTheta); }
+
+        public Text withNumKeyValueHeads(int v) { return new Text(vocabSize, hidden, layers, heads, v, intermediate, rmsNormEps, ropeTheta); }
+
+        public Text withSize(int hidden, int heads, int intermediate) { return new Text(vocabSize, hidden, layers, heads, Math.min(numKeyValueHeads, heads), intermediate, rmsNormEps, ropeTheta); }
+    }
+
+    /**
+     * Special token ids. {@code eos} is the id generation stops at ({@code <|im_end|>} in the ChatML template).
+     */
+    public record TokenIds(int imgContext, int imgStart, int imgEnd, int pad, int eos) {
+
+        /** Placeholder ids at the top of the tiny vocabulary, until a tokenizer provides the real ones. */
+        public static TokenIds tinyDefaults() { return new TokenIds(2047, 2045, 2046, 0, 2044); }
+
+        void checkFits(int vocab) {
+            for (int id : new int[] {imgContext, imgStart, imgEnd, pad, eos}) {
+                if (id < 0 || id >= vocab) {
+                    throw new IllegalArgumentException("special token id " + id + " is outside the vocabulary of " + vocab + ": " + this);
+                }
+            }
+        }
+    }
+}
