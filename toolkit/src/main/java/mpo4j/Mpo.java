@@ -28,6 +28,30 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- loss (mpo4j.loss)
 
+    /** MPO: sigmoid 0.8 + bco_pair 0.2 + sft 1.0, β 0.1. */
+    public static mpo4j.loss.PreferenceLoss mpo() {
+        return mpo4j.loss.PreferenceLoss.mpo();
+    }
+
+    /** Plain DPO (TRL's {@code sigmoid}). */
+    public static mpo4j.loss.PreferenceLoss dpo() {
+        return mpo4j.loss.PreferenceLoss.dpo();
+    }
+
+    /** Any TRL loss type or comma-separated mix, e.g. {@code loss("sigmoid,ipo").weights(0.5, 0.5)}. */
+    public static mpo4j.loss.PreferenceLoss loss(String names) {
+        return mpo4j.loss.PreferenceLoss.loss(names);
+    }
+
+    public static mpo4j.loss.PreferenceLoss loss(mpo4j.loss.LossType... types) {
+        return mpo4j.loss.PreferenceLoss.loss(types);
+    }
+
+    /** Scalar reward-model loss: {@code "sigmoid"} (Bradley–Terry, margin 0.1), {@code "logexp"}, {@code "hps"}. */
+    public static mpo4j.loss.RewardLoss rewardLoss(String name) {
+        return mpo4j.loss.RewardLoss.of(name);
+    }
+
 
     // ---------------------------------------------------------------- model (mpo4j.model)
 
@@ -49,6 +73,11 @@ public final class Mpo {
 
 
     // ---------------------------------------------------------------- plot (mpo4j.plot)
+
+    /** Loss and |d loss / d margin| versus implicit-reward margin, one series per loss. */
+    public static mpo4j.plot.LossPlots plotLoss(mpo4j.loss.PreferenceLoss... losses) {
+        return mpo4j.plot.LossPlots.of(losses);
+    }
 
 
     // ---------------------------------------------------------------- notebook (mpo4j.notebook)

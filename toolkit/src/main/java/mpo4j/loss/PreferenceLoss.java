@@ -1,0 +1,510 @@
+package mpo4j.loss;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import mpo4j.Mpo4jEngine;
+
+/**
+ * An immutable preference-loss configuration: one or several TRL loss types mixed with weights,
+ * plus β, label smoothing, f-divergence, reference-free mode, {@code ldAlpha}, WPO weighting and the
+ * BCO δ switch (semantics: {@code spec/losses.md}). Defaults are TRL's (β 0.1, ε 0, reverse KL, τ 0.05).
+ *
+ * <pre>{@code
+ * PreferenceLoss mpo = PreferenceLoss.mpo();                       // sigmoid 0.8 + bco_pair 0.2 + sft 1.0
+ * PreferenceLoss ipo = PreferenceLoss.loss("ipo").beta(0.5);
+ * PreferenceLoss mix = PreferenceLoss.loss("sigmoid,ipo").weights(0.5, 0.5);
+ * LossResult r = mpo.compute(new float[] {-10, -12}, new float[] {-14, -11},    // πc, πr
+ *                            new float[] {-11, -12}, new float[] {-13, -12});   // rc, rr
+ * System.out.println(r);                                            // every component and metric
+ * }</pre>
+ *
+ * <p>Range errors are raised by the wither that causes them. {@code exo_pair} needs ε &gt; 0, which can
+ * only be set after naming the loss, so {@link #validate()} (called by every {@code compute} and by
+ * the trainer at construction) checks it.
+ */
+public final class PreferenceLoss {
+    private final List<LossType> types;
+    private final List<Double> weights;
+    private final double beta;
+    private final double labelSmoothing;
+    private final FDivergence fDivergence;
+    private final double alphaCoef;
+    private final boolean referenceFree;
+    private final Double ldAlpha;
+    private final boolean useWeighting;
+    private final boolean bcoDelta;
+    private final double discopopTau;
+
+    private PreferenceLoss(List<LossType> types, List<Double> weights, double beta, double labelSmoothing,
+                           FDivergence fDivergence, double alphaCoef, boolean referenceFree, Double ldAlpha,
+                           boolean useWeighting, boolean bcoDelta, double discopopTau) {
+        this.types = List.copyOf(types);
+        this.weights = List.copyOf(weights);
+        this.beta = beta;
+        this.labelSmoothing = labelSmoothing;
+        this.fDivergence = Objects.requireNonNull(fDivergence, "fDivergence");
+        this.alphaCoef = alphaCoef;
+        this.referenceFree = referenceFree;
+        this.ldAlpha = ldAlpha;
+        this.useWeighting = useWeighting;
+        this.bcoDelta = bcoDelta;
+        this.discopopTau = discopopTau;
+        check(false);
+    }
+
+    // ------------------------------------------------------------------ factories
+
+    /** MPO: sigmoid 0.8 + bco_pair 0.2 + sft 1.0, β 0.1, running-mean δ. */
+    public static PreferenceLoss mpo() {
+        return loss(LossType.SIGMOID, LossType.BCO_PAIR, LossType.SFT).weights(0.8, 0.2, 1.0);
+    }
+
+    /** Plain DPO ({@code sigmoid}). */
+    public static PreferenceLoss dpo() {
+        return loss(LossType.SIGMOID);
+    }
+
+    /** One or several comma-separated TRL names, e.g. {@code "sigmoid,bco_pair,sft"}; weights 1.0 each. */
+    public static PreferenceLoss loss(String names) {
+        if (names == null || names.isBlank()) {
+            throw new IllegalArgumentException("no loss type given; valid loss types: " + LossType.validNames());
+        }
+        return loss(Arrays.stream(names.split(",")).map(LossType::of).toArray(LossType[]::new));
+    }
+
+    public static PreferenceLoss loss(LossType... types) {
+        if (types.length == 0) {
+            throw new IllegalArgumentException("no loss type given; valid loss types: " + LossType.validNames());
+        }
+        List<LossType> list = List.of(types);
+        if (list.stream().distinct().count() != list.size()) {
+            throw new IllegalArgumentException("loss type listed twice in " + list + "; use weights(...) to scale one");
+        }
+        return new PreferenceLoss(list, Collections.nCopies(types.length, 1.0), 0.1, 0, FDivergence.REVERSE_KL,
+                FDivergence.DEFAULT_ALPHA, false, null, false, true, 0.05);
+    }
+
+    // ------------------------------------------------------------------ withers
+
+    /** One weight per loss type, in the order the types were named. */
+    public PreferenceLoss weights(double... w) {
+        if (w.length != types.size()) {
+            throw new IllegalArgumentException(w.length + " weights given for " + types.size() + " loss types (" + name()
+                    + "); give exactly one weight per loss type");
+        }
+        List<Double> list = Arrays.stream(w).boxed().collect(Collectors.toList());
+        return new PreferenceLoss(types, list, beta, labelSmoothing, fDivergence, alphaCoef, referenceFree, ldAlpha, useWeighting, bcoDelta, discopopTau);
+    }
+
+    public PreferenceLoss beta(double beta) {
+        return new PreferenceLoss(types, weights, beta, labelSmoothing, fDivergence, alphaCoef, referenceFree, ldAlpha, useWeighting, bcoDelta, discopopTau);
+    }
+
+    /** ε: conservative-DPO smoothing for sigmoid/aot*, the noise rate for robust, EXO's ε. */
+    public PreferenceLoss labelSmoothing(double eps) {
+        return new PreferenceLoss(types, weights, beta, eps, fDivergence, alphaCoef, referenceFree, ldAlpha, useWeighting, bcoDelta, discopopTau);
+    }
+
+    public PreferenceLoss fDivergence(FDivergence f) {
+        return fDivergence(f, alphaCoef);
+    }
+
+    /** f-divergence with the alpha-divergence coefficient a (ignored by the other divergences). */
+    public PreferenceLoss fDivergence(FDivergence f, double alphaCoefficient) {
+        return new PreferenceLoss(types, weights, beta, labelSmoothing, f, alphaCoefficient, referenceFree, ldAlpha, useWeighting, bcoDelta, discopopTau);
+    }
+
+    /** No reference model: ℓ = π. */
+    public PreferenceLoss referenceFree() {
+        return referenceFree(true);
+    }
+
+    public PreferenceLoss referenceFree(boolean on) {
+        return new PreferenceLoss(types, weights, beta, labelSmoothing, fDivergence, alphaCoef, on, ldAlpha, useWeighting, bcoDelta, discopopTau);
+    }
+
+    /** Length desensitisation: tail tokens beyond the pair's shared length count α ∈ [0,1]; {@code null} turns it off. */
+    public PreferenceLoss ldAlpha(Double alpha) {
+        return new PreferenceLoss(types, weights, beta, labelSmoothing, fDivergence, alphaCoef, referenceFree, alpha, useWeighting, bcoDelta, discopopTau);
+    }
+
+    /** WPO: each per-pair loss multiplied by w_c·w_r. */
+    public PreferenceLoss useWeighting() {
+        return useWeighting(true);
+    }
+
+    public PreferenceLoss useWeighting(boolean on) {
+        return new PreferenceLoss(types, weights, beta, labelSmoothing, fDivergence, alphaCoef, referenceFree, ldAlpha, on, bcoDelta, discopopTau);
+    }
+
+    /** {@code true} (default): bco_pair's δ is the running mean of rewards; {@code false}: δ ≡ 0 (TRL ≥ 0.29). */
+    public PreferenceLoss bcoDelta(boolean runningMean) {
+        return new PreferenceLoss(types, weights, beta, labelSmoothing, fDivergence, alphaCoef, referenceFree, ldAlpha, useWeighting, runningMean, discopopTau);
+    }
+
+    public PreferenceLoss discopopTau(double tau) {
+        return new PreferenceLoss(types, weights, beta, labelSmoothing, fDivergence, alphaCoef, referenceFree, ldAlpha, useWeighting, bcoDelta, tau);
+    }
+
+    // ------------------------------------------------------------------ validation
+
+    /** Checks the whole configuration, including {@code exo_pair}'s ε &gt; 0; returns {@code this}. */
+    public PreferenceLoss validate() {
+        check(true);
+        return this;
+    }
+
+    private void check(boolean complete) {
+        String who = "loss '" + name() + "': ";
+        if (weights.size() != types.size()) {
+            throw new IllegalArgumentException(who + weights.size() + " weights for " + types.size() + " loss types");
+        }
+        for (double w : weights) {
+            if (!Double.isFinite(w)) {
+                throw new IllegalArgumentException(who + "weight " + w + " is not finite");
+            }
+        }
+        if (!(beta > 0) || !Double.isFinite(beta)) {
+            throw new IllegalArgumentException(who + "beta must be a finite number > 0, got " + beta);
+        }
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw new IllegalArgumentException(who + "labelSmoothing ε must lie in [0, 1), got " + labelSmoothing);
+        }
+        if (types.contains(LossType.ROBUST) && !(labelSmoothing < 0.5)) {
+            throw new IllegalArgumentException(who + "robust requires 0 <= labelSmoothing ε < 0.5, got " + labelSmoothing);
+        }
+        if (complete && types.contains(LossType.EXO_PAIR) && !(labelSmoothing > 0)) {
+            throw new IllegalArgumentException(who + "exo_pair requires labelSmoothing ε in (0, 1), got " + labelSmoothing
+                    + " (e.g. .labelSmoothing(1e-3))");
+        }
+        if (ldAlpha != null && !(ldAlpha >= 0 && ldAlpha <= 1)) {
+            throw new IllegalArgumentException(who + "ldAlpha α must lie in [0, 1] (or null to disable), got " + ldAlpha);
+        }
+        if (!(discopopTau > 0) || !Double.isFinite(discopopTau)) {
+            throw new IllegalArgumentException(who + "discopopTau must be a finite number > 0, got " + discopopTau);
+        }
+        if (!Double.isFinite(alphaCoef)) {
+            throw new IllegalArgumentException(who + "alpha-divergence coefficient must be finite, got " + alphaCoef);
+        }
+        if (useWeighting) {
+            for (LossType t : types) {
+                if (t.sortsAcrossBatch()) {
+                    throw new IllegalArgumentException(who + "useWeighting cannot be combined with " + t
+                            + ": it sorts across the batch, so entry i is not pair i");
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ evaluation
+
+    /**
+     * The loss of one batch. {@code reference} may be {@code null} only in reference-free mode.
+     * When {@code bco_pair} uses the running mean, {@code delta} is updated with this batch's mean
+     * reward before the loss is computed ({@code null} = a fresh state, δ = this batch's mean).
+     * The returned {@link LossResult#loss()} is attached to the manager of {@code policy.sums()}.
+     *
+     * @throws IllegalArgumentException if an input log-prob is NaN (the message names the loss and the row)
+     */
+    public LossResult compute(SequenceLogps policy, ReferenceLogps reference, BcoDelta delta) {
+        check(true);
+        int b = policy.pairs();
+        if (!referenceFree && reference == null) {
+            throw new IllegalArgumentException("loss '" + name() + "' needs reference log-probs (or referenceFree())");
+        }
+        if (reference != null && !referenceFree && reference.pairs() != b) {
+            throw new IllegalArgumentException("loss '" + name() + "': " + reference.pairs() + " reference pairs for " + b + " policy pairs");
+        }
+        if (useWeighting && !policy.hasWeights()) {
+            throw new IllegalArgumentException("loss '" + name() + "' uses WPO weighting: compute the policy log-probs with "
+                    + "SequenceLogps.fromLogits(logits, labels, true)");
+        }
+        NDManager parent = policy.sums().getManager();
+        try (NDManager scope = parent.newSubManager()) {
+            policy.sums().tempAttach(scope);
+            if (policy.shared() != policy.sums()) {
+                policy.shared().tempAttach(scope);
+            }
+            NDArray pi = policy.logps(ldAlpha);
+            DataType dt = pi.getDataType();
+            double[] piValues = Nd.doubles(pi);
+            requireFinite(piValues, "policy", b);
+            double[] refValues = referenceFree ? new double[2 * b] : reference.logps(ldAlpha);
+            requireFinite(refValues, "reference", b);
+            NDArray ref = scope.create(refValues).toType(dt, false);
+
+            NDArray ell = pi.sub(ref);
+            NDArray ellC = ell.get("0:" + b);
+            NDArray ellR = ell.get(b + ":");
+            int[] tokens = policy.tokens();
+            float[] lenC = new float[b];
+            float[] lenR = new float[b];
+            long chosenTokens = 0;
+            for (int i = 0; i < b; i++) {
+                lenC[i] = Math.max(tokens[i], 1);
+                lenR[i] = Math.max(tokens[b + i], 1);
+                chosenTokens += tokens[i];
+            }
+            NDArray nll = policy.sums().get("0:" + b).sum().neg().div(Math.max(chosenTokens, 1));
+
+            double[] ellValues = new double[2 * b];
+            for (int i = 0; i < 2 * b; i++) {
+                ellValues[i] = piValues[i] - refValues[i];
+            }
+            Double deltaUsed = null;
+            if (types.contains(LossType.BCO_PAIR)) {
+                if (bcoDelta) {
+                    double batchMean = beta * Arrays.stream(ellValues).average().orElse(0);
+                    deltaUsed = (delta == null ? new BcoDelta() : delta).update(batchMean);
+                } else {
+                    deltaUsed = 0.0;
+                }
+            }
+            PairLosses.Terms terms = new PairLosses.Terms(beta, labelSmoothing, discopopTau, deltaUsed == null ? 0 : deltaUsed,
+                    pi.get("0:" + b), pi.get(b + ":"), ref.get("0:" + b), ref.get(b + ":"),
+                    ellC, ellR, PairLosses.score(fDivergence, alphaCoef, ellC), PairLosses.score(fDivergence, alphaCoef, ellR),
+                    scope.create(lenC).toType(dt, false), scope.create(lenR).toType(dt, false), nll);
+            NDArray pairWeights = null;
+            if (useWeighting) {
+                float[] w = policy.weights();
+                float[] pw = new float[b];
+                for (int i = 0; i < b; i++) {
+                    pw[i] = w[i] * w[b + i];
+                }
+                pairWeights = scope.create(pw).toType(dt, false);
+            }
+
+            NDArray total = null;
+            Map<LossType, Double> means = new LinkedHashMap<>();
+            Map<LossType, float[]> perPair = new LinkedHashMap<>();
+            for (int k = 0; k < types.size(); k++) {
+                LossType type = types.get(k);
+                NDArray losses = PairLosses.perPair(type, terms);
+                if (pairWeights != null) {
+                    losses = losses.mul(pairWeights);
+                }
+                double[] values = Nd.doubles(losses);
+                for (int i = 0; i < values.length; i++) {
+                    if (!Double.isFinite(values[i])) {
+                        throw new IllegalStateException("loss '" + name() + "': component " + type + " is " + values[i]
+                                + " at entry " + i + " (πc=" + piValues[i] + ", πr=" + piValues[b + i] + ", rc=" + refValues[i]
+                                + ", rr=" + refValues[b + i] + ")");
+                    }
+                }
+                NDArray mean = losses.mean();
+                perPair.put(type, Nd.floats(values));
+                means.put(type, Nd.scalar(mean));
+                NDArray weighted = mean.mul(weights.get(k));
+                total = total == null ? weighted : total.add(weighted);
+            }
+            double value = Nd.scalar(total);
+            total.attach(parent);
+
+            float[] rewardsC = new float[b];
+            float[] rewardsR = new float[b];
+            for (int i = 0; i < b; i++) {
+                rewardsC[i] = (float) (beta * ellValues[i]);
+                rewardsR[i] = (float) (beta * ellValues[b + i]);
+            }
+            Map<String, Double> metrics = metrics(piValues, ellValues, b, policy, value, means, deltaUsed);
+            return new LossResult(total, value, this, means, perPair, rewardsC, rewardsR, deltaUsed, metrics);
+        }
+    }
+
+    /** The loss with a fresh δ state (δ = this batch's mean reward). */
+    public LossResult compute(SequenceLogps policy, ReferenceLogps reference) {
+        return compute(policy, reference, null);
+    }
+
+    /**
+     * The loss on hand-made per-pair log-probs (no logits, no gradient graph): one completion token
+     * per sequence. {@code sft} then uses {@code −Σπc/ΣLc} = {@code −mean(πc)}; {@code ldAlpha} has
+     * no tail to shrink; {@code rc}/{@code rr} may be {@code null} in reference-free mode.
+     */
+    public LossResult compute(float[] piChosen, float[] piRejected, float[] refChosen, float[] refRejected) {
+        int[] ones = new int[piChosen.length];
+        Arrays.fill(ones, 1);
+        return compute(piChosen, piRejected, refChosen, refRejected, ones, ones);
+    }
+
+    /** As {@link #compute(float[], float[], float[], float[])} with token counts Lc, Lr per pair (ipo, sigmoid_norm, sft read them). */
+    public LossResult compute(float[] piChosen, float[] piRejected, float[] refChosen, float[] refRejected,
+                              int[] chosenTokens, int[] rejectedTokens) {
+        int b = piChosen.length;
+        if (piRejected.length != b || chosenTokens.length != b || rejectedTokens.length != b
+                || (refChosen != null && refChosen.length != b) || (refRejected != null && refRejected.length != b)) {
+            throw new IllegalArgumentException("loss '" + name() + "': all arrays must hold one entry per pair (" + b + ")");
+        }
+        if (useWeighting) {
+            throw new IllegalArgumentException("loss '" + name() + "' uses WPO weighting, which needs the policy's "
+                    + "token distributions: use SequenceLogps.fromLogits(logits, labels, true)");
+        }
+        float[] sums = new float[2 * b];
+        int[] tokens = new int[2 * b];
+        System.arraycopy(piChosen, 0, sums, 0, b);
+        System.arraycopy(piRejected, 0, sums, b, b);
+        System.arraycopy(chosenTokens, 0, tokens, 0, b);
+        System.arraycopy(rejectedTokens, 0, tokens, b, b);
+        ReferenceLogps reference = refChosen == null || refRejected == null ? null : ReferenceLogps.of(refChosen, refRejected);
+        Mpo4jEngine.ensureOffline();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray s = manager.create(sums);
+            return compute(SequenceLogps.of(s, s, tokens), reference, new BcoDelta()).withoutGraph();
+        }
+    }
+
+    /**
+     * The analytic total at initialisation (policy = reference: every ℓ = 0, δ = 0, unit lengths,
+     * no WPO weights) for this mix; {@code sft} contributes {@code chosenNll}. For {@link #mpo()}:
+     * {@code 0.8·ln2 + 0.2·2·ln2 + chosenNll}.
+     */
+    public double initialLoss(double chosenNll) {
+        float[] zero = {0f};
+        PreferenceLoss unweighted = useWeighting(false);
+        LossResult atZero = unweighted.compute(zero, zero, zero, zero); // sft reads −πc = 0 here
+        double sft = types.contains(LossType.SFT) ? weights.get(types.indexOf(LossType.SFT)) * chosenNll : 0;
+        return atZero.value() + sft;
+    }
+
+    private Map<String, Double> metrics(double[] pi, double[] ell, int b, SequenceLogps policy, double value,
+                                        Map<LossType, Double> means, Double deltaUsed) {
+        double rc = 0, rr = 0, acc = 0, lpc = 0, lpr = 0;
+        for (int i = 0; i < b; i++) {
+            double c = beta * ell[i];
+            double r = beta * ell[b + i];
+            rc += c;
+            rr += r;
+            acc += c > r ? 1 : 0;
+            lpc += pi[i];
+            lpr += pi[b + i];
+        }
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("rewards/chosen", rc / b);
+        m.put("rewards/rejected", rr / b);
+        m.put("rewards/margins", (rc - rr) / b);
+        m.put("rewards/accuracies", acc / b);
+        m.put("logps/chosen", lpc / b);
+        m.put("logps/rejected", lpr / b);
+        if (!Double.isNaN(policy.meanLogitChosen())) {
+            m.put("logits/chosen", policy.meanLogitChosen());
+            m.put("logits/rejected", policy.meanLogitRejected());
+        }
+        m.put("loss", value);
+        means.forEach((type, v) -> m.put("loss/" + type.trlName(), v));
+        if (deltaUsed != null) {
+            m.put("bco/delta", deltaUsed);
+        }
+        return m;
+    }
+
+    private void requireFinite(double[] values, String what, int b) {
+        for (int i = 0; i < values.length; i++) {
+            if (Double.isNaN(values[i])) {
+                throw new IllegalArgumentException("loss '" + name() + "': NaN in the " + what + " log-prob of the "
+                        + (i < b ? "chosen" : "rejected") + " sequence of pair " + (i % b));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    /** TRL-style comma-separated names, e.g. {@code "sigmoid,bco_pair,sft"}. */
+    public String name() {
+        return types.stream().map(LossType::trlName).collect(Collectors.joining(","));
+    }
+
+    public List<LossType> types() {
+        return types;
+    }
+
+    public List<Double> weights() {
+        return weights;
+    }
+
+    public double beta() {
+        return beta;
+    }
+
+    public double labelSmoothing() {
+        return labelSmoothing;
+    }
+
+    public FDivergence fDivergence() {
+        return fDivergence;
+    }
+
+    public double alphaCoefficient() {
+        return alphaCoef;
+    }
+
+    public boolean isReferenceFree() {
+        return referenceFree;
+    }
+
+    /** α, or {@code null} when length desensitisation is off. */
+    public Double ldAlpha() {
+        return ldAlpha;
+    }
+
+    public boolean isWeighted() {
+        return useWeighting;
+    }
+
+    public boolean usesBcoRunningMean() {
+        return bcoDelta;
+    }
+
+    public double discopopTau() {
+        return discopopTau;
+    }
+
+    /** True when a reference model (or precomputed reference log-probs) is needed. */
+    public boolean needsReference() {
+        return !referenceFree;
+    }
+
+    @Override
+    public String toString() {
+        List<String> parts = new ArrayList<>();
+        for (int k = 0; k < types.size(); k++) {
+            parts.add(types.get(k).trlName() + " " + weights.get(k));
+        }
+        StringBuilder sb = new StringBuilder(String.join(" + ", parts)).append(", beta ").append(beta);
+        if (labelSmoothing != 0) sb.append(", labelSmoothing ").append(labelSmoothing);
+        if (fDivergence != FDivergence.REVERSE_KL) {
+            sb.append(", ").append(fDivergence);
+            if (fDivergence == FDivergence.ALPHA_DIVERGENCE) sb.append(" a=").append(alphaCoef);
+        }
+        if (referenceFree) sb.append(", reference-free");
+        if (ldAlpha != null) sb.append(", ldAlpha ").append(ldAlpha);
+        if (useWeighting) sb.append(", WPO weighting");
+        if (types.contains(LossType.BCO_PAIR)) sb.append(bcoDelta ? ", bco δ running mean" : ", bco δ = 0");
+        if (types.contains(LossType.DISCOPOP)) sb.append(", tau ").append(discopopTau);
+        return sb.toString();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof PreferenceLoss)) return false;
+        PreferenceLoss p = (PreferenceLoss) o;
+        return types.equals(p.types) && weights.equals(p.weights) && beta == p.beta && labelSmoothing == p.labelSmoothing
+                && fDivergence == p.fDivergence && alphaCoef == p.alphaCoef && referenceFree == p.referenceFree
+                && Objects.equals(ldAlpha, p.ldAlpha) && useWeighting == p.useWeighting && bcoDelta == p.bcoDelta
+                && discopopTau == p.discopopTau;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(types, weights, beta, labelSmoothing, fDivergence, alphaCoef, referenceFree, ldAlpha, useWeighting, bcoDelta, discopopTau);
+    }
+}
