@@ -16,15 +16,45 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- data (mpo4j.data)
 
+    /**
+     * Preference pairs from an MMPR meta.json, a TRL/MMPR JSONL file, or a folder:
+     * {@code dataset("datasets-sample/shapes/meta.json").seed(42).split(0.9)}.
+     */
+    public static mpo4j.data.Dataset<mpo4j.data.PreferencePair> dataset(String path) {
+        return mpo4j.data.Datasets.load(path);
+    }
+
+    /** Reward-model pairs (response0/response1/labels JSONL): {@code rewardDataset("datasets-sample/reward/train.jsonl")}. */
+    public static mpo4j.data.Dataset<mpo4j.data.RewardPair> rewardDataset(String path) {
+        return mpo4j.data.Datasets.loadReward(path);
+    }
+
 
     // ---------------------------------------------------------------- vision (mpo4j.vision)
 
+    /** InternVL dynamic tiling with its defaults (448 px, 1..12 tiles, thumbnail); refine with {@code withX}. */
+    public static mpo4j.vision.Tiling tiling() {
+        return mpo4j.vision.Tiling.defaults();
+    }
 
     // ---------------------------------------------------------------- text (mpo4j.text)
 
+    /** Loads a Hugging Face tokenizer.json (a folder or the file), offline. */
+    public static mpo4j.text.Tokenizer tokenizer(String path) {
+        return mpo4j.text.Tokenizer.load(java.nio.file.Path.of(path));
+    }
+
+    /** InternVL's {@code internvl2_5} ChatML chat template. */
+    public static mpo4j.text.ChatTemplate chatTemplate() {
+        return mpo4j.text.ChatTemplate.internVl25();
+    }
 
     // ---------------------------------------------------------------- collate (mpo4j.collate)
 
+    /** An InternVL-style preference collator for {@code tokenizer}; {@code .trl()} gives the TRL-style one. */
+    public static mpo4j.collate.InternVlCollator collator(mpo4j.text.Tokenizer tokenizer) {
+        return mpo4j.collate.InternVlCollator.of(tokenizer);
+    }
 
     // ---------------------------------------------------------------- loss (mpo4j.loss)
 

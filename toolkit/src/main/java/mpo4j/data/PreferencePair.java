@@ -46,4 +46,25 @@ public record PreferencePair(
         }
         return "";
     }
+
+    /** The file name of each image (for display). */
+    private String imageNames() {
+        return images.stream().map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /** A readable multi-line view: where it came from, the prompt turns, both answers. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("PreferencePair ").append(source);
+        sb.append(images.isEmpty() ? " (text only)" : " [" + images.size() + (images.size() == 1 ? " image: " : " images: ") + imageNames() + "]");
+        if (imageOptions.maxDynamicPatch() != null || imageOptions.augment()) {
+            sb.append(" max_dynamic_patch=").append(imageOptions.maxDynamicPatch()).append(imageOptions.augment() ? " augment" : "");
+        }
+        for (ChatMessage m : prompt) {
+            sb.append("\n  ").append(m.role()).append(": ").append(m.content().replace("\n", "\n        "));
+        }
+        sb.append("\n  chosen:   ").append(chosen);
+        sb.append("\n  rejected: ").append(rejected);
+        return sb.toString();
+    }
 }

@@ -31,4 +31,18 @@ public record RewardPair(
         }
         return "";
     }
+
+    /** A readable multi-line view: where it came from, the prompt, both responses and the labels. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("RewardPair ").append(source);
+        sb.append(images.isEmpty() ? " (text only)" : " [" + images.size() + (images.size() == 1 ? " image]" : " images]"));
+        for (ChatMessage m : prompt) {
+            sb.append("\n  ").append(m.role()).append(": ").append(m.content());
+        }
+        sb.append("\n  response0: ").append(response0);
+        sb.append("\n  response1: ").append(response1);
+        sb.append("\n  labels: ").append(new java.util.TreeMap<>(labels));
+        return sb.toString();
+    }
 }

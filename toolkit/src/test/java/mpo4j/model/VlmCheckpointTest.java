@@ -32,7 +32,7 @@ class VlmCheckpointTest {
 
     @Test
     void saveThenLoadIsBitwiseExact() throws IOException {
-        VlmConfig config = VlmConfig.tinyVlm().withTokenizerIds(2000, 2001, 2002, 3, 2003);
+        VlmConfig config = TestBatches.small().withTokenizerIds(2000, 2001, 2002, 3, 2003);
         PreferenceBatch batch = TestBatches.batch(config, 2, 1, 3, 3, 2, 7);
         Path tokenizer = Files.writeString(tmp.resolve("tok.json"), "{\"model\":{}}");
         Path dir = tmp.resolve("ckpt");
@@ -59,19 +59,19 @@ class VlmCheckpointTest {
 
     @Test
     void shardedSaveRoundTripsAndOverwritesAtomically() throws IOException {
-        VlmConfig config = VlmConfig.tinyVlm().withText(VlmConfig.Text.tiny().withNumKeyValueHeads(2));
+        VlmConfig config = TestBatches.small().withText(TestBatches.small().text().withNumKeyValueHeads(2));
         PreferenceBatch batch = TestBatches.batch(config, 1, 2, 3, 3, 2, 8);
         Path dir = tmp.resolve("sharded");
         try (Vlm first = Vlm.builder(config).seed(1).build(); Vlm model = Vlm.builder(config).seed(2).build()) {
             first.save(dir);
-            model.save(dir, SaveOptions.defaults().withMaxShardBytes(4L << 20));   // 4 MiB shards
+            model.save(dir, SaveOptions.defaults().withMaxShardBytes(1L << 20));   // 1 MiB shards
             assertFalse(Files.exists(dir.resolve("model.safetensors")), "the old single file is replaced");
             assertTrue(Files.exists(dir.resolve("model.safetensors.index.json")));
             long shards;
             try (Stream<Path> files = Files.list(dir)) {
                 shards = files.filter(p -> p.getFileName().toString().matches("model-\\d{5}-of-\\d{5}\\.safetensors")).count();
             }
-            assertTrue(shards >= 5, "~22 MB of float32 in 4 MiB shards: " + shards);
+            assertTrue(shards >= 5, "~10 MB of float32 in 1 MiB shards: " + shards);
             try (Vlm loaded = Vlm.load(dir)) {
                 assertSameModel(model, loaded, batch);
             }
@@ -81,7 +81,7 @@ class VlmCheckpointTest {
     @Test
     void loadingAMismatchedCheckpointNamesTheTensor() {
         Path dir = tmp.resolve("text");
-        try (Vlm model = Vlm.builder(VlmConfig.tinyVlm().textOnly()).build()) {
+        try (Vlm model = Vlm.builder(TestBatches.small().textOnly()).build()) {
             model.save(dir);
         }
         Exception missing = assertThrows(Exception.class, () -> Vlm.load(tmp.resolve("nowhere")));

@@ -1,0 +1,86 @@
+package mpo4j.data;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Image path resolution, placeholder rules and the cheap "is this an image" check shared by the readers. */
+final class Images {
+    static final String PLACEHOLDER = "<image>";
+    private static final Pattern PLACEHOLDER_PATTERN = Pattern.compile(Pattern.quote(PLACEHOLDER));
+
+    private Images() {}
+
+    /** Resolves each name against {@code root} (absolute names stay as they are) and checks the files. */
+    static List<Path> resolve(List<String> names, Path root, JsonLine line, String field, boolean check) {
+        List<Path> out = new ArrayList<>(names.size());
+        for (String name : names) {
+            Path p = Path.of(name);
+            Path resolved = p.isAbsolute() ? p : root.resolve(p).normalize();
+            if (check) {
+                checkReadable(resolved, line, field);
+            }
+            out.add(resolved);
+        }
+        return out;
+    }
+
+    /**
+     * The file exists and its header decodes as an image (width/height readable). A full decode is the
+     * vision package's job; this catches missing files, wrong paths and non-image files early, naming
+     * the line.
+     */
+    static void checkReadable(Path file, JsonLine line, String field) {
+        if (!Files.isRegularFile(file)) {
+            throw line.error(field, "image file not found: " + file);
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw line.error(field, "not a decodable image: " + file);
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                if (reader.getWidth(0) <= 0 || reader.getHeight(0) <= 0) {
+                    throw line.error(field, "image has no pixels: " + file);
+                }
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException e) {
+            throw new DatasetException(line.source, field, "not a decodable image: " + file + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    static int countPlaceholders(String text) {
+        Matcher m = PLACEHOLDER_PATTERN.matcher(text);
+        int n = 0;
+        while (m.find()) n++;
+        return n;
+    }
+
+    /**
+     * InternVL's rule: one image and no placeholder → prepend {@code "<image>\n"}; otherwise the text must
+     * hold exactly one placeholder per image (zero for text-only lines).
+     */
+    static String withPlaceholders(String question, int images, JsonLine line, String field) {
+        int found = countPlaceholders(question);
+        if (images == 1 && found == 0) {
+            return PLACEHOLDER + "\n" + question;
+        }
+        if (found != images) {
+            throw line.error(field, "has " + found + " " + PLACEHOLDER + " placeholder" + (found == 1 ? "" : "s")
+                    + " but the line has " + images + " image" + (images == 1 ? "" : "s"));
+        }
+        return question;
+    }
+}
