@@ -10,10 +10,16 @@ import mpo4j.loss.ReferenceLogps;
 /** Preference pairs collated on demand, with optional per-pair precomputed reference log-probs. */
 final class PairBatches implements Batches<PairBatch> {
     private final List<PreferencePair> pairs;
-    private final Function<List<PreferencePair>, PreferenceBatch> collate;
+    private final Collate collate;
     private float[][] reference;   // chosen, rejected, chosenShared, rejectedShared: one entry per pair
 
-    PairBatches(List<PreferencePair> pairs, Function<List<PreferencePair>, PreferenceBatch> collate) {
+    /** Makes a batch from pairs; also given the pairs' indices (e.g. to seed augmentation reproducibly). */
+    @FunctionalInterface
+    interface Collate {
+        PreferenceBatch apply(List<PreferencePair> pairs, int[] indices);
+    }
+
+    PairBatches(List<PreferencePair> pairs, Collate collate) {
         this.pairs = List.copyOf(pairs);
         this.collate = collate;
     }
@@ -26,7 +32,7 @@ final class PairBatches implements Batches<PairBatch> {
         for (int i : indices) {
             chosen.add(pairs.get(i));
         }
-        PreferenceBatch batch = collate.apply(chosen);
+        PreferenceBatch batch = collate.apply(chosen, indices);
         if (batch.pairs() != indices.length) {
             throw new IllegalStateException("the collator returned " + batch.pairs() + " pairs for " + indices.length + " examples");
         }
@@ -55,7 +61,8 @@ final class PairBatches implements Batches<PairBatch> {
         float[][] store = new float[4][n];
         for (int from = 0; from < n; from += batchSize) {
             int to = Math.min(n, from + batchSize);
-            ReferenceLogps r = score.apply(collate.apply(pairs.subList(from, to)));
+            int[] idx = java.util.stream.IntStream.range(from, to).toArray();
+            ReferenceLogps r = score.apply(collate.apply(pairs.subList(from, to), idx));
             for (int i = from; i < to; i++) {
                 store[0][i] = r.chosen()[i - from];
                 store[1][i] = r.rejected()[i - from];

@@ -9,7 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import mpo4j.collate.InternVlCollator;
 import mpo4j.collate.PreferenceBatch;
+import mpo4j.data.Dataset;
+import mpo4j.data.Split;
 import mpo4j.data.PreferencePair;
 import mpo4j.loss.LossType;
 import mpo4j.loss.PreferenceLoss;
@@ -43,6 +46,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
     private List<PreferencePair> train = List.of();
     private List<PreferencePair> eval;
     private Function<List<PreferencePair>, PreferenceBatch> collator;
+    private InternVlCollator internVl;
 
     private PreferenceTrainer(Vlm model, boolean sft) {
         this.model = model;
@@ -67,6 +71,17 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
 
     public PreferenceTrainer data(List<PreferencePair> pairs) { train = List.copyOf(pairs); return this; }
 
+    /** Trains on a data set (read once into memory). */
+    public PreferenceTrainer data(Dataset<PreferencePair> pairs) { return data(pairs.toList()); }
+
+    /** Trains on {@code split.train()} and evaluates on {@code split.eval()}. */
+    public PreferenceTrainer data(Split<PreferencePair> split) {
+        return data(split.train().toList(), split.eval().toList());
+    }
+
+    /** Held-out pairs from a data set. */
+    public PreferenceTrainer eval(Dataset<PreferencePair> pairs) { return eval(pairs.toList()); }
+
     public PreferenceTrainer data(List<PreferencePair> trainPairs, List<PreferencePair> evalPairs) {
         return data(trainPairs).eval(evalPairs);
     }
@@ -76,6 +91,17 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
 
     /** How pairs become a batch (e.g. {@code InternVlCollator::collate}). */
     public PreferenceTrainer collator(Function<List<PreferencePair>, PreferenceBatch> c) { collator = c; return this; }
+
+    /**
+     * An InternVL collator whose image augmentation is re-seeded per batch from the run seed and the
+     * batch's example indices, so that a resumed run sees the same augmented tiles (a collator's own
+     * call counter would restart at 0 after a resume).
+     */
+    public PreferenceTrainer collator(InternVlCollator c) {
+        collator = null;
+        internVl = c;
+        return this;
+    }
 
     public PreferenceTrainer reference(Reference r) { requirePreference("reference"); reference = r; return this; }
     public PreferenceTrainer frozenReference() { return reference(Reference.FROZEN_COPY); }
@@ -109,7 +135,11 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
         }
     }
 
-    /** Metrics of the current model on the held-out pairs, without training ({@code eval/} prefix). */
+    /**
+     * Metrics of the current model on the held-out pairs, without training ({@code eval/} prefix).
+     * The reference is a frozen copy of the model as it is now (or none for reference-free), so
+     * call it before {@link #fit()}; after training, read the run's last eval row instead.
+     */
     public Map<String, Double> evaluate() {
         if (eval == null || eval.isEmpty()) {
             throw new IllegalStateException("no eval pairs: call eval(...) or data(train, eval) first");
@@ -121,20 +151,29 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
 
     private Session session(Path resumeRoot) { return new Session(resumeRoot); }
 
+    /** The collate function; for an InternVL collator, seeded by (run seed, split, example indices). */
+    private PairBatches.Collate batcher(int split) {
+        if (internVl == null) {
+            return (pairs, indices) -> collator.apply(pairs);
+        }
+        long seed = config.seed();
+        return (pairs, indices) -> internVl.seed(seed * 31 + split * 1_000_003L + java.util.Arrays.hashCode(indices)).collate(pairs);
+    }
+
     /** Everything one fit needs, and the reference resources to free afterwards. */
     private final class Session implements AutoCloseable {
         final TrainLoop<PairBatch> loop;
         Vlm frozen;
 
         Session(Path resumeRoot) {
-            if (collator == null) {
-                throw new IllegalArgumentException("no collator: call collator(...) (e.g. InternVlCollator::collate)");
+            if (collator == null && internVl == null) {
+                throw new IllegalArgumentException("no collator: call collator(...) (e.g. collator(tokenizer).tileSize(64).tokensPerTile(16))");
             }
             if (train.isEmpty()) {
                 throw new IllegalArgumentException("no training data: call data(pairs) with at least one pair");
             }
-            PairBatches trainBatches = new PairBatches(train, collator);
-            PairBatches evalBatches = eval == null || eval.isEmpty() ? null : new PairBatches(eval, collator);
+            PairBatches trainBatches = new PairBatches(train, batcher(1));
+            PairBatches evalBatches = eval == null || eval.isEmpty() ? null : new PairBatches(eval, batcher(2));
             Objective<PairBatch> objective;
             if (sft || isPureSft(loss)) {
                 objective = new SftObjective(model);

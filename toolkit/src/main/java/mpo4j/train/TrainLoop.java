@@ -120,6 +120,10 @@ final class TrainLoop<B> {
                     checkpoint(optimizer);
                 }
             }
+            boolean evaluatedLast = config.evalEvery() > 0 && step % config.evalEvery() == 0;
+            if (!interrupted && eval != null && config.evalEvery() > 0 && !evaluatedLast && stepsThisFit > 0) {
+                evaluate(root, true);      // the final model always gets an evaluation row
+            }
             if (interrupted && runDir != null && config.saveEvery() > 0 && step > 0) {
                 checkpoint(optimizer);
             }
