@@ -1,10 +1,7 @@
 package mpo4j.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Parameter;
@@ -308,20 +305,21 @@ public final class Vlm implements AutoCloseable {
                     new int[] {prompt.length}, config.tokens().pad());
             long next;
             try (NDManager step = scope.newSubManager()) {
+                // a copy in the step scope: operations on the caller's array would land in the caller's manager
                 NDArray pixels = pixelValues == null ? null : pixelValues.duplicate();
                 if (pixels != null) {
                     pixels.attach(step);
                 }
                 NDArray x = embed(row, pixels == null ? null : Images.single(pixels), step);
                 NDArray hidden = decoder.run(x, rotary(step, 0, prompt.length), causalPaddingMask(row, step), cache);
-                next = pick(lastLogits(hidden), how, random);
+                next = how.pick(lastLogits(hidden), random);
             }
             out.add(next);
             while (out.size() < how.maxNewTokens() && next != config.tokens().eos()) {
                 try (NDManager step = scope.newSubManager()) {
                     NDArray x = decoder.embed(step.create(new long[] {next}, new Shape(1, 1)));
                     NDArray hidden = decoder.run(x, rotary(step, (int) cache.length(), 1), null, cache);
-                    next = pick(lastLogits(hidden), how, random);
+                    next = how.pick(lastLogits(hidden), random);
                 }
                 out.add(next);
             }
@@ -336,54 +334,6 @@ public final class Vlm implements AutoCloseable {
     private float[] lastLogits(NDArray hidden) {
         long len = hidden.getShape().get(1);
         return decoder.logits(hidden.get(":, {}:, :", len - 1)).toFloatArray();
-    }
-
-    /** Greedy argmax, or a seeded draw from the tempered, top-k / top-p filtered softmax. */
-    static long pick(float[] logits, Generation how, SplittableRandom random) {
-        if (how.isGreedy()) {
-            int best = 0;
-            for (int i = 1; i < logits.length; i++) {
-                if (logits[i] > logits[best]) {
-                    best = i;
-                }
-            }
-            return best;
-        }
-        Integer[] order = new Integer[logits.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
-        int keep = how.topK() > 0 ? Math.min(how.topK(), order.length) : order.length;
-        double[] p = new double[keep];
-        double max = logits[order[0]];
-        double sum = 0;
-        for (int i = 0; i < keep; i++) {
-            p[i] = Math.exp((logits[order[i]] - max) / how.temperature());
-            sum += p[i];
-        }
-        double cumulative = 0;
-        int nucleus = keep;
-        for (int i = 0; i < keep; i++) {
-            p[i] /= sum;
-            cumulative += p[i];
-            if (cumulative >= how.topP()) {
-                nucleus = i + 1;
-                break;
-            }
-        }
-        double total = 0;
-        for (int i = 0; i < nucleus; i++) {
-            total += p[i];
-        }
-        double u = random.nextDouble() * total;
-        for (int i = 0; i < nucleus; i++) {
-            u -= p[i];
-            if (u <= 0) {
-                return order[i];
-            }
-        }
-        return order[nucleus - 1];
     }
 
     // ------------------------------------------------------------------------------------ checkpoints

@@ -98,7 +98,7 @@ class VlmGenerationTest {
         SplittableRandom random = new SplittableRandom(0);
         int[] counts = new int[4];
         for (int i = 0; i < 70000; i++) {
-            counts[(int) Vlm.pick(logits, how, random)]++;
+            counts[(int) how.pick(logits, random)]++;
         }
         assertEquals(0, counts[0] + counts[1]);
         assertEquals(4.0 / 7, counts[3] / 70000.0, 0.01);
