@@ -302,8 +302,9 @@ public final class Vlm implements AutoCloseable {
 
     /**
      * Continues several prompts at once (one decoding step for all of them): prompts are left-padded,
-     * padding is masked out and each row's positions start at 0 at its first real token, so every
-     * row's tokens are those it would get alone. Each row stops at its own end id.
+     * padding is masked out and each row's positions start at 0 at its first real token, so greedy
+     * decoding gives every row the tokens it would get alone (sampling draws all rows from one seeded
+     * stream). Each row stops at its own end id.
      *
      * @param pixelValues one entry per prompt: its tiles {@code [T, 3, S, S]}, or {@code null}
      */
