@@ -56,6 +56,11 @@ public final class Mpo {
         return mpo4j.collate.InternVlCollator.of(tokenizer);
     }
 
+    /** A collator matching {@code model}'s tokenizer, tile size and image tokens: {@code collator(model).maxTiles(6)}. */
+    public static mpo4j.collate.InternVlCollator collator(mpo4j.model.Vlm model) {
+        return model.collator();
+    }
+
     // ---------------------------------------------------------------- loss (mpo4j.loss)
 
     /** MPO: sigmoid 0.8 + bco_pair 0.2 + sft 1.0, β 0.1. */
@@ -85,9 +90,12 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- model (mpo4j.model)
 
-    /** The benchmark-sized InternVL-style model: {@code Vlm model = tinyVlm().seed(42).build();} */
+    /**
+     * The benchmark-sized InternVL-style model with the sample tokenizer:
+     * {@code Vlm model = tinyVlm().seed(42).build();}
+     */
     public static mpo4j.model.Vlm.Builder tinyVlm() {
-        return mpo4j.model.Vlm.builder(mpo4j.model.VlmConfig.tinyVlm());
+        return mpo4j.model.Vlm.builder(mpo4j.model.VlmConfig.tinyVlm()).tokenizer(mpo4j.text.Tokenizer.sample());
     }
 
     /** A model saved with {@code model.save(dir)} (Hugging Face layout: config.json + safetensors). */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Parameter;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,10 +14,13 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import mpo4j.Mpo4jEngine;
+import mpo4j.collate.InternVlCollator;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
+import mpo4j.text.Tokenizer;
 
 /**
  * A tiny InternVL-style vision-language model: ViT tiles → pixel shuffle + MLP projector → tokens
@@ -46,9 +50,16 @@ public final class Vlm implements AutoCloseable {
     private final VisionEncoder vision;
     private final boolean trainable;
     private final boolean visionOncePerPair;
+    /** The tokenizer whose special ids the config holds, if the model was given or saved with one. */
+    private Tokenizer tokenizer;
+    /** A checkpoint folder with {@code tokenizer.json}, loaded on first use so a model loads without it. */
+    private final Path tokenizerDir;
 
-    private Vlm(VlmConfig config, NDManager manager, Weights.Source source, boolean trainable, boolean visionOncePerPair) {
+    private Vlm(VlmConfig config, NDManager manager, Weights.Source source, boolean trainable, boolean visionOncePerPair,
+                Tokenizer tokenizer, Path tokenizerDir) {
         this.config = config;
+        this.tokenizer = tokenizer;
+        this.tokenizerDir = tokenizerDir;
         this.manager = manager;
         this.trainable = trainable;
         this.visionOncePerPair = visionOncePerPair;
@@ -67,6 +78,8 @@ public final class Vlm implements AutoCloseable {
         this.vision = base.vision;
         this.trainable = base.trainable;
         this.visionOncePerPair = visionOncePerPair;
+        this.tokenizer = base.tokenizer;
+        this.tokenizerDir = base.tokenizerDir;
     }
 
     public static Builder builder(VlmConfig config) { return new Builder(config); }
@@ -79,6 +92,7 @@ public final class Vlm implements AutoCloseable {
         private long seed = 42;
         private boolean visionOncePerPair = true;
         private NDManager parent;
+        private Tokenizer tokenizer;
 
         private Builder(VlmConfig config) { this.config = config; }
 
@@ -99,7 +113,10 @@ public final class Vlm implements AutoCloseable {
         public Builder tokenizerIds(VlmConfig.TokenIds ids) { return config(config.withTokenizerIds(ids)); }
 
         /** Special token ids ({@code <IMG_CONTEXT>}, {@code <img>}, {@code </img>}, pad, {@code <|im_end|>}) of this tokenizer. */
-        public Builder tokenizer(mpo4j.text.Tokenizer tokenizer) { return config(config.withTokenizer(tokenizer)); }
+        public Builder tokenizer(Tokenizer tokenizer) {
+            this.tokenizer = tokenizer;
+            return config(config.withTokenizer(tokenizer));
+        }
 
         public VlmConfig configuration() { return config; }
 
@@ -110,7 +127,7 @@ public final class Vlm implements AutoCloseable {
         public Builder manager(NDManager parent) { this.parent = parent; return this; }
 
         public Vlm build() {
-            return new Vlm(config, newModelManager(parent), Weights.seeded(seed), true, visionOncePerPair);
+            return new Vlm(config, newModelManager(parent), Weights.seeded(seed), true, visionOncePerPair, tokenizer, null);
         }
     }
 
@@ -120,6 +137,33 @@ public final class Vlm implements AutoCloseable {
     }
 
     public VlmConfig config() { return config; }
+
+    /** The tokenizer this model was built or saved with, so a collator can be made from the model alone. */
+    public synchronized Optional<Tokenizer> tokenizer() {
+        if (tokenizer == null && tokenizerDir != null) {
+            tokenizer = Tokenizer.load(tokenizerDir);
+        }
+        return Optional.ofNullable(tokenizer);
+    }
+
+    /**
+     * An InternVL collator matching this model: its tokenizer, tile size and image tokens per tile.
+     *
+     * <pre>{@code
+     * PreferenceBatch batch = tinyVlm().seed(42).build().collator().maxTiles(2).collate(pairs);
+     * }</pre>
+     */
+    public InternVlCollator collator() {
+        Tokenizer tokenizer = tokenizer().orElse(null);
+        if (tokenizer == null) {
+            throw new IllegalStateException("this model has no tokenizer to collate with: build it with .tokenizer(tok), "
+                    + "load a checkpoint that has tokenizer.json, or use InternVlCollator.of(tokenizer)");
+        }
+        InternVlCollator collator = InternVlCollator.of(tokenizer);
+        return config.hasVision()
+                ? collator.tileSize(config.vision().tileSize()).tokensPerTile(config.tokensPerTile())
+                : collator;
+    }
 
     /** The manager holding the parameters; open forward scopes as its sub-managers. */
     public NDManager manager() { return manager; }
@@ -150,7 +194,7 @@ public final class Vlm implements AutoCloseable {
     public Vlm frozenCopy() {
         Map<String, NDArray> arrays = new LinkedHashMap<>();
         parameters.forEach((name, p) -> arrays.put(name, p.getArray()));
-        return new Vlm(config, newModelManager(null), Weights.copyOf(arrays), false, visionOncePerPair);
+        return new Vlm(config, newModelManager(null), Weights.copyOf(arrays), false, visionOncePerPair, tokenizer, tokenizerDir);
     }
 
     // ------------------------------------------------------------------------------------ forward
@@ -421,8 +465,15 @@ public final class Vlm implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------ checkpoints
 
-    /** Saves {@code config.json} + {@code model.safetensors} into {@code dir}, atomically. */
-    public void save(Path dir) { save(dir, SaveOptions.defaults()); }
+    /**
+     * Saves {@code config.json} + {@code model.safetensors} into {@code dir}, atomically, with the
+     * model's tokenizer files when it has a tokenizer.
+     */
+    public void save(Path dir) {
+        SaveOptions options = SaveOptions.defaults();
+        Path tokenizerFiles = tokenizer != null ? tokenizer.file().getParent() : tokenizerDir;
+        save(dir, tokenizerFiles == null ? options : options.withTokenizer(tokenizerFiles));
+    }
 
     /** Saves with a tokenizer to copy along and a shard size limit. */
     public void save(Path dir, SaveOptions options) {
@@ -450,7 +501,8 @@ public final class Vlm implements AutoCloseable {
             };
             NDManager manager = newModelManager(null);
             try {
-                Vlm model = new Vlm(config, manager, source, true, true);
+                Path tokenizerDir = Files.isRegularFile(dir.resolve("tokenizer.json")) ? dir : null;
+                Vlm model = new Vlm(config, manager, source, true, true, null, tokenizerDir);
                 if (!unused.isEmpty()) {
                     throw new IllegalArgumentException(dir + ": checkpoint has tensors the model does not know: " + unused.keySet());
                 }
