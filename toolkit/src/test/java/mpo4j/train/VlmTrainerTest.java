@@ -155,7 +155,7 @@ class VlmTrainerTest {
                     sft += m.get("loss/sft") / 2;
                 }
             }
-            TrainRun run = mpoTrainer(model, false).gradAccum(2).maxSteps(4).fit();
+            TrainRun run = mpoTrainer(model, false).gradAccum(2).maxSteps(2).fit();
             Map<String, Double> first = run.trainRows().get(0);
             assertEquals(logpsChosen, first.get("logps/chosen"), 1e-4);
             assertEquals(sft, first.get("loss/sft"), 1e-5);
