@@ -112,4 +112,17 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- notebook (mpo4j.notebook)
 
+    /**
+     * Shows {@code value} under the running cell (charts and images as PNG, tables as HTML); in plain
+     * JShell prints its text form (charts as ASCII). Returns a handle to redraw it: {@code d.update(v)}.
+     */
+    public static mpo4j.notebook.LiveDisplay display(Object value) {
+        return mpo4j.notebook.Notebook.display(value);
+    }
+
+    /** Redraws the display {@code id} (from {@code display(obj).id()}) with {@code value}; no-op outside a kernel. */
+    public static void updateDisplay(String id, Object value) {
+        mpo4j.notebook.Notebook.updateDisplay(id, value);
+    }
+
 }
