@@ -45,6 +45,14 @@ public final class NotebookExtension implements Extension {
                 });
         registerView(renderer, Renderable.class, value -> value);
         registerView(renderer, mpo4j.collate.PreferenceBatch.class, BatchView::of);
+        renderer.createRegistration(mpo4j.plot.LossPlots.class)
+                .preferring(MIMEType.IMAGE_PNG)
+                .supporting(MIMEType.TEXT_PLAIN)
+                .register((plots, ctx) -> {
+                    ChartsView view = ChartsView.of(plots.charts());
+                    ctx.renderIfRequested(MIMEType.IMAGE_PNG, () -> Render.base64(Render.png(view.toImage())));
+                    ctx.renderIfRequested(MIMEType.TEXT_PLAIN, view::label);
+                });
     }
 
     /**
@@ -74,7 +82,7 @@ public final class NotebookExtension implements Extension {
     }
 
     // The PNG is the view; text/plain stays a short label so notebooks do not store an ASCII copy.
-    private static String chartLabel(Chart<?, ?> chart) {
+    static String chartLabel(Chart<?, ?> chart) {
         String title = chart.getTitle() == null || chart.getTitle().isBlank() ? "" : " '" + chart.getTitle() + "'";
         return chart.getClass().getSimpleName() + title + " " + chart.getWidth() + "x" + chart.getHeight();
     }

@@ -13,7 +13,7 @@ import org.dflib.jjava.jupyter.kernel.display.Renderer;
 import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
 import org.junit.jupiter.api.Test;
 
-class BatchViewTest {
+class ViewsTest {
     private static final long I = SequenceBatch.IGNORE;
 
     /** One pair: prompt token 5, image tokens 9 9, answer 7 8 (chosen) or 6 + one pad (rejected). */
@@ -59,5 +59,19 @@ class BatchViewTest {
         DisplayData data = renderer.render(onePair());
         assertTrue(String.valueOf(data.getData(MIMEType.TEXT_HTML)).startsWith("<div class=\"mpo4j-batch\">"));
         assertEquals(onePair().summary(), data.getData(MIMEType.TEXT_PLAIN));
+    }
+
+    @Test
+    void lossPlotsRenderAsOnePngWithBothCharts() throws Exception {
+        Renderer renderer = new Renderer();
+        NotebookExtension.register(renderer);
+        mpo4j.plot.LossPlots plots = mpo4j.plot.LossPlots.of(mpo4j.loss.PreferenceLoss.dpo());
+        DisplayData data = renderer.render(plots);
+        BufferedImage png = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+                java.util.Base64.getDecoder().decode(String.valueOf(data.getData(MIMEType.IMAGE_PNG)))));
+        assertEquals(plots.loss().getWidth() + plots.gradient().getWidth(), png.getWidth());
+        assertEquals("XYChart 'Loss vs implicit reward margin' 720x420 | XYChart 'Gradient magnitude vs implicit reward margin' 720x420",
+                data.getData(MIMEType.TEXT_PLAIN));
+        assertTrue(ChartsView.of(plots.charts()).toText().startsWith("Loss vs implicit reward margin\n"), "JShell gets ASCII plots");
     }
 }
