@@ -43,28 +43,46 @@ public final class NotebookExtension implements Extension {
                     ctx.renderIfRequested(MIMEType.IMAGE_PNG, () -> Render.base64(Render.png(image)));
                     ctx.renderIfRequested(MIMEType.TEXT_PLAIN, () -> Render.text(image));
                 });
-        renderer.createRegistration(Renderable.class)
+        registerView(renderer, Renderable.class, value -> value);
+        registerView(renderer, mpo4j.collate.PreferenceBatch.class, BatchView::of);
+        renderer.createRegistration(mpo4j.plot.LossPlots.class)
+                .preferring(MIMEType.IMAGE_PNG)
+                .supporting(MIMEType.TEXT_PLAIN)
+                .register((plots, ctx) -> {
+                    ChartsView view = ChartsView.of(plots.charts());
+                    ctx.renderIfRequested(MIMEType.IMAGE_PNG, () -> Render.base64(Render.png(view.toImage())));
+                    ctx.renderIfRequested(MIMEType.TEXT_PLAIN, view::label);
+                });
+    }
+
+    /**
+     * Renders values of {@code type} through the {@link Renderable} {@code view} makes of them: HTML and/or
+     * PNG when the view offers them, always its text.
+     */
+    private static <T> void registerView(Renderer renderer, Class<T> type, java.util.function.Function<T, Renderable> view) {
+        renderer.createRegistration(type)
                 .preferring(MIMEType.TEXT_HTML, MIMEType.IMAGE_PNG)
                 .supporting(MIMEType.TEXT_PLAIN)
                 .register((value, ctx) -> {
-                    ctx.renderIfRequested(MIMEType.TEXT_HTML, (type, out) -> {
-                        String html = value.toHtml();
+                    Renderable r = view.apply(value);
+                    ctx.renderIfRequested(MIMEType.TEXT_HTML, (mime, out) -> {
+                        String html = r.toHtml();
                         if (html != null) {
-                            out.putData(type, html);
+                            out.putData(mime, html);
                         }
                     });
-                    ctx.renderIfRequested(MIMEType.IMAGE_PNG, (type, out) -> {
-                        BufferedImage image = value.toImage();
+                    ctx.renderIfRequested(MIMEType.IMAGE_PNG, (mime, out) -> {
+                        BufferedImage image = r.toImage();
                         if (image != null) {
-                            out.putData(type, Render.base64(Render.png(image)));
+                            out.putData(mime, Render.base64(Render.png(image)));
                         }
                     });
-                    ctx.renderIfRequested(MIMEType.TEXT_PLAIN, value::toText);
+                    ctx.renderIfRequested(MIMEType.TEXT_PLAIN, r::toText);
                 });
     }
 
     // The PNG is the view; text/plain stays a short label so notebooks do not store an ASCII copy.
-    private static String chartLabel(Chart<?, ?> chart) {
+    static String chartLabel(Chart<?, ?> chart) {
         String title = chart.getTitle() == null || chart.getTitle().isBlank() ? "" : " '" + chart.getTitle() + "'";
         return chart.getClass().getSimpleName() + title + " " + chart.getWidth() + "x" + chart.getHeight();
     }
