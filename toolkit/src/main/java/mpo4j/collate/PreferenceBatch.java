@@ -59,4 +59,72 @@ public record PreferenceBatch(
     public PreferenceBatch withReference(float[] refChosen, float[] refRejected) {
         return new PreferenceBatch(chosen, rejected, pixelValues, tiles, tileSize, imageFlags, tileOffsets, sources, refChosen, refRejected);
     }
+
+    /** Tiles of pair {@code p}. */
+    public int tilesOf(int pair) { return tileOffsets[pair + 1] - tileOffsets[pair]; }
+
+    /**
+     * A readable description: shapes, per-row true lengths and trained-token counts, where the image
+     * token runs are (the {@code <IMG_CONTEXT>} id is recognised as the id of the longest run of one
+     * repeated token), and the tiles of each pair.
+     */
+    public String summary() {
+        long context = imageContextId();
+        StringBuilder sb = new StringBuilder();
+        sb.append("PreferenceBatch: ").append(pairs()).append(" pairs, chosen [").append(chosen.rows()).append(", ")
+                .append(chosen.length()).append("], rejected [").append(rejected.rows()).append(", ").append(rejected.length())
+                .append("], pixel_values [").append(tiles).append(", 3, ").append(tileSize).append(", ").append(tileSize)
+                .append("], pad id ").append(chosen.padId());
+        if (hasPrecomputedReference()) {
+            sb.append(", reference log-probs attached");
+        }
+        sb.append('\n');
+        for (int p = 0; p < pairs(); p++) {
+            sb.append(String.format("  pair %d  %-24s tiles %d (%d..%d)%n", p, sources.get(p), tilesOf(p), tileOffsets[p], tileOffsets[p + 1]));
+            describeRow(sb, "chosen  ", chosen, p, context);
+            describeRow(sb, "rejected", rejected, p, context);
+        }
+        return sb.toString();
+    }
+
+    private static void describeRow(StringBuilder sb, String name, SequenceBatch rows, int r, long context) {
+        sb.append(String.format("    %s length %4d  trained %3d  image tokens", name, rows.lengths()[r], rows.completionTokens(r)));
+        int found = 0;
+        for (int t = 0; t < rows.lengths()[r]; t++) {
+            if (context >= 0 && rows.inputId(r, t) == context && (t == 0 || rows.inputId(r, t - 1) != context)) {
+                int end = t;
+                while (end < rows.lengths()[r] && rows.inputId(r, end) == context) end++;
+                sb.append(' ').append(t).append("..").append(end);
+                found++;
+            }
+        }
+        sb.append(found == 0 ? " none" : "").append('\n');
+    }
+
+    /** The id forming the longest run of one repeated token in any row, or -1 for a text-only batch. */
+    private long imageContextId() {
+        if (tiles == 0) {
+            return -1;
+        }
+        long best = -1;
+        int bestRun = 1;
+        for (SequenceBatch rows : List.of(chosen, rejected)) {
+            for (int r = 0; r < rows.rows(); r++) {
+                int run = 1;
+                for (int t = 1; t < rows.lengths()[r]; t++) {
+                    run = rows.inputId(r, t) == rows.inputId(r, t - 1) ? run + 1 : 1;
+                    if (run > bestRun) {
+                        bestRun = run;
+                        best = rows.inputId(r, t);
+                    }
+                }
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public String toString() {
+        return summary();
+    }
 }

@@ -1,0 +1,143 @@
+package mpo4j.collate;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import mpo4j.data.PreferencePair;
+import mpo4j.text.ChatTemplate;
+import mpo4j.text.EncodedSequence;
+import mpo4j.text.PairEncoder;
+import mpo4j.text.Tokenizer;
+import mpo4j.text.Truncation;
+import mpo4j.vision.Tiling;
+
+/**
+ * InternVL's {@code dpo_concat_pad_data_collator}, mpo4j style: each pair's images are tiled once
+ * (stored once in the batch, shared by its chosen and rejected rows), chosen and rejected rows are
+ * right-padded independently to their own longest length (ids with the tokenizer's pad id, labels
+ * −100), and attention masks come from the true lengths.
+ *
+ * <p>Immutable; every setter returns a new collator.
+ *
+ * <pre>{@code
+ * var collator = InternVlCollator.of(Tokenizer.load(Path.of("datasets-sample/tokenizer")))
+ *         .tileSize(64).tokensPerTile(16).maxTiles(6).maxSeqLength(1024);
+ * PreferenceBatch batch = collator.collate(pairs);
+ * System.out.println(batch.summary());
+ * }</pre>
+ */
+public final class InternVlCollator {
+    private final Tokenizer tokenizer;
+    private final ChatTemplate template;
+    private final Tiling tiling;
+    private final int tokensPerTile;
+    private final int maxSeqLength;
+    private final long seed;
+    private final int threads;
+    private final AtomicLong calls = new AtomicLong();
+
+    private InternVlCollator(Tokenizer tokenizer, ChatTemplate template, Tiling tiling, int tokensPerTile, int maxSeqLength,
+            long seed, int threads) {
+        this.tokenizer = tokenizer;
+        this.template = template;
+        this.tiling = tiling;
+        this.tokensPerTile = tokensPerTile;
+        this.maxSeqLength = maxSeqLength;
+        this.seed = seed;
+        this.threads = threads;
+    }
+
+    /**
+     * InternVL's defaults: the tokenizer's chat template (else {@code internvl2_5}), 448 px tiles, up
+     * to 12 with thumbnail, 256 tokens per tile, max sequence length 12288, seed 42, one loading thread.
+     */
+    public static InternVlCollator of(Tokenizer tokenizer) {
+        return new InternVlCollator(tokenizer, ChatTemplate.of(tokenizer), Tiling.defaults(), 256, 12288, 42, 1);
+    }
+
+    public InternVlCollator template(ChatTemplate t) { return new InternVlCollator(tokenizer, t, tiling, tokensPerTile, maxSeqLength, seed, threads); }
+
+    public InternVlCollator tiling(Tiling t) { return new InternVlCollator(tokenizer, template, t, tokensPerTile, maxSeqLength, seed, threads); }
+
+    public InternVlCollator tileSize(int px) { return tiling(tiling.withTileSize(px)); }
+
+    /** Global tile limit ({@code max_dynamic_patch}); a pair's own {@code ImageOptions.maxDynamicPatch} overrides it. */
+    public InternVlCollator maxTiles(int n) { return tiling(tiling.withMaxTiles(n)); }
+
+    public InternVlCollator thumbnail(boolean on) { return tiling(tiling.withThumbnail(on)); }
+
+    /** {@code <IMG_CONTEXT>} tokens per tile: {@code (tile/patch)^2 * downsample^2} (256 for InternVL, 16 for the tiny model). */
+    public InternVlCollator tokensPerTile(int n) { return new InternVlCollator(tokenizer, template, tiling, n, maxSeqLength, seed, threads); }
+
+    /** Longest row; longer rows are cut from the right (an error if that cuts an image or the whole answer). */
+    public InternVlCollator maxSeqLength(int n) { return new InternVlCollator(tokenizer, template, tiling, tokensPerTile, n, seed, threads); }
+
+    /** Seed of the {@code data_augment} JPEG qualities. */
+    public InternVlCollator seed(long s) { return new InternVlCollator(tokenizer, template, tiling, tokensPerTile, maxSeqLength, s, threads); }
+
+    /** Threads that decode and tile images; the batch is identical for any thread count. */
+    public InternVlCollator threads(int n) { return new InternVlCollator(tokenizer, template, tiling, tokensPerTile, maxSeqLength, seed, Math.max(1, n)); }
+
+    /** A TRL-style collator with the same tokenizer, template, tiling and seed. */
+    public TrlCollator trl() { return new TrlCollator(this, 0, Truncation.KEEP_END, 1); }
+
+    public Tokenizer tokenizer() { return tokenizer; }
+
+    public ChatTemplate template() { return template; }
+
+    public Tiling tiling() { return tiling; }
+
+    public int tokensPerTile() { return tokensPerTile; }
+
+    public int maxSeqLength() { return maxSeqLength; }
+
+    /** The encoder this collator uses for one row (handy for token-length columns). */
+    public PairEncoder encoder() { return encoder(maxSeqLength, Truncation.KEEP_START); }
+
+    PairEncoder encoder(int maxLength, Truncation truncation) {
+        return new PairEncoder(tokenizer, template, tokensPerTile, maxLength, truncation);
+    }
+
+    PairImages images(List<PreferencePair> pairs) {
+        return PairImages.load(pairs, tiling, seed, calls.getAndIncrement(), threads);
+    }
+
+    /**
+     * Collates {@code pairs} (e.g. {@code dataset.take(8).toList()}).
+     *
+     * @throws IllegalArgumentException naming the pair's source for a missing/corrupt image, a
+     *         placeholder/image count mismatch, a missing rejected answer, or a truncation through an
+     *         image or through the whole answer
+     */
+    public PreferenceBatch collate(List<PreferencePair> pairs) {
+        if (pairs.isEmpty()) {
+            throw new IllegalArgumentException("cannot collate an empty list of pairs");
+        }
+        PairImages images = images(pairs);
+        PairEncoder encoder = encoder();
+        List<EncodedSequence> chosen = new ArrayList<>(), rejected = new ArrayList<>();
+        for (int p = 0; p < pairs.size(); p++) {
+            PreferencePair pair = pairs.get(p);
+            encodePair(encoder, pair, images.tilesPerImage(p), chosen, rejected);
+        }
+        long pad = tokenizer.padId();
+        return new PreferenceBatch(Rows.pad(chosen, pad, 0, 1), Rows.pad(rejected, pad, 0, 1), images.pixelValues,
+                images.totalTiles, tiling.tileSize(), images.imageFlags, images.tileOffsets,
+                pairs.stream().map(PreferencePair::source).toList(), null, null);
+    }
+
+    static void encodePair(PairEncoder encoder, PreferencePair pair, int[] tiles, List<EncodedSequence> chosen,
+            List<EncodedSequence> rejected) {
+        if (pair.rejected() == null) {
+            throw new IllegalArgumentException(pair.source() + ": pair has no rejected answer (a generation prompt cannot be collated)");
+        }
+        chosen.add(encoder.encode(pair.prompt(), pair.chosen(), tiles, pair.source()));
+        rejected.add(encoder.encode(pair.prompt(), pair.rejected(), tiles, pair.source()));
+    }
+
+    @Override
+    public String toString() {
+        return "InternVlCollator[" + tiling + ", tokensPerTile=" + tokensPerTile + ", maxSeqLength=" + maxSeqLength
+                + ", seed=" + seed + ", threads=" + threads + "]";
+    }
+}

@@ -1,0 +1,45 @@
+package mpo4j.text;
+
+import java.util.List;
+import mpo4j.data.ChatMessage;
+
+/**
+ * InternVL's {@code internvl2_5} template (ChatML): every turn is
+ * {@code <|im_start|>role\ncontent<|im_end|>\n}; a system turn with {@link #systemMessage()} is put
+ * first when the conversation has none (none at all when the system message is {@code null}).
+ *
+ * <pre>{@code
+ * var t = InternVl25Template.DEFAULT.withoutSystem();
+ * t.render(List.of(ChatMessage.user("Hi")), true);   // "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+ * }</pre>
+ *
+ * @param systemMessage the default system message, or {@code null} for none. InternVL's own default is
+ *                      a long Chinese introduction; mpo4j defaults to a short English one.
+ */
+public record InternVl25Template(String systemMessage) implements ChatTemplate {
+    public static final String DEFAULT_SYSTEM = "You are a helpful assistant.";
+    public static final InternVl25Template DEFAULT = new InternVl25Template(DEFAULT_SYSTEM);
+
+    public InternVl25Template withSystem(String system) { return new InternVl25Template(system); }
+
+    public InternVl25Template withoutSystem() { return new InternVl25Template(null); }
+
+    @Override
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        StringBuilder sb = new StringBuilder();
+        if (systemMessage != null && (messages.isEmpty() || !messages.get(0).role().equals("system"))) {
+            turn(sb, "system", systemMessage);
+        }
+        for (ChatMessage m : messages) {
+            turn(sb, m.role(), m.content());
+        }
+        if (addGenerationPrompt) {
+            sb.append(Tokenizer.IM_START).append("assistant\n");
+        }
+        return sb.toString();
+    }
+
+    private static void turn(StringBuilder sb, String role, String content) {
+        sb.append(Tokenizer.IM_START).append(role).append('\n').append(content).append(Tokenizer.IM_END).append('\n');
+    }
+}

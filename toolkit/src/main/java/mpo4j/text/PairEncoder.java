@@ -1,0 +1,139 @@
+package mpo4j.text;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import mpo4j.collate.SequenceBatch;
+import mpo4j.data.ChatMessage;
+import mpo4j.data.Source;
+
+/**
+ * Tokenizes a prompt and one answer into ids and labels the way InternVL does:
+ * each {@code <image>} becomes {@code <img>} + {@code <IMG_CONTEXT>} × (tokensPerTile · tiles) +
+ * {@code </img>}; system, user and the {@code <|im_start|>assistant\n} prefix are ignored (−100);
+ * the answer and its {@code <|im_end|>} are trained; the trailing {@code \n} is ignored.
+ *
+ * <p>The template's text is tokenized segment by segment (prompt, answer, suffix) so the label
+ * boundaries are exact whatever BPE would do across them.
+ *
+ * <pre>{@code
+ * var enc = new PairEncoder(tokenizer, ChatTemplate.internVl25(), 16, 2048, Truncation.KEEP_START);
+ * EncodedSequence s = enc.encode(pair.prompt(), pair.chosen(), new int[] {3}, pair.source());
+ * }</pre>
+ *
+ * @param tokensPerTile {@code (tile/patch)^2 * downsample^2}: 256 for 448/14/0.5, 16 for 64/8/0.5
+ * @param maxSeqLength  longest sequence kept, or {@code <= 0} for no limit
+ */
+public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokensPerTile, int maxSeqLength, Truncation truncation) {
+    /** The image placeholder in prompt text. */
+    public static final String IMAGE = "<image>";
+
+    public PairEncoder {
+        if (tokensPerTile < 1) {
+            throw new IllegalArgumentException("tokensPerTile must be positive: " + tokensPerTile);
+        }
+    }
+
+    /**
+     * @param tilesPerImage tiles (thumbnail included) of each image, in placeholder order
+     * @throws IllegalArgumentException naming {@code source} when placeholders and images disagree,
+     *         truncation would cut an image span, or no trained token is left
+     */
+    public EncodedSequence encode(List<ChatMessage> prompt, String answer, int[] tilesPerImage, Source source) {
+        List<ChatMessage> messages = withPlaceholder(prompt, tilesPerImage.length);
+        String promptText = template.render(messages, true);
+        List<ChatMessage> full = new ArrayList<>(messages);
+        full.add(ChatMessage.assistant(answer));
+        String fullText = template.render(full, false);
+        if (!fullText.startsWith(promptText) || !fullText.startsWith(answer, promptText.length())) {
+            throw new IllegalStateException(source + ": the chat template does not render the answer right after the generation prompt");
+        }
+        String suffix = fullText.substring(promptText.length() + answer.length());
+
+        long[] promptIds = encodePrompt(promptText, tilesPerImage, source);
+        long[] answerIds = tokenizer.encode(answer);
+        long[] suffixIds = tokenizer.encode(suffix);
+        int trainedSuffix = 0; // up to and including the end token; what follows it (the "\n") is not trained
+        while (trainedSuffix < suffixIds.length && !tokenizer.isSpecial(suffixIds[trainedSuffix])) trainedSuffix++;
+        trainedSuffix = Math.min(trainedSuffix + 1, suffixIds.length);
+
+        int n = promptIds.length + answerIds.length + suffixIds.length;
+        long[] ids = new long[n];
+        long[] labels = new long[n];
+        Arrays.fill(labels, SequenceBatch.IGNORE);
+        System.arraycopy(promptIds, 0, ids, 0, promptIds.length);
+        System.arraycopy(answerIds, 0, ids, promptIds.length, answerIds.length);
+        System.arraycopy(suffixIds, 0, ids, promptIds.length + answerIds.length, suffixIds.length);
+        int trainedEnd = promptIds.length + answerIds.length + trainedSuffix;
+        System.arraycopy(ids, promptIds.length, labels, promptIds.length, trainedEnd - promptIds.length);
+        return truncate(new EncodedSequence(ids, labels, promptIds.length), source);
+    }
+
+    /** InternVL's rule: one image and no placeholder → {@code "<image>\n"} goes before the first user text. */
+    private static List<ChatMessage> withPlaceholder(List<ChatMessage> prompt, int images) {
+        if (images != 1 || prompt.stream().anyMatch(m -> m.content().contains(IMAGE))) {
+            return prompt;
+        }
+        List<ChatMessage> out = new ArrayList<>(prompt);
+        for (int i = 0; i < out.size(); i++) {
+            if (out.get(i).role().equals("user")) {
+                out.set(i, new ChatMessage("user", IMAGE + "\n" + out.get(i).content()));
+                break;
+            }
+        }
+        return out;
+    }
+
+    private long[] encodePrompt(String text, int[] tilesPerImage, Source source) {
+        String[] pieces = text.split(java.util.regex.Pattern.quote(IMAGE), -1);
+        if (pieces.length - 1 != tilesPerImage.length) {
+            throw new IllegalArgumentException(source + ": prompt has " + (pieces.length - 1) + " " + IMAGE
+                    + " placeholders but the pair has " + tilesPerImage.length + " images");
+        }
+        long start = tokenizer.imageStartId(), end = tokenizer.imageEndId(), context = tokenizer.imageContextId();
+        int total = 0;
+        long[][] parts = new long[pieces.length][];
+        for (int i = 0; i < pieces.length; i++) {
+            parts[i] = tokenizer.encode(pieces[i]);
+            total += parts[i].length + (i < tilesPerImage.length ? tilesPerImage[i] * tokensPerTile + 2 : 0);
+        }
+        long[] ids = new long[total];
+        int n = 0;
+        for (int i = 0; i < pieces.length; i++) {
+            System.arraycopy(parts[i], 0, ids, n, parts[i].length);
+            n += parts[i].length;
+            if (i < tilesPerImage.length) {
+                ids[n++] = start;
+                Arrays.fill(ids, n, n + tilesPerImage[i] * tokensPerTile, context);
+                n += tilesPerImage[i] * tokensPerTile;
+                ids[n++] = end;
+            }
+        }
+        return ids;
+    }
+
+    /** Cuts to {@link #maxSeqLength} from the side {@link #truncation} says; never through an image, never to no answer. */
+    public EncodedSequence truncate(EncodedSequence s, Source source) {
+        if (maxSeqLength <= 0 || s.length() <= maxSeqLength) {
+            return s;
+        }
+        int from = truncation == Truncation.KEEP_END ? s.length() - maxSeqLength : 0;
+        int to = from + maxSeqLength;
+        long start = tokenizer.imageStartId(), end = tokenizer.imageEndId(), context = tokenizer.imageContextId();
+        for (int i = 0; i < s.length(); i++) {
+            long id = s.ids()[i];
+            if ((i < from || i >= to) && (id == start || id == end || id == context)) {
+                throw new IllegalArgumentException(source + ": truncating " + s.length() + " tokens to max length "
+                        + maxSeqLength + " (" + truncation + ") would cut image tokens at position " + i
+                        + "; raise the max length or lower the tile count");
+            }
+        }
+        EncodedSequence cut = new EncodedSequence(Arrays.copyOfRange(s.ids(), from, to), Arrays.copyOfRange(s.labels(), from, to),
+                Math.max(0, Math.min(s.promptLength(), to) - from));
+        if (cut.trainedTokens() == 0) {
+            throw new IllegalArgumentException(source + ": truncating " + s.length() + " tokens to max length " + maxSeqLength
+                    + " (" + truncation + ") leaves no answer token to train (prompt is " + s.promptLength() + " tokens)");
+        }
+        return cut;
+    }
+}

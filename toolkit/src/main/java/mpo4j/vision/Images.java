@@ -1,0 +1,80 @@
+package mpo4j.vision;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+import mpo4j.data.Source;
+
+/** Reading images as RGB, and InternVL's {@code data_augment} JPEG re-encode. */
+public final class Images {
+    private Images() {}
+
+    /**
+     * Reads an image as 8-bit RGB (alpha dropped, like Pillow's {@code convert("RGB")}).
+     *
+     * @throws IllegalArgumentException naming the file and {@code source} when it is missing or not a readable image
+     */
+    public static BufferedImage read(Path file, Source source) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("image not found: " + file + " (from " + source + ")");
+        }
+        BufferedImage img;
+        try {
+            img = ImageIO.read(file.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot decode image " + file + " (from " + source + "): " + e.getMessage(), e);
+        }
+        if (img == null || img.getWidth() < 1 || img.getHeight() < 1) {
+            throw new IllegalArgumentException("not a readable image: " + file + " (from " + source + ")");
+        }
+        return toRgb(img);
+    }
+
+    /** A {@code TYPE_INT_RGB} copy (or the image itself when it already is one). */
+    public static BufferedImage toRgb(BufferedImage img) {
+        if (img.getType() == BufferedImage.TYPE_INT_RGB) {
+            return img;
+        }
+        int w = img.getWidth(), h = img.getHeight();
+        BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        rgb.setRGB(0, 0, w, h, img.getRGB(0, 0, w, h, null, 0, w), 0, w);
+        return rgb;
+    }
+
+    /**
+     * {@code data_augment}: re-encodes the image as JPEG with a quality drawn uniformly from 75..100
+     * by {@code random}, and decodes it again.
+     */
+    public static BufferedImage jpegDegrade(BufferedImage img, Random random) {
+        return jpeg(img, 75 + random.nextInt(26));
+    }
+
+    /** JPEG round trip at {@code quality} (1..100, libjpeg scale). */
+    public static BufferedImage jpeg(BufferedImage img, int quality) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+             MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionQuality(quality / 100f);
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(toRgb(img), null, null), param);
+            out.flush();
+            return toRgb(ImageIO.read(new ByteArrayInputStream(bytes.toByteArray())));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+    }
+}
