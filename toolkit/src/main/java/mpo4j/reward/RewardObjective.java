@@ -21,10 +21,11 @@ import mpo4j.train.StepOutput;
  * run's standard curves, {@code rewards/chosen}, {@code rewards/rejected}, {@code rewards/margins},
  * {@code rewards/accuracies}. The moving averages are training state (checkpointed, restored on resume).
  *
- * <p>During evaluation ({@code training == false}) every pair's unscaled scores are also kept, for the
+ * <p>During evaluation ({@code training == false}) the whole held-out set comes as one list of chunks,
+ * so the {@code eval/} metrics are exact over all pairs; every pair's unscaled scores are also kept, for the
  * {@code evals/eval_results_{step}.jsonl} file; {@link #takeEvaluation} hands them over.
  */
-final class RewardObjective implements Objective<RewardBatch> {
+final class RewardObjective implements Objective<List<RewardBatch>> {
     static final double MA_DECAY = 0.9;
 
     private final RewardModel model;
@@ -39,13 +40,45 @@ final class RewardObjective implements Objective<RewardBatch> {
 
     RewardLoss loss() { return loss; }
 
+    /** One micro-batch. */
+    StepOutput compute(RewardBatch batch, NDManager scope, boolean training) {
+        return compute(List.of(batch), scope, training);
+    }
+
+    /**
+     * The loss and metrics over all {@code chunks} together (training passes one; evaluation passes the
+     * whole held-out set in chunks, so its accuracy and means are exact over every A/B pair). Chunks are
+     * forwarded one at a time; without gradient only their scores outlive the chunk.
+     */
     @Override
-    public StepOutput compute(RewardBatch batch, NDManager scope, boolean training) {
-        Map<String, RewardModel.Sides> sides = model.forward(batch, scope);
+    public StepOutput compute(List<RewardBatch> chunks, NDManager scope, boolean training) {
+        if (training && chunks.size() != 1) {
+            throw new IllegalArgumentException("a training micro-batch is one RewardBatch, got " + chunks.size());
+        }
+        Map<String, List<RewardModel.Sides>> perHead = new LinkedHashMap<>();
+        for (RewardBatch chunk : chunks) {
+            if (training) {
+                model.forward(chunk, scope).forEach((h, s) -> perHead.computeIfAbsent(h, k -> new ArrayList<>()).add(s));
+                continue;
+            }
+            try (NDManager chunkScope = scope.newSubManager()) {
+                model.forward(chunk, chunkScope).forEach((h, s) -> {
+                    s.scores0().attach(scope);
+                    s.scores1().attach(scope);
+                    perHead.computeIfAbsent(h, k -> new ArrayList<>()).add(s);
+                });
+            }
+        }
+        List<Map<String, String>> allLabels = new ArrayList<>();
+        chunks.forEach(c -> allLabels.addAll(c.labels()));
+        Map<String, RewardModel.Sides> sides = new LinkedHashMap<>();
+        perHead.forEach((h, list) -> sides.put(h, list.size() == 1 ? list.get(0) : new RewardModel.Sides(
+                concat(list.stream().map(RewardModel.Sides::scores0).toList()),
+                concat(list.stream().map(RewardModel.Sides::scores1).toList()))));
         List<RewardLoss.HeadScores> scored = new ArrayList<>();
         sides.forEach((h, s) -> {
             RewardModel.Sides used = training ? model.trainScaled(h, s, scope) : s;
-            scored.add(new RewardLoss.HeadScores(h, used.scores0(), used.scores1(), batch.labels(h)));
+            scored.add(new RewardLoss.HeadScores(h, used.scores0(), used.scores1(), labelsOf(allLabels, h)));
         });
         RewardLossResult result = loss.compute(scored);
 
@@ -60,7 +93,7 @@ final class RewardObjective implements Objective<RewardBatch> {
         double chosenAll = 0, rejectedAll = 0, correctAll = 0;
         int decidedAll = 0;
         for (String h : sides.keySet()) {
-            List<String> labels = batch.labels(h);
+            List<String> labels = labelsOf(allLabels, h);
             double chosen = 0, rejected = 0;
             int decided = 0, correct = 0;
             for (int i = 0; i < labels.size(); i++) {
@@ -95,7 +128,7 @@ final class RewardObjective implements Objective<RewardBatch> {
         if (training) {
             addMovingAverages(metrics, sides.keySet());
         } else {
-            for (int i = 0; i < batch.pairs(); i++) {
+            for (int i = 0; i < allLabels.size(); i++) {
                 Map<String, Double> a = new LinkedHashMap<>(), b = new LinkedHashMap<>();
                 for (String h : sides.keySet()) {
                     a.put(h, (double) s0.get(h)[i]);
@@ -106,9 +139,22 @@ final class RewardObjective implements Objective<RewardBatch> {
             if (pending == null) {
                 pending = RewardEvaluation.builder(model.heads());
             }
-            pending.add(batch, scores);
+            int from = 0;
+            for (RewardBatch chunk : chunks) {
+                pending.add(chunk, scores.subList(from, from + chunk.pairs()));
+                from += chunk.pairs();
+            }
         }
-        return new StepOutput(asFloat32(result.loss(), scope), metrics, batch.tokens());
+        long tokens = chunks.stream().mapToLong(RewardBatch::tokens).sum();
+        return new StepOutput(asFloat32(result.loss(), scope), metrics, tokens);
+    }
+
+    private static List<String> labelsOf(List<Map<String, String>> labels, String head) {
+        return labels.stream().map(m -> m.getOrDefault(head, "")).toList();
+    }
+
+    private static ai.djl.ndarray.NDArray concat(List<ai.djl.ndarray.NDArray> parts) {
+        return ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts));
     }
 
     /**

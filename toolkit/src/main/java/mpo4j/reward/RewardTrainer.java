@@ -32,8 +32,8 @@ import mpo4j.train.TrainerBase;
  * <p>Every {@code evalEvery} steps, and once at the end if the last step was not evaluated, the held-out
  * pairs are scored: per head accuracy over A/B pairs (strict {@code >}), mean chosen and rejected scores,
  * and {@code evals/eval_results_{step}.jsonl} (one line per pair, ties included) when an output directory
- * is set. The {@code eval/} rows of the loop average batches; {@link RewardRun#evaluations()} holds the
- * exact per-pair numbers.
+ * is set. The {@code eval/} rows are exact over all held-out pairs; {@link RewardRun#evaluations()} also
+ * holds every pair's scores.
  */
 public final class RewardTrainer extends TrainerBase<RewardTrainer> {
     private final RewardModel model;
@@ -84,9 +84,9 @@ public final class RewardTrainer extends TrainerBase<RewardTrainer> {
         }
         RewardObjective objective = new RewardObjective(model, loss);
         List<RewardEvaluation> evaluations = new ArrayList<>();
-        CustomTrainer<RewardBatch> trainer = CustomTrainer.of(model, objective, batches(train)).config(config);
+        CustomTrainer<List<RewardBatch>> trainer = CustomTrainer.of(model, objective, trainBatches(train)).config(config);
         if (heldOut != null && !heldOut.isEmpty()) {
-            trainer.eval(batches(heldOut));
+            trainer.eval(wholeSet(heldOut));
         }
         if (outputDir != null) {
             trainer.output(outputDir);
@@ -126,19 +126,43 @@ public final class RewardTrainer extends TrainerBase<RewardTrainer> {
         }
     }
 
-    private Batches<RewardBatch> batches(List<RewardPair> pairs) {
+    /** One collated micro-batch per call, from the indices the loop picks. */
+    private Batches<List<RewardBatch>> trainBatches(List<RewardPair> pairs) {
         RewardCollator c = collator;
         return new Batches<>() {
             @Override
             public int size() { return pairs.size(); }
 
             @Override
-            public RewardBatch batch(int[] indices) {
+            public List<RewardBatch> batch(int[] indices) {
                 List<RewardPair> picked = new ArrayList<>(indices.length);
                 for (int i : indices) {
                     picked.add(pairs.get(i));
                 }
-                return c.collate(picked);
+                return List.of(c.collate(picked));
+            }
+        };
+    }
+
+    /**
+     * The held-out set as a single "example" whose batch is every pair, in chunks of the batch size:
+     * the loop then evaluates once over all pairs, so accuracy counts every A/B pair exactly (the loop
+     * would otherwise average per-batch accuracies).
+     */
+    private Batches<List<RewardBatch>> wholeSet(List<RewardPair> pairs) {
+        RewardCollator c = collator;
+        int chunk = config.batchSize();
+        return new Batches<>() {
+            @Override
+            public int size() { return 1; }
+
+            @Override
+            public List<RewardBatch> batch(int[] indices) {
+                List<RewardBatch> chunks = new ArrayList<>();
+                for (int from = 0; from < pairs.size(); from += chunk) {
+                    chunks.add(c.collate(pairs.subList(from, Math.min(pairs.size(), from + chunk))));
+                }
+                return chunks;
             }
         };
     }
