@@ -98,6 +98,19 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- train (mpo4j.train)
 
+    /**
+     * Preference training of a model (DPO by default; {@code .loss(mpo())} for MPO), configured fluently:
+     * {@code trainer(model).loss(mpo()).data(train, eval).collator(c::collate).lr(5e-5).cosine().fit()}.
+     */
+    public static mpo4j.train.PreferenceTrainer trainer(mpo4j.model.Vlm model) {
+        return mpo4j.train.PreferenceTrainer.of(model);
+    }
+
+    /** Supervised fine-tuning on the chosen answers, the stage before preference training. */
+    public static mpo4j.train.PreferenceTrainer sftTrainer(mpo4j.model.Vlm model) {
+        return mpo4j.train.PreferenceTrainer.sft(model);
+    }
+
 
     // ---------------------------------------------------------------- reward (mpo4j.reward)
 
@@ -127,5 +140,18 @@ public final class Mpo {
 
 
     // ---------------------------------------------------------------- notebook (mpo4j.notebook)
+
+    /**
+     * Shows {@code value} under the running cell (charts and images as PNG, tables as HTML); in plain
+     * JShell prints its text form (charts as ASCII). Returns a handle to redraw it: {@code d.update(v)}.
+     */
+    public static mpo4j.notebook.LiveDisplay display(Object value) {
+        return mpo4j.notebook.Notebook.display(value);
+    }
+
+    /** Redraws the display {@code id} (from {@code display(obj).id()}) with {@code value}; no-op outside a kernel. */
+    public static void updateDisplay(String id, Object value) {
+        mpo4j.notebook.Notebook.updateDisplay(id, value);
+    }
 
 }

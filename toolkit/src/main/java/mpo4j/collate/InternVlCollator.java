@@ -78,8 +78,11 @@ public final class InternVlCollator {
     /** Threads that decode and tile images; the batch is identical for any thread count. */
     public InternVlCollator threads(int n) { return new InternVlCollator(tokenizer, template, tiling, tokensPerTile, maxSeqLength, seed, Math.max(1, n)); }
 
-    /** A TRL-style collator with the same tokenizer, template, tiling and seed. */
-    public TrlCollator trl() { return new TrlCollator(this, 0, Truncation.KEEP_END, 1); }
+    /**
+     * A TRL-style collator with the same tokenizer, template, tiling and seed, and TRL's defaults
+     * ({@code max_length} 1024, {@code truncation_mode} keep_end, no {@code pad_to_multiple_of}).
+     */
+    public TrlCollator trl() { return new TrlCollator(this, 1024, Truncation.KEEP_END, 1); }
 
     public Tokenizer tokenizer() { return tokenizer; }
 
@@ -126,13 +129,21 @@ public final class InternVlCollator {
                 pairs.stream().map(PreferencePair::source).toList(), null, null);
     }
 
+    /** Collates any iterable of pairs, e.g. a {@code Dataset} ({@code collate(data.train().take(4))}). */
+    public PreferenceBatch collate(Iterable<? extends PreferencePair> pairs) {
+        List<PreferencePair> list = new ArrayList<>();
+        pairs.forEach(list::add);
+        return collate(list);
+    }
+
     static void encodePair(PairEncoder encoder, PreferencePair pair, int[] tiles, List<EncodedSequence> chosen,
             List<EncodedSequence> rejected) {
         if (pair.rejected() == null) {
             throw new IllegalArgumentException(pair.source() + ": pair has no rejected answer (a generation prompt cannot be collated)");
         }
-        chosen.add(encoder.encode(pair.prompt(), pair.chosen(), tiles, pair.source()));
-        rejected.add(encoder.encode(pair.prompt(), pair.rejected(), tiles, pair.source()));
+        List<EncodedSequence> rows = encoder.encode(pair.prompt(), List.of(pair.chosen(), pair.rejected()), tiles, pair.source());
+        chosen.add(rows.get(0));
+        rejected.add(rows.get(1));
     }
 
     @Override

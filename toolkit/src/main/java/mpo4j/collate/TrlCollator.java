@@ -34,7 +34,7 @@ public final class TrlCollator {
         this.padToMultipleOf = padToMultipleOf;
     }
 
-    /** {@code max_length}; {@code <= 0} = no limit (the default). */
+    /** {@code max_length} (TRL's default 1024); {@code <= 0} = no limit. */
     public TrlCollator maxLength(int n) { return new TrlCollator(base, n, truncation, padToMultipleOf); }
 
     /** {@code truncation_mode}; default {@link Truncation#KEEP_END} as in TRL. */
@@ -46,6 +46,13 @@ public final class TrlCollator {
     /** Collates without reference log-probs. */
     public PreferenceBatch collate(List<PreferencePair> pairs) {
         return collate(pairs, null, null);
+    }
+
+    /** Collates any iterable of pairs, e.g. a {@code Dataset} ({@code collate(data.train().take(4))}). */
+    public PreferenceBatch collate(Iterable<? extends PreferencePair> pairs) {
+        List<PreferencePair> list = new ArrayList<>();
+        pairs.forEach(list::add);
+        return collate(list);
     }
 
     /**

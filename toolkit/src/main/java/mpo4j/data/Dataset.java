@@ -3,6 +3,7 @@ package mpo4j.data;
 import tech.tablesaw.api.Table;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -94,6 +95,15 @@ public abstract class Dataset<T> implements Iterable<T> {
                 "onError(" + mode + ") applies to a dataset read from files: call it right after dataset(path), before other operations");
     }
 
+    /**
+     * Reads every record now, so any bad line (malformed JSON, missing field or image, placeholder
+     * mismatch) throws here rather than mid-training. Returns this dataset.
+     */
+    public Dataset<T> validate() {
+        for (int i = 0, n = size(); i < n; i++) read(i);
+        return this;
+    }
+
     /** The first {@code n} records (all of them when {@code n >= size()}). */
     public Dataset<T> take(int n) {
         if (n < 0) {
@@ -138,8 +148,8 @@ public abstract class Dataset<T> implements Iterable<T> {
         int n = size();
         int nTrain = (int) Math.floor(n * trainRatio);
         int[] perm = permutation(n, new Random(seed));
-        int[] train = java.util.Arrays.copyOfRange(perm, 0, nTrain);
-        int[] eval = java.util.Arrays.copyOfRange(perm, nTrain, n);
+        int[] train = Arrays.copyOfRange(perm, 0, nTrain);
+        int[] eval = Arrays.copyOfRange(perm, nTrain, n);
         return new Split<>(new Views.Indexed<>(this, train, this.seed), new Views.Indexed<>(this, eval, this.seed));
     }
 
@@ -149,11 +159,11 @@ public abstract class Dataset<T> implements Iterable<T> {
         int n = 0;
         for (int i = 0, size = size(); i < size; i++) {
             if (keep.test(read(i))) {
-                if (n == idx.length) idx = java.util.Arrays.copyOf(idx, n * 2);
+                if (n == idx.length) idx = Arrays.copyOf(idx, n * 2);
                 idx[n++] = i;
             }
         }
-        return new Views.Indexed<>(this, java.util.Arrays.copyOf(idx, n), seed);
+        return new Views.Indexed<>(this, Arrays.copyOf(idx, n), seed);
     }
 
     /** A lazy view applying {@code fn} to each record when it is read. */
@@ -203,7 +213,9 @@ public abstract class Dataset<T> implements Iterable<T> {
     /**
      * A Tablesaw view, one row per record: {@code source, prompt, chosen, rejected, images} for
      * preference pairs ({@code source, prompt, response0, response1, images, labels} for reward pairs).
-     * Reads every record: use {@code take(n).table()} on large datasets.
+     * Newlines in texts show as a visible {@code \n} so printed tables keep one line per row; token
+     * counts (see {@link #table(ToIntFunction)}) use the real text. Reads every record: use
+     * {@code take(n).table()} on large datasets.
      */
     public Table table() {
         return Tables.of(this, null);

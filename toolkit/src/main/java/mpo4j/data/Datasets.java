@@ -17,8 +17,10 @@ import java.util.stream.Stream;
  *       (standard/conversational, explicit/implicit prompt)</li>
  *   <li>a folder: its {@code meta.json} if present, else all its {@code .jsonl} files in name order</li>
  * </ul>
- * Records are read lazily; image files are checked (exist, header decodes) when a record is read, or for
- * every line at load time under {@link OnError#SKIP}.
+ * Records are read lazily: each {@code get(i)} parses its line and checks its image files (they exist
+ * and their header decodes as an image; a full decode is the vision package's job). Bad lines throw a
+ * {@link DatasetException} naming file, line and field when read; {@link Dataset#validate()} reads every
+ * line up front, and {@link Dataset#onError(OnError) onError(SKIP)} drops and counts bad lines at load.
  *
  * <pre>{@code
  * Dataset<PreferencePair> data = Datasets.load("datasets-sample/shapes/meta.json").seed(42);
@@ -42,6 +44,11 @@ public final class Datasets {
     /** Reads an MMPR meta.json explicitly. */
     public static Dataset<PreferencePair> mmpr(Path metaJson) {
         return new Loaded<>(MmprReader.meta(metaJson), 0, OnError.FAIL);
+    }
+
+    /** Reads one MMPR annotation JSONL explicitly, in file order (images resolve against its folder). */
+    public static Dataset<PreferencePair> mmprAnnotation(Path jsonl) {
+        return new Loaded<>(MmprReader.annotation(JsonlFile.index(jsonl)), 0, OnError.FAIL);
     }
 
     /** Reads TRL preference JSONL explicitly (images resolve against the file's folder). */
@@ -95,6 +102,21 @@ public final class Datasets {
         return new Mix<>();
     }
 
+    /**
+     * Mixing by ratio from a map of dataset → weight, with the size that needs no repetition. The map's
+     * iteration order decides the draw, so it must be a {@link java.util.LinkedHashMap} or a sorted map
+     * ({@code Map.of} and {@code HashMap} orders change between JVM runs).
+     */
+    public static <T> Dataset<T> mix(java.util.Map<Dataset<T>, Double> weights, long seed) {
+        if (weights.size() > 1 && !(weights instanceof java.util.LinkedHashMap) && !(weights instanceof java.util.SortedMap)) {
+            throw new IllegalArgumentException("mix(map, seed) needs a LinkedHashMap (insertion order); the order of "
+                    + weights.getClass().getSimpleName() + " is not reproducible. Or use mix().add(a, w).add(b, w).build()");
+        }
+        Mix<T> mix = new Mix<T>().seed(seed);
+        weights.forEach(mix::add);
+        return mix.build();
+    }
+
     private static Loaded.Reader<PreferencePair> reader(Path path) {
         if (Files.isDirectory(path)) {
             Path meta = path.resolve("meta.json");
@@ -115,7 +137,11 @@ public final class Datasets {
         return jsonlReader(path);
     }
 
-    /** Tells MMPR annotation lines from TRL lines by the first record that parses. */
+    /**
+     * Tells MMPR annotation lines ({@code question}) from TRL lines ({@code chosen} without
+     * {@code question}) by the first of the first 20 records that parses. A file whose sniffed lines
+     * are all malformed is read as TRL, so the first read (or SKIP) reports them with their lines.
+     */
     private static Loaded.Reader<PreferencePair> jsonlReader(Path path) {
         JsonlFile file = JsonlFile.index(path);
         for (int i = 0; i < Math.min(file.size(), 20); i++) {
@@ -123,28 +149,22 @@ public final class Datasets {
             try {
                 line = JsonLine.parse(file.source(i), file.line(i));
             } catch (DatasetException e) {
-                continue; // a bad line decides nothing; it is reported when read
+                continue;
+            }
+            if (line.json.has("response0")) {
+                throw new DatasetException(file.source(i), null,
+                        "this is a reward-model file (response0/response1/labels): use loadReward / rewardDataset");
             }
             if (line.json.has("question")) {
-                return line.json.has("response0")
-                        ? reject(file, "this is a reward-model file (response0/response1/labels): use loadReward / rewardDataset")
-                        : MmprReader.annotation(path);
+                return MmprReader.annotation(file);
             }
             if (line.json.has("chosen")) {
-                return new FileReader<>(file, TrlReader.parser(folder(path)));
+                break;
             }
             throw new DatasetException(file.source(i), null,
                     "unknown format: expected MMPR keys (question, chosen, rejected) or TRL keys (prompt?, chosen, rejected), found " + line.json.keySet());
         }
-        if (file.size() == 0) {
-            return new FileReader<>(file, TrlReader.parser(folder(path)));
-        }
-        // every sniffed line is malformed: read it as TRL so the first get() (or SKIP) reports them
         return new FileReader<>(file, TrlReader.parser(folder(path)));
-    }
-
-    private static Loaded.Reader<PreferencePair> reject(JsonlFile file, String why) {
-        throw new DatasetException(file.source(0), null, why);
     }
 
     private static <T> Loaded.Reader<T> concatReaders(List<Loaded.Reader<T>> readers) {

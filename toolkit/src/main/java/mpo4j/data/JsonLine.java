@@ -20,6 +20,9 @@ final class JsonLine {
     }
 
     static JsonLine parse(Source source, String text) {
+        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
+            text = text.substring(1); // a UTF-8 byte-order mark some editors write at the start of a file
+        }
         JsonElement e;
         try {
             e = JsonParser.parseString(text);

@@ -13,21 +13,22 @@ import java.util.Arrays;
 
 /**
  * A JSONL file indexed by line: one pass records where each non-blank line starts and ends, then
- * {@link #line(int)} reads a single line with a positional read. Memory is two {@code long}s and one
- * {@code int} per line (a 3-million-line file costs ~60 MB of index, never 3 million objects).
+ * {@link #line(int)} reads a single line with a positional read. Memory is one {@code long} and one
+ * {@code int} per line (a 3-million-line file costs ~36 MB of index, never 3 million objects), plus
+ * one more {@code int} per line only when the file has blank lines.
  */
 final class JsonlFile {
     private final Path path;
     private final String name;
-    private final long[] starts;   // byte offset of each non-blank line
-    private final long[] ends;     // exclusive end (before '\n' / "\r\n")
-    private final int[] lineNumbers; // 1-based physical line number of each non-blank line
+    private final long[] starts;     // byte offset of each non-blank line
+    private final int[] lengths;     // its length in bytes, without the '\n'
+    private final int[] lineNumbers; // 1-based physical line numbers, or null when record i is line i + 1
 
-    private JsonlFile(Path path, long[] starts, long[] ends, int[] lineNumbers) {
+    private JsonlFile(Path path, long[] starts, int[] lengths, int[] lineNumbers) {
         this.path = path;
         this.name = path.toString();
         this.starts = starts;
-        this.ends = ends;
+        this.lengths = lengths;
         this.lineNumbers = lineNumbers;
     }
 
@@ -37,8 +38,9 @@ final class JsonlFile {
             throw new DatasetException(new Source(path.toString(), 0), null, "file not found");
         }
         long[] starts = new long[1024];
-        long[] ends = new long[1024];
+        int[] lengths = new int[1024];
         int[] numbers = new int[1024];
+        boolean sawBlank = false;
         int n = 0;
         try (InputStream in = Files.newInputStream(path)) {
             byte[] buf = new byte[1 << 16];
@@ -54,13 +56,15 @@ final class JsonlFile {
                         if (!blank) {
                             if (n == starts.length) {
                                 starts = Arrays.copyOf(starts, n * 2);
-                                ends = Arrays.copyOf(ends, n * 2);
+                                lengths = Arrays.copyOf(lengths, n * 2);
                                 numbers = Arrays.copyOf(numbers, n * 2);
                             }
                             starts[n] = lineStart;
-                            ends[n] = pos + k;
+                            lengths[n] = length(path, physical, pos + k - lineStart);
                             numbers[n] = physical;
                             n++;
+                        } else {
+                            sawBlank = true;
                         }
                         lineStart = pos + k + 1;
                         physical++;
@@ -74,18 +78,25 @@ final class JsonlFile {
             if (!blank) { // last line without a trailing newline
                 if (n == starts.length) {
                     starts = Arrays.copyOf(starts, n + 1);
-                    ends = Arrays.copyOf(ends, n + 1);
+                    lengths = Arrays.copyOf(lengths, n + 1);
                     numbers = Arrays.copyOf(numbers, n + 1);
                 }
                 starts[n] = lineStart;
-                ends[n] = pos;
+                lengths[n] = length(path, physical, pos - lineStart);
                 numbers[n] = physical;
                 n++;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + path, e);
         }
-        return new JsonlFile(path, Arrays.copyOf(starts, n), Arrays.copyOf(ends, n), Arrays.copyOf(numbers, n));
+        return new JsonlFile(path, Arrays.copyOf(starts, n), Arrays.copyOf(lengths, n), sawBlank ? Arrays.copyOf(numbers, n) : null);
+    }
+
+    private static int length(Path path, int line, long bytes) {
+        if (bytes > Integer.MAX_VALUE - 16) {
+            throw new DatasetException(new Source(path.toString(), line), null, "line longer than 2 GB");
+        }
+        return (int) bytes;
     }
 
     Path path() { return path; }
@@ -94,12 +105,11 @@ final class JsonlFile {
     int size() { return starts.length; }
 
     /** Where record {@code i} sits in the file. */
-    Source source(int i) { return new Source(name, lineNumbers[i]); }
+    Source source(int i) { return new Source(name, lineNumbers == null ? i + 1 : lineNumbers[i]); }
 
     /** The text of record {@code i}, read from disk now. */
     String line(int i) {
-        int length = (int) (ends[i] - starts[i]);
-        ByteBuffer buf = ByteBuffer.allocate(length);
+        ByteBuffer buf = ByteBuffer.allocate(lengths[i]);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long at = starts[i];
             while (buf.hasRemaining()) {

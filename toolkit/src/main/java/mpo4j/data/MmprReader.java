@@ -91,9 +91,10 @@ final class MmprReader implements Loaded.Reader<PreferencePair> {
     }
 
     /** A single annotation JSONL read without a meta.json: images resolve against its folder, file order. */
-    static MmprReader annotation(Path jsonl) {
+    static MmprReader annotation(JsonlFile file) {
+        Path jsonl = file.path();
         Path root = jsonl.getParent() == null ? Path.of("") : jsonl.getParent();
-        return new MmprReader(List.of(new Entry(jsonl.getFileName().toString(), 0, JsonlFile.index(jsonl), root, 1.0,
+        return new MmprReader(List.of(new Entry(jsonl.getFileName().toString(), 0, file, root, 1.0,
                 ImageOptions.DEFAULT, annotationParser(root, ImageOptions.DEFAULT))), false);
     }
 

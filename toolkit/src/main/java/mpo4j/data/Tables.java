@@ -38,9 +38,9 @@ final class Tables {
             PreferencePair p = (PreferencePair) o;
             String promptText = promptText(p.prompt());
             source.append(p.source().toString());
-            prompt.append(promptText);
-            chosen.append(p.chosen());
-            rejected.append(p.rejected() == null ? "" : p.rejected());
+            prompt.append(flat(promptText));
+            chosen.append(flat(p.chosen()));
+            rejected.append(p.rejected() == null ? "" : flat(p.rejected()));
             images.append(p.images().size());
             if (tokenCount != null) {
                 promptTokens.append(tokenCount.applyAsInt(promptText));
@@ -48,7 +48,7 @@ final class Tables {
                 rejectedTokens.append(p.rejected() == null ? 0 : tokenCount.applyAsInt(p.rejected()));
             }
         }
-        Table t = Table.create("preference pairs", source, prompt, chosen, rejected, images);
+        Table t = Table.create(title("preference pairs", data), source, prompt, chosen, rejected, images);
         if (tokenCount != null) t.addColumns(promptTokens, chosenTokens, rejectedTokens);
         return t;
     }
@@ -63,13 +63,24 @@ final class Tables {
         for (Object o : data) {
             RewardPair p = (RewardPair) o;
             source.append(p.source().toString());
-            prompt.append(promptText(p.prompt()));
-            r0.append(p.response0());
-            r1.append(p.response1());
+            prompt.append(flat(promptText(p.prompt())));
+            r0.append(flat(p.response0()));
+            r1.append(flat(p.response1()));
             images.append(p.images().size());
             labels.append(new java.util.TreeMap<>(p.labels()).toString());
         }
-        return Table.create("reward pairs", source, prompt, r0, r1, images, labels);
+        return Table.create(title("reward pairs", data), source, prompt, r0, r1, images, labels);
+    }
+
+    /** The table name, which Tablesaw prints as the title: skipped bad lines are never silent. */
+    private static String title(String what, Dataset<?> data) {
+        long skipped = data.skipped();
+        return skipped == 0 ? what : what + " (" + skipped + " bad line" + (skipped == 1 ? "" : "s") + " skipped)";
+    }
+
+    /** Newlines shown as a visible {@code \n}, so printed tables keep one line per row. */
+    static String flat(String s) {
+        return s.replace("\n", "\\n");
     }
 
     /** A single user turn shows as its text; longer conversations as {@code role: text} lines. */
@@ -96,7 +107,7 @@ final class Tables {
 
     static String quote(String s, int max) {
         if (s == null) return "null";
-        String flat = s.replace("\n", "\\n");
+        String flat = flat(s);
         if (flat.length() > max) flat = flat.substring(0, max - 3) + "...";
         return "\"" + flat + "\"";
     }

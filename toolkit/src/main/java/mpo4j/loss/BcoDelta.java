@@ -27,16 +27,24 @@ public final class BcoDelta {
 
     private double mean;
     private long count;
+    private final boolean frozen;
 
     /** A fresh running mean (no batches seen, δ = 0). */
-    public BcoDelta() {}
+    public BcoDelta() {
+        this.frozen = false;
+    }
 
     private BcoDelta(double mean, long count) {
+        this(mean, count, false);
+    }
+
+    private BcoDelta(double mean, long count, boolean frozen) {
         if (count < 0 || !Double.isFinite(mean)) {
             throw new IllegalArgumentException("invalid BCO delta state: mean=" + mean + " count=" + count);
         }
         this.mean = mean;
         this.count = count;
+        this.frozen = frozen;
     }
 
     /** The current δ: mean of all batch means seen so far (0 before the first batch). */
@@ -49,19 +57,31 @@ public final class BcoDelta {
         return count;
     }
 
-    /** Folds in one batch mean and returns the updated δ. */
+    /** Folds in one batch mean and returns the updated δ (a {@link #frozenCopy()} returns its δ unchanged). */
     public double update(double batchMean) {
         if (!Double.isFinite(batchMean)) {
             throw new IllegalArgumentException("bco_pair: batch mean reward is " + batchMean + "; δ left unchanged");
+        }
+        if (frozen) {
+            return mean;
         }
         count++;
         mean += (batchMean - mean) / count; // incremental mean: exact running average, no growing sum
         return mean;
     }
 
-    /** An independent copy (e.g. to evaluate without moving the training δ). */
+    /** An independent copy that keeps updating. */
     public BcoDelta copy() {
-        return new BcoDelta(mean, count);
+        return new BcoDelta(mean, count, frozen);
+    }
+
+    /** A copy whose δ never moves: evaluation batches use the training δ without changing it. */
+    public BcoDelta frozenCopy() {
+        return new BcoDelta(mean, count, true);
+    }
+
+    public boolean isFrozen() {
+        return frozen;
     }
 
     /** {@code {"mean": δ, "count": k}} for checkpoints. */
@@ -96,6 +116,6 @@ public final class BcoDelta {
 
     @Override
     public String toString() {
-        return "BcoDelta[δ=" + mean + ", batches=" + count + "]";
+        return "BcoDelta[δ=" + mean + ", batches=" + count + (frozen ? ", frozen" : "") + "]";
     }
 }

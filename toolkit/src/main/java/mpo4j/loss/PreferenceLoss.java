@@ -369,11 +369,14 @@ public final class PreferenceLoss {
      * {@code 0.8·ln2 + 0.2·2·ln2 + chosenNll}.
      */
     public double initialLoss(double chosenNll) {
-        float[] zero = {0f};
-        PreferenceLoss unweighted = useWeighting(false);
-        LossResult atZero = unweighted.compute(zero, zero, zero, zero); // sft reads −πc = 0 here
         double sft = types.contains(LossType.SFT) ? weights.get(types.indexOf(LossType.SFT)) * chosenNll : 0;
-        return atZero.value() + sft;
+        Mpo4jEngine.ensureOffline();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray zero = manager.create(new double[2]);    // float64: the analytic value to double precision
+            LossResult atZero = useWeighting(false).compute(SequenceLogps.of(zero, zero, new int[] {1, 1}),
+                    ReferenceLogps.of(new float[1], new float[1]), new BcoDelta()); // sft reads −πc = 0 here
+            return atZero.value() + sft;
+        }
     }
 
     private Map<String, Double> metrics(double[] pi, double[] ell, int b, SequenceLogps policy, double value,

@@ -37,6 +37,20 @@ public record ReferenceLogps(float[] chosen, float[] rejected, float[] chosenSha
         return new ReferenceLogps(chosen, rejected, chosen, rejected);
     }
 
+    /**
+     * The reference log-probs a collated batch carries ({@code refChosenLogps}/{@code refRejectedLogps},
+     * full sums: {@code ldAlpha} leaves them unchanged).
+     *
+     * @throws IllegalArgumentException if the batch has no precomputed reference
+     */
+    public static ReferenceLogps of(mpo4j.collate.PreferenceBatch batch) {
+        if (!batch.hasPrecomputedReference()) {
+            throw new IllegalArgumentException("this batch carries no precomputed reference log-probs"
+                    + " (attach them with PreferenceBatch.withReference, or run the reference model)");
+        }
+        return of(batch.refChosenLogps(), batch.refRejectedLogps());
+    }
+
     /** Copies a reference forward pass's log-probs out of native memory (no gradient kept). */
     public static ReferenceLogps from(SequenceLogps reference) {
         float[] sums = Nd.floats(Nd.doubles(reference.sums()));

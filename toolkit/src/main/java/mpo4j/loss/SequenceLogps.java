@@ -73,7 +73,12 @@ public final class SequenceLogps {
 
     /** From logits {@code [2B, L, V]} and labels {@code [2B, L]} (aligned with input ids, −100 = ignore). */
     public static SequenceLogps fromLogits(NDArray logits, NDArray labels, boolean withWeights) {
-        return fromLogits(logits, labels.toType(DataType.INT64, false).toLongArray(), withWeights);
+        if (labels.getDataType() == DataType.INT64) {
+            return fromLogits(logits, labels.toLongArray(), withWeights);
+        }
+        try (NDArray asLong = labels.toType(DataType.INT64, true)) {
+            return fromLogits(logits, asLong.toLongArray(), withWeights);
+        }
     }
 
     /**
@@ -119,7 +124,10 @@ public final class SequenceLogps {
             float[] weights = null;
             if (withWeights) {
                 NDArray lseD = lse.stopGradient();
-                NDArray logSumP2 = logSumExp(detached.mul(2)).sub(lseD.mul(2));
+                NDArray logSumP2;
+                try (NDArray doubled = detached.mul(2)) {
+                    logSumP2 = logSumExp(doubled).sub(lseD.mul(2));
+                }
                 NDArray perToken = tokenLogp.stopGradient().sub(logSumP2).mul(mask).sum(new int[] {1});
                 double[] total = Nd.doubles(perToken);
                 weights = new float[n];
@@ -137,10 +145,18 @@ public final class SequenceLogps {
         }
     }
 
-    /** Stable log Σ exp over the last axis; the max shift carries no gradient (it cancels exactly). */
+    /**
+     * Stable log Σ exp over the last axis; the max shift carries no gradient (it cancels exactly).
+     * The two vocabulary-sized temporaries are released as soon as they are reduced (autograd keeps
+     * what backward needs on its own).
+     */
     private static NDArray logSumExp(NDArray x) {
         NDArray max = x.max(new int[] {2}, true).stopGradient();
-        return x.sub(max).exp().sum(new int[] {2}).log().add(max.squeeze(2));
+        NDArray sumExp;
+        try (NDArray shifted = x.sub(max); NDArray exp = shifted.exp()) {
+            sumExp = exp.sum(new int[] {2});
+        }
+        return sumExp.log().add(max.squeeze(2));
     }
 
     private static double meanLogit(double[] rowSums, int[] tokens, int from, int to, long vocab) {

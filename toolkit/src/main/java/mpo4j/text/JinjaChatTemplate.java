@@ -3,7 +3,8 @@ package mpo4j.text;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
-import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.interpret.TemplateError;
 import java.util.HashMap;
 import java.util.List;
@@ -31,10 +32,23 @@ public final class JinjaChatTemplate implements ChatTemplate {
                     .withUsePyishObjectMapper(true)
                     .build())
             .build();
-    private final Jinjava jinjava = new Jinjava(CONFIG);
+    private static final Jinjava JINJAVA = new Jinjava(CONFIG);
+    private final Node tree; // parsed once: parsing costs more than rendering these short templates
 
     public JinjaChatTemplate(String source) {
         this.source = source;
+        JinjavaInterpreter parser = JINJAVA.newInterpreter();
+        this.tree = parser.parse(source);
+        throwOnFatal(parser.getErrors(), "cannot parse chat_template");
+    }
+
+    private static void throwOnFatal(List<TemplateError> errors, String what) {
+        for (TemplateError e : errors) {
+            if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
+                throw new IllegalArgumentException(what + ": " + e.getMessage()
+                        + (e.getLineno() > 0 ? " (template line " + e.getLineno() + ")" : ""));
+            }
+        }
     }
 
     public String source() { return source; }
@@ -44,12 +58,15 @@ public final class JinjaChatTemplate implements ChatTemplate {
         Map<String, Object> context = new HashMap<>();
         context.put("messages", messages.stream().map(m -> Map.of("role", m.role(), "content", m.content())).toList());
         context.put("add_generation_prompt", addGenerationPrompt);
-        RenderResult result = jinjava.renderForResult(source, context);
-        List<TemplateError> fatal = result.getErrors().stream()
-                .filter(e -> e.getSeverity() == TemplateError.ErrorType.FATAL).toList();
-        if (!fatal.isEmpty()) {
-            throw new IllegalArgumentException("chat_template failed: " + fatal.get(0).getMessage());
+        JinjavaInterpreter interpreter = JINJAVA.newInterpreter();
+        interpreter.getContext().putAll(context);
+        JinjavaInterpreter.pushCurrent(interpreter);
+        try {
+            String out = interpreter.render(tree);
+            throwOnFatal(interpreter.getErrors(), "chat_template failed");
+            return out;
+        } finally {
+            JinjavaInterpreter.popCurrent();
         }
-        return result.getOutput();
     }
 }

@@ -40,8 +40,25 @@ public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokens
      *         truncation would cut an image span, or no trained token is left
      */
     public EncodedSequence encode(List<ChatMessage> prompt, String answer, int[] tilesPerImage, Source source) {
+        return encode(prompt, List.of(answer), tilesPerImage, source).get(0);
+    }
+
+    /**
+     * Encodes several answers to one prompt (a pair's chosen and rejected), rendering and
+     * tokenizing the prompt once.
+     */
+    public List<EncodedSequence> encode(List<ChatMessage> prompt, List<String> answers, int[] tilesPerImage, Source source) {
         List<ChatMessage> messages = withPlaceholder(prompt, tilesPerImage.length);
         String promptText = template.render(messages, true);
+        long[] promptIds = encodePrompt(promptText, tilesPerImage, source);
+        List<EncodedSequence> out = new ArrayList<>(answers.size());
+        for (String answer : answers) {
+            out.add(truncate(complete(messages, promptText, promptIds, answer, source), source));
+        }
+        return out;
+    }
+
+    private EncodedSequence complete(List<ChatMessage> messages, String promptText, long[] promptIds, String answer, Source source) {
         List<ChatMessage> full = new ArrayList<>(messages);
         full.add(ChatMessage.assistant(answer));
         String fullText = template.render(full, false);
@@ -49,8 +66,6 @@ public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokens
             throw new IllegalStateException(source + ": the chat template does not render the answer right after the generation prompt");
         }
         String suffix = fullText.substring(promptText.length() + answer.length());
-
-        long[] promptIds = encodePrompt(promptText, tilesPerImage, source);
         long[] answerIds = tokenizer.encode(answer);
         long[] suffixIds = tokenizer.encode(suffix);
         int trainedSuffix = 0; // up to and including the end token; what follows it (the "\n") is not trained
@@ -66,7 +81,7 @@ public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokens
         System.arraycopy(suffixIds, 0, ids, promptIds.length + answerIds.length, suffixIds.length);
         int trainedEnd = promptIds.length + answerIds.length + trainedSuffix;
         System.arraycopy(ids, promptIds.length, labels, promptIds.length, trainedEnd - promptIds.length);
-        return truncate(new EncodedSequence(ids, labels, promptIds.length), source);
+        return new EncodedSequence(ids, labels, promptIds.length);
     }
 
     /** InternVL's rule: one image and no placeholder → {@code "<image>\n"} goes before the first user text. */

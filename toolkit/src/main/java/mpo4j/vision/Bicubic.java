@@ -33,40 +33,50 @@ final class Bicubic {
         return 0;
     }
 
-    /** One 1-D pass along x ({@code alongX}) or y; {@code w x h} in, the resized axis becomes {@code out}. */
-    private static int[] pass(int[] src, int w, int h, int out, boolean alongX) {
-        int in = alongX ? w : h;
-        double scale = (double) in / out;
-        double filterScale = Math.max(scale, 1.0);
-        double support = SUPPORT * filterScale;
-        int[] starts = new int[out];
-        double[][] weights = new double[out][];
-        for (int o = 0; o < out; o++) {
-            double center = (o + 0.5) * scale;
-            int min = Math.max((int) (center - support + 0.5), 0);
-            int max = Math.min((int) (center + support + 0.5), in);
-            double[] k = new double[max - min];
-            double sum = 0;
-            for (int j = 0; j < k.length; j++) {
-                k[j] = cubic((j + min - center + 0.5) / filterScale);
-                sum += k[j];
+    /** Filter taps of a 1-D resize from {@code in} to {@code out} samples: start index and weights per output. */
+    private record Taps(int[] start, double[][] weights) {
+        static Taps of(int in, int out) {
+            double scale = (double) in / out;
+            double filterScale = Math.max(scale, 1.0);
+            double support = SUPPORT * filterScale;
+            int[] starts = new int[out];
+            double[][] weights = new double[out][];
+            for (int o = 0; o < out; o++) {
+                double center = (o + 0.5) * scale;
+                int min = Math.max((int) (center - support + 0.5), 0);
+                int max = Math.min((int) (center + support + 0.5), in);
+                double[] k = new double[max - min];
+                double sum = 0;
+                for (int j = 0; j < k.length; j++) {
+                    k[j] = cubic((j + min - center + 0.5) / filterScale);
+                    sum += k[j];
+                }
+                for (int j = 0; j < k.length; j++) {
+                    k[j] = sum == 0 ? 0 : k[j] / sum;
+                }
+                starts[o] = min;
+                weights[o] = k;
             }
-            for (int j = 0; j < k.length; j++) {
-                k[j] = sum == 0 ? 0 : k[j] / sum;
-            }
-            starts[o] = min;
-            weights[o] = k;
+            return new Taps(starts, weights);
         }
-        int outW = alongX ? out : w;
-        int outH = alongX ? h : out;
-        int[] dst = new int[outW * outH];
-        for (int y = 0; y < outH; y++) {
+    }
+
+    /** One 1-D pass along x or y; {@code w x h} in, the resized axis becomes {@code out}. */
+    private static int[] pass(int[] src, int w, int h, int out, boolean alongX) {
+        Taps taps = Taps.of(alongX ? w : h, out);
+        return alongX ? horizontal(src, w, h, out, taps) : vertical(src, w, out, taps);
+    }
+
+    private static int[] horizontal(int[] src, int w, int h, int outW, Taps taps) {
+        int[] dst = new int[outW * h];
+        for (int y = 0; y < h; y++) {
+            int row = y * w;
             for (int x = 0; x < outW; x++) {
-                int o = alongX ? x : y;
-                double[] k = weights[o];
+                double[] k = taps.weights[x];
+                int at = row + taps.start[x];
                 double r = 0, g = 0, b = 0;
                 for (int j = 0; j < k.length; j++) {
-                    int p = alongX ? src[y * w + starts[o] + j] : src[(starts[o] + j) * w + x];
+                    int p = src[at + j];
                     r += k[j] * ((p >> 16) & 0xFF);
                     g += k[j] * ((p >> 8) & 0xFF);
                     b += k[j] * (p & 0xFF);
@@ -77,8 +87,33 @@ final class Bicubic {
         return dst;
     }
 
+    /** Row by row (cache friendly): each output row accumulates whole input rows. */
+    private static int[] vertical(int[] src, int w, int outH, Taps taps) {
+        int[] dst = new int[w * outH];
+        double[] r = new double[w], g = new double[w], b = new double[w];
+        for (int y = 0; y < outH; y++) {
+            java.util.Arrays.fill(r, 0);
+            java.util.Arrays.fill(g, 0);
+            java.util.Arrays.fill(b, 0);
+            double[] k = taps.weights[y];
+            for (int j = 0; j < k.length; j++) {
+                int row = (taps.start[y] + j) * w;
+                double kj = k[j];
+                for (int x = 0; x < w; x++) {
+                    int p = src[row + x];
+                    r[x] += kj * ((p >> 16) & 0xFF);
+                    g[x] += kj * ((p >> 8) & 0xFF);
+                    b[x] += kj * (p & 0xFF);
+                }
+            }
+            for (int x = 0; x < w; x++) {
+                dst[y * w + x] = (clamp8(r[x]) << 16) | (clamp8(g[x]) << 8) | clamp8(b[x]);
+            }
+        }
+        return dst;
+    }
+
     private static int clamp8(double v) {
-        long r = Math.round(v);
-        return (int) Math.max(0, Math.min(255, r));
+        return v <= 0 ? 0 : v >= 255 ? 255 : (int) (v + 0.5);
     }
 }

@@ -47,8 +47,31 @@ public final class Images {
         }
         int w = img.getWidth(), h = img.getHeight();
         BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        rgb.setRGB(0, 0, w, h, img.getRGB(0, 0, w, h, null, 0, w), 0, w);
+        int bands = img.getRaster().getNumBands();
+        if (bands <= 2 && img.getSampleModel().getSampleSize(0) == 8) {
+            // grey (+alpha): replicate the stored value like Pillow; java.awt would apply a linear-grey colour conversion
+            int[] grey = img.getRaster().getSamples(0, 0, w, h, 0, (int[]) null);
+            int[] packed = new int[grey.length];
+            for (int i = 0; i < grey.length; i++) packed[i] = grey[i] * 0x010101;
+            rgb.setRGB(0, 0, w, h, packed, 0, w);
+        } else if (img.getColorModel().hasAlpha()) {
+            // drop alpha without compositing (Pillow's convert("RGB")); drawImage would blend with black
+            rgb.setRGB(0, 0, w, h, img.getRGB(0, 0, w, h, null, 0, w), 0, w);
+        } else {
+            java.awt.Graphics2D g = rgb.createGraphics();
+            g.drawImage(img, 0, 0, null);
+            g.dispose();
+        }
         return rgb;
+    }
+
+    /** The pixels as packed {@code 0xRRGGBB}, row-major. */
+    static int[] pixels(BufferedImage img) {
+        BufferedImage rgb = toRgb(img);
+        int w = rgb.getWidth(), h = rgb.getHeight();
+        int[] out = (int[]) rgb.getRaster().getDataElements(0, 0, w, h, null);
+        for (int i = 0; i < out.length; i++) out[i] &= 0xFFFFFF;
+        return out;
     }
 
     /**

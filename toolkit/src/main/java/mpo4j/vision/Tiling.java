@@ -87,7 +87,7 @@ public record Tiling(int tileSize, int minTiles, int maxTiles, boolean thumbnail
     /** Tiles an image already in memory. */
     public ImageTiles tile(BufferedImage image) {
         int w = image.getWidth(), h = image.getHeight();
-        int[] rgb = image.getRGB(0, 0, w, h, null, 0, w);
+        int[] rgb = Images.pixels(image);
         TileGrid grid = grid(w, h);
         int s = tileSize, plane = s * s;
         float[] pixels = new float[grid.tiles() * 3 * plane];

@@ -100,9 +100,11 @@ class DatasetOpsTest {
         assertEquals(List.of("source", "prompt", "chosen", "rejected", "images"), t.columnNames());
         assertEquals(2, t.rowCount());
         assertEquals("f.jsonl:1", t.stringColumn("source").get(0));
+        assertEquals("<image>\\nWhat color?", t.stringColumn("prompt").get(0)); // newline shown as a visible \n
         assertEquals(1, t.intColumn("images").get(0));
         var tt = d.table(String::length);
         assertEquals(List.of(4, 1), List.of(tt.intColumn("prompt_tokens").get(1), tt.intColumn("chosen_tokens").get(1)));
+        assertEquals(19, tt.intColumn("prompt_tokens").get(0)); // the real text: "<image>" + '\n' + "What color?"
         String s = d.toString();
         assertTrue(s.startsWith("Dataset of 2 records from 1 source, seed 0"), s);
         assertTrue(s.contains("f.jsonl:2  \"2+2?\" -> chosen \"4\", rejected \"5\" (text only)"), s);

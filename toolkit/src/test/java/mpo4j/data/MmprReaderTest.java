@@ -143,4 +143,15 @@ class MmprReaderTest {
         Function<int[], Set<Integer>> set = a -> java.util.Arrays.stream(a).boxed().collect(Collectors.toSet());
         assertEquals(9, set.apply(MmprReader.repeat(lines, 0.9, new java.util.Random(3))).size());
     }
+
+    @Test
+    void generationPromptsHaveNullRejectedAndByteOrderMarksAreIgnored() {
+        Path f = write(dir.resolve("gen.jsonl"),
+                "\uFEFF{\"question\": \"q1\", \"chosen\": \"a\", \"rejected\": null}",
+                "{\"question\": \"q2\", \"chosen\": \"b\", \"rejected\": \"c\"}");
+        Dataset<PreferencePair> d = Datasets.load(f);
+        assertNull(d.get(0).rejected());
+        assertEquals("q1", d.get(0).question());
+        assertEquals("c", d.get(1).rejected());
+    }
 }

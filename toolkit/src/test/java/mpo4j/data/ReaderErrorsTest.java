@@ -84,6 +84,8 @@ class ReaderErrorsTest {
         assertEquals(4, lenient.skipped());
         assertEquals(java.util.List.of("<image>\nq1", "q3", "q7"), Files4Test.questions(lenient));
         assertTrue(lenient.toString().contains("4 bad lines skipped"), lenient.toString());
+        assertEquals("preference pairs (4 bad lines skipped)", lenient.table().name());
+        assertEquals("preference pairs", strict.take(1).table().name());
         // the count survives later views
         assertEquals(4, lenient.seed(3).shuffle().take(2).skipped());
         assertThrows(UnsupportedOperationException.class, () -> lenient.take(2).onError(OnError.FAIL));
@@ -114,5 +116,16 @@ class ReaderErrorsTest {
         Path f = write(dir.resolve("rm.jsonl"), "{\"question\": \"q\", \"response0\": \"a\", \"response1\": \"b\", \"labels\": {\"preference\": 1}}");
         assertEquals(f + ":1: field \"labels.preference\": expected \"A\", \"B\" or \"C\", found a number",
                 assertThrows(DatasetException.class, () -> Datasets.loadReward(f).get(0)).getMessage());
+    }
+
+    @Test
+    void validateSurfacesTheFirstBadLineUpFront() {
+        Path f = write(dir.resolve("v.jsonl"),
+                "{\"question\": \"q1\", \"chosen\": \"c\", \"rejected\": \"r\"}",
+                "{\"question\": \"q2\", \"chosen\": 7, \"rejected\": \"r\"}");
+        Dataset<PreferencePair> d = Datasets.mmprAnnotation(f);
+        assertEquals(f + ":2: field \"chosen\": expected a string, found a number",
+                assertThrows(DatasetException.class, d::validate).getMessage());
+        assertEquals(1, d.take(1).validate().size());
     }
 }

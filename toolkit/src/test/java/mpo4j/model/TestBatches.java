@@ -13,6 +13,15 @@ final class TestBatches {
     private TestBatches() {}
 
     /**
+     * The tiny model's shapes with fewer layers (2 decoder, 1 vision): every code path of the full model
+     * at a fraction of the test time on a shared 2-core machine.
+     */
+    static VlmConfig small() {
+        VlmConfig tiny = VlmConfig.tinyVlm();
+        return tiny.withVision(tiny.vision().withLayers(1)).withText(tiny.text().withLayers(2));
+    }
+
+    /**
      * {@code pairs} pairs, each with {@code tilesPerPair} tiles, a prompt of {@code promptText} text tokens
      * plus {@code <img>}, the image tokens and {@code </img>}, then chosen/rejected completions of the
      * given lengths (rejected rows shorter, so padding is exercised).

@@ -15,7 +15,7 @@ class VlmForwardTest {
     @Test
     void forwardOverAPreferenceBatchGivesLogitsForChosenThenRejectedRows() {
         VlmConfig config = VlmConfig.tinyVlm();
-        PreferenceBatch batch = TestBatches.batch(config, 2, 3, 6, 5, 4, 1);
+        PreferenceBatch batch = TestBatches.batch(config, 2, 2, 6, 5, 4, 1);
         try (Vlm model = Vlm.builder(config).seed(42).build(); NDManager scope = model.manager().newSubManager()) {
             NDArray logits = model.forward(batch, scope);
             int len = batch.concatenated().length();
@@ -41,6 +41,11 @@ class VlmForwardTest {
     @Test
     void parametersCarryHuggingFaceNames() {
         try (Vlm model = Vlm.builder(VlmConfig.tinyVlm()).build()) {
+            // vision: patch 192*192+192, positions 64*192, 4 x (2 LN 768 + qkv 576*193 + proj 192*193 + fc1 768*193
+            //         + fc2 192*769), post LN 384; mlp1: LN 1536 + 768*256+256 + 256*256+256      = 2,093,376
+            // text:   embed 2048*256, 4 x (q,k,v 3*256*257 + o 256*256 + SwiGLU 3*256*688 + 2 norms 512) + norm 256
+            //                                                                                      = 3,691,776
+            assertEquals(2_093_376 + 3_691_776, model.parameterCount());
             var p = model.parameters();
             assertEquals(new Shape(2048, 256), p.get("model.embed_tokens.weight").getShape());
             assertEquals(new Shape(256, 256), p.get("model.layers.3.self_attn.q_proj.weight").getShape());
@@ -61,7 +66,7 @@ class VlmForwardTest {
 
     @Test
     void forwardScopeFreesEveryIntermediate() {
-        VlmConfig config = VlmConfig.tinyVlm();
+        VlmConfig config = TestBatches.small();
         PreferenceBatch batch = TestBatches.batch(config, 2, 1, 4, 3, 3, 3);
         try (Vlm model = Vlm.builder(config).build()) {
             int before = model.manager().getManagedArrays().size();

@@ -20,7 +20,7 @@ class VlmGradientTest {
 
     @Test
     void gradientReachesVisionProjectorAndDecoderButNeverTheFrozenReference() {
-        VlmConfig config = VlmConfig.tinyVlm();
+        VlmConfig config = TestBatches.small();
         PreferenceBatch batch = TestBatches.batch(config, 2, 2, 4, 4, 3, 5);
         try (Vlm policy = Vlm.builder(config).seed(3).build(); Vlm reference = policy.frozenCopy();
                 NDManager scope = policy.manager().newSubManager()) {
@@ -34,7 +34,7 @@ class VlmGradientTest {
             }
             for (String name : new String[] {"vision_model.embeddings.patch_embedding.weight",
                     "vision_model.encoder.layers.0.attn.qkv.weight", "mlp1.1.weight", "model.embed_tokens.weight",
-                    "model.layers.0.self_attn.q_proj.bias", "model.layers.3.mlp.down_proj.weight", "model.norm.weight"}) {
+                    "model.layers.0.self_attn.q_proj.bias", "model.layers.1.mlp.down_proj.weight", "model.norm.weight"}) {
                 assertTrue(gradientNorm(policy, name) > 0, name + " must receive a gradient");
                 NDArray frozen = reference.parameters().get(name).getArray();
                 assertFalse(frozen.hasGradient(), "reference " + name + " must not have a gradient");
@@ -43,8 +43,29 @@ class VlmGradientTest {
     }
 
     @Test
+    void repeatedTrainingStepsKeepNativeMemoryFlat() {
+        VlmConfig config = TestBatches.small();
+        PreferenceBatch batch = TestBatches.batch(config, 1, 1, 3, 3, 2, 6);
+        try (Vlm policy = Vlm.builder(config).seed(3).build()) {
+            int before = policy.manager().getManagedArrays().size();
+            for (int i = 0; i < 3; i++) {
+                try (NDManager scope = policy.manager().newSubManager();
+                        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    collector.backward(policy.forward(batch, scope).mean());
+                }
+                // getGradient() returns a new handle in the parameters' manager: the caller closes it
+                try (NDArray g = policy.parameters().get("mlp1.1.weight").getArray().getGradient()) {
+                    float[] values = g.toFloatArray();
+                    assertTrue(java.util.stream.IntStream.range(0, values.length).anyMatch(k -> values[k] != 0));
+                }
+            }
+            assertEquals(before, policy.manager().getManagedArrays().size());
+        }
+    }
+
+    @Test
     void frozenCopyHasItsOwnMemory() {
-        try (Vlm policy = Vlm.builder(VlmConfig.tinyVlm().textOnly()).seed(3).build(); Vlm reference = policy.frozenCopy()) {
+        try (Vlm policy = Vlm.builder(TestBatches.small().textOnly()).seed(3).build(); Vlm reference = policy.frozenCopy()) {
             NDArray w = policy.parameters().get("model.norm.weight").getArray();
             float before = reference.parameters().get("model.norm.weight").getArray().getFloat(0);
             w.set(new ai.djl.ndarray.index.NDIndex("0"), 5f);
