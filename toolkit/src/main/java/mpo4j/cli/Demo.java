@@ -33,27 +33,29 @@ import mpo4j.train.TrainRun;
  * curve PNGs, {@code summary.json}).
  *
  * <pre>
- *   ./mpo4j demo [--out runs/demo] [--data datasets-sample] [--sft-epochs 3] [--mpo-epochs 1] [--seed 42]
+ *   ./mpo4j demo [--out runs/demo] [--data datasets-sample] [--sft-epochs 2] [--mpo-epochs 1] [--seed 42]
+ *                [--train-limit N] [--eval-limit N]
  * </pre>
  */
 public final class Demo {
     private Demo() {}
 
     /** Settings of one demo run. */
-    record Options(Path out, Path data, int sftEpochs, int mpoEpochs, long seed, int evalLimit) {
+    record Options(Path out, Path data, int sftEpochs, int mpoEpochs, long seed, int evalLimit, int trainLimit) {
         static Options parse(String[] args) {
-            Options o = new Options(Path.of("runs/demo"), Path.of("datasets-sample"), 3, 1, 42, Integer.MAX_VALUE);
+            Options o = new Options(Path.of("runs/demo"), Path.of("datasets-sample"), 2, 1, 42, Integer.MAX_VALUE, Integer.MAX_VALUE);
             for (int i = 0; i < args.length; i++) {
                 String v = i + 1 < args.length ? args[i + 1] : null;
                 switch (args[i]) {
-                    case "--out" -> o = new Options(Path.of(need(args[i], v)), o.data, o.sftEpochs, o.mpoEpochs, o.seed, o.evalLimit);
-                    case "--data" -> o = new Options(o.out, Path.of(need(args[i], v)), o.sftEpochs, o.mpoEpochs, o.seed, o.evalLimit);
-                    case "--sft-epochs" -> o = new Options(o.out, o.data, Integer.parseInt(need(args[i], v)), o.mpoEpochs, o.seed, o.evalLimit);
-                    case "--mpo-epochs" -> o = new Options(o.out, o.data, o.sftEpochs, Integer.parseInt(need(args[i], v)), o.seed, o.evalLimit);
-                    case "--seed" -> o = new Options(o.out, o.data, o.sftEpochs, o.mpoEpochs, Long.parseLong(need(args[i], v)), o.evalLimit);
-                    case "--eval-limit" -> o = new Options(o.out, o.data, o.sftEpochs, o.mpoEpochs, o.seed, Integer.parseInt(need(args[i], v)));
+                    case "--out" -> o = new Options(Path.of(need(args[i], v)), o.data, o.sftEpochs, o.mpoEpochs, o.seed, o.evalLimit, o.trainLimit);
+                    case "--data" -> o = new Options(o.out, Path.of(need(args[i], v)), o.sftEpochs, o.mpoEpochs, o.seed, o.evalLimit, o.trainLimit);
+                    case "--sft-epochs" -> o = new Options(o.out, o.data, Integer.parseInt(need(args[i], v)), o.mpoEpochs, o.seed, o.evalLimit, o.trainLimit);
+                    case "--mpo-epochs" -> o = new Options(o.out, o.data, o.sftEpochs, Integer.parseInt(need(args[i], v)), o.seed, o.evalLimit, o.trainLimit);
+                    case "--seed" -> o = new Options(o.out, o.data, o.sftEpochs, o.mpoEpochs, Long.parseLong(need(args[i], v)), o.evalLimit, o.trainLimit);
+                    case "--eval-limit" -> o = new Options(o.out, o.data, o.sftEpochs, o.mpoEpochs, o.seed, Integer.parseInt(need(args[i], v)), o.trainLimit);
+                    case "--train-limit" -> o = new Options(o.out, o.data, o.sftEpochs, o.mpoEpochs, o.seed, o.evalLimit, Integer.parseInt(need(args[i], v)));
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + " (known: --out, --data, --sft-epochs, --mpo-epochs, --seed, --eval-limit)");
+                            + " (known: --out, --data, --sft-epochs, --mpo-epochs, --seed, --eval-limit, --train-limit)");
                 }
                 i++;
             }
@@ -77,7 +79,8 @@ public final class Demo {
     static Map<String, Object> run(Options o) throws IOException {
         long t0 = System.nanoTime();
         Tokenizer tokenizer = Tokenizer.load(o.data.resolve("tokenizer"));
-        List<PreferencePair> train = Datasets.load(o.data.resolve("shapes/meta.json")).seed(o.seed).toList();
+        List<PreferencePair> train = Datasets.load(o.data.resolve("shapes/meta.json")).seed(o.seed).shuffle().toList();
+        train = train.subList(0, Math.min(train.size(), o.trainLimit));
         List<PreferencePair> eval = Datasets.load(o.data.resolve("shapes/meta_eval.json")).seed(o.seed).toList();
         eval = eval.subList(0, Math.min(eval.size(), o.evalLimit));
         VlmConfig config = VlmConfig.tinyVlm().withTokenizerIds((int) tokenizer.imageContextId(), (int) tokenizer.imageStartId(),
@@ -134,7 +137,7 @@ public final class Demo {
     }
 
     /** Share of held-out pairs whose greedy answer (up to the end token) equals the chosen answer. */
-    static double answerAccuracy(Vlm model, InternVlCollator collator, Tokenizer tokenizer, List<PreferencePair> eval) {
+    public static double answerAccuracy(Vlm model, InternVlCollator collator, Tokenizer tokenizer, List<PreferencePair> eval) {
         int correct = 0;
         long eos = model.config().tokens().eos();
         for (PreferencePair pair : eval) {
