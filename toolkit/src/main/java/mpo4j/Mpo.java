@@ -122,6 +122,22 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- reward (mpo4j.reward)
 
+    /** A scalar reward model on a backbone: {@code rewardModel(tinyVlm().seed(42).build()).tokenizer(tok).heads("preference").build()}. */
+    public static mpo4j.reward.RewardModel.Builder rewardModel(mpo4j.model.Vlm backbone) {
+        return mpo4j.reward.RewardModel.builder(backbone);
+    }
+
+    /** Trains a reward model: {@code rewardTrainer(rm).loss("sigmoid").data(train).eval(heldOut).lr(1e-4).fit()}. */
+    public static mpo4j.reward.RewardTrainer rewardTrainer(mpo4j.reward.RewardModel model) {
+        return mpo4j.reward.RewardTrainer.of(model);
+    }
+
+    /** A reward model saved with {@code rm.save(dir)}; {@code tokenizer} sets the collator {@code score(...)} uses. */
+    public static mpo4j.reward.RewardModel loadRewardModel(String path, mpo4j.text.Tokenizer tokenizer) {
+        mpo4j.reward.RewardModel rm = mpo4j.reward.RewardModel.load(java.nio.file.Path.of(path));
+        return rm.withCollator(mpo4j.reward.RewardCollator.forModel(tokenizer, rm.backbone().config()));
+    }
+
 
     // ---------------------------------------------------------------- plot (mpo4j.plot)
 
