@@ -146,7 +146,7 @@ final class RewardObjective implements Objective<List<RewardBatch>> {
             }
         }
         long tokens = chunks.stream().mapToLong(RewardBatch::tokens).sum();
-        return new StepOutput(asFloat32(result.loss(), scope), metrics, tokens);
+        return new StepOutput(result.loss(), metrics, tokens);
     }
 
     private static List<String> labelsOf(List<Map<String, String>> labels, String head) {
@@ -155,19 +155,6 @@ final class RewardObjective implements Objective<List<RewardBatch>> {
 
     private static ai.djl.ndarray.NDArray concat(List<ai.djl.ndarray.NDArray> parts) {
         return ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(parts));
-    }
-
-    /**
-     * {@code RewardLoss} adds the tie term as {@code 0-dim float32 × 0.01}, where DJL makes the 0.01 a
-     * float64 scalar, so a batch with ties yields a float64 total; the trainer reads float32. DJL's
-     * {@code toType} cuts the autograd graph, so the cast is done by type promotion instead: a 0-dim
-     * float64 times a 1-dim float32 is float32 (differentiable), summed back to a scalar.
-     */
-    private static ai.djl.ndarray.NDArray asFloat32(ai.djl.ndarray.NDArray loss, NDManager scope) {
-        if (loss.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32) {
-            return loss;
-        }
-        return loss.mul(scope.ones(new ai.djl.ndarray.types.Shape(1))).sum();
     }
 
     private void addMovingAverages(Map<String, Double> metrics, Iterable<String> heads) {
