@@ -2,6 +2,7 @@ package mpo4j.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
+import mpo4j.Scalar;
 
 /**
  * The per-pair formulas of {@code spec/losses.md}, one case per loss type, on {@code [B]} arrays.
@@ -20,7 +21,7 @@ final class PairLosses {
                  NDArray ellC, NDArray ellR, NDArray sC, NDArray sR,
                  NDArray lenC, NDArray lenR, NDArray nll) {
         NDArray z() {
-            return sC.sub(sR).mul(beta);
+            return Scalar.mul(sC.sub(sR), beta);
         }
     }
 
@@ -31,11 +32,11 @@ final class PairLosses {
             case SIGMOID:
                 return smoothedSigmoid(t.z(), eps);
             case HINGE:
-                return t.z().neg().add(1).maximum(0);
+                return Scalar.maximum(t.z().neg().add(1), 0);
             case IPO:
                 return t.sC().div(t.lenC()).sub(t.sR().div(t.lenR())).sub(1 / (2 * beta)).square();
             case SIGMOID_NORM:
-                return logSigmoid(t.sC().div(t.lenC()).sub(t.sR().div(t.lenR())).mul(beta)).neg();
+                return logSigmoid(Scalar.mul(t.sC().div(t.lenC()).sub(t.sR().div(t.lenR())), beta)).neg();
             case EXO_PAIR: {
                 NDArray z = t.z();
                 NDArray pos = sigmoid(z).mul(logSigmoid(z).sub(Math.log(1 - eps)));
@@ -43,38 +44,38 @@ final class PairLosses {
                 return pos.add(neg);
             }
             case NCA_PAIR: {
-                NDArray c = t.sC().mul(beta);
-                NDArray r = t.sR().mul(beta);
-                return logSigmoid(c).neg().sub(logSigmoid(c.neg()).mul(0.5)).sub(logSigmoid(r.neg()).mul(0.5));
+                NDArray c = Scalar.mul(t.sC(), beta);
+                NDArray r = Scalar.mul(t.sR(), beta);
+                return logSigmoid(c).neg().sub(Scalar.mul(logSigmoid(c.neg()), 0.5)).sub(Scalar.mul(logSigmoid(r.neg()), 0.5));
             }
             case ROBUST: {
                 NDArray z = t.z();
-                return logSigmoid(z).mul(-(1 - eps)).add(logSigmoid(z.neg()).mul(eps)).div(1 - 2 * eps);
+                return Scalar.div(Scalar.mul(logSigmoid(z), -(1 - eps)).add(Scalar.mul(logSigmoid(z.neg()), eps)), 1 - 2 * eps);
             }
             case BCO_PAIR: {
-                NDArray c = t.sC().mul(beta).sub(t.delta());
-                NDArray r = t.sR().mul(beta).sub(t.delta());
+                NDArray c = Scalar.mul(t.sC(), beta).sub(t.delta());
+                NDArray r = Scalar.mul(t.sR(), beta).sub(t.delta());
                 return logSigmoid(c).neg().sub(logSigmoid(r.neg()));
             }
             case SPPO_HARD:
                 return t.sC().sub(1 / (2 * beta)).square().add(t.sR().add(1 / (2 * beta)).square());
             case AOT: {
                 NDArray d = t.piC().sub(t.piR()).sort(0).sub(t.refC().sub(t.refR()).sort(0));
-                return smoothedSigmoid(d.mul(beta), eps);
+                return smoothedSigmoid(Scalar.mul(d, beta), eps);
             }
             case AOT_UNPAIRED: {
                 NDArray d = t.ellC().sort(0).sub(t.ellR().sort(0));
-                return smoothedSigmoid(d.mul(beta), eps);
+                return smoothedSigmoid(Scalar.mul(d, beta), eps);
             }
             case APO_ZERO:
-                return sigmoid(t.ellC().mul(beta)).neg().add(1).add(sigmoid(t.ellR().mul(beta)));
+                return sigmoid(Scalar.mul(t.ellC(), beta)).neg().add(1).add(sigmoid(Scalar.mul(t.ellR(), beta)));
             case APO_DOWN:
-                return sigmoid(t.ellC().mul(beta)).add(1).sub(sigmoid(t.z()));
+                return sigmoid(Scalar.mul(t.ellC(), beta)).add(1).sub(sigmoid(t.z()));
             case DISCOPOP: {
                 NDArray z = t.z();
-                NDArray modulation = sigmoid(z.div(t.tau()));
+                NDArray modulation = sigmoid(Scalar.div(z, t.tau()));
                 // exp(−z)·m evaluated as exp(−z + log m): finite where exp(−z) alone overflows (m → 0 there)
-                NDArray expPart = z.neg().add(logSigmoid(z.div(t.tau()))).minimum(EXP_CAP).exp();
+                NDArray expPart = Scalar.minimum(z.neg().add(logSigmoid(Scalar.div(z, t.tau()))), EXP_CAP).exp();
                 return logSigmoid(z).neg().mul(modulation.neg().add(1)).add(expPart);
             }
             case SFT:
@@ -90,14 +91,14 @@ final class PairLosses {
             case REVERSE_KL:
                 return ell;
             case FORWARD_KL:
-                return ell.neg().minimum(EXP_CAP).exp().neg();
+                return Scalar.minimum(ell.neg(), EXP_CAP).exp().neg();
             case JS_DIVERGENCE:
                 return logSigmoid(ell);
             case ALPHA_DIVERGENCE:
                 if (Math.abs(alphaCoef - 1) < 1e-6) {
                     return ell;
                 }
-                return ell.mul(alphaCoef - 1).minimum(EXP_CAP).exp().div(alphaCoef - 1);
+                return Scalar.div(Scalar.minimum(Scalar.mul(ell, alphaCoef - 1), EXP_CAP).exp(), alphaCoef - 1);
             default:
                 throw new IllegalStateException("no score for " + f);
         }
@@ -105,8 +106,8 @@ final class PairLosses {
 
     /** Conservative DPO: {@code −(1−ε)·log σ(x) − ε·log σ(−x)}. */
     static NDArray smoothedSigmoid(NDArray x, double eps) {
-        NDArray loss = logSigmoid(x).mul(-(1 - eps));
-        return eps == 0 ? loss : loss.sub(logSigmoid(x.neg()).mul(eps));
+        NDArray loss = Scalar.mul(logSigmoid(x), -(1 - eps));
+        return eps == 0 ? loss : loss.sub(Scalar.mul(logSigmoid(x.neg()), eps));
     }
 
     static NDArray logSigmoid(NDArray x) {

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
 import mpo4j.Mpo4jEngine;
+import mpo4j.Scalar;
 
 /**
  * An immutable preference-loss configuration: one or several TRL loss types mixed with weights,
@@ -230,11 +231,11 @@ public final class PreferenceLoss {
                     + "SequenceLogps.fromLogits(logits, labels, true)");
         }
         NDManager parent = policy.sums().getManager();
-        try (NDManager scope = parent.newSubManager()) {
-            policy.sums().tempAttach(scope);
-            if (policy.shared() != policy.sums()) {
-                policy.shared().tempAttach(scope);
-            }
+        {
+            // No sub-scope that closes before backward: arrays DJL builds from Java memory (create(float[]),
+            // the scalar behind mul(Number)) may be saved by autograd and must live in the caller's step
+            // scope until backward has run. Vocabulary-sized temporaries are closed explicitly instead.
+            NDManager scope = parent;
             NDArray pi = policy.logps(ldAlpha);
             DataType dt = pi.getDataType();
             double[] piValues = Nd.doubles(pi);
@@ -255,7 +256,7 @@ public final class PreferenceLoss {
                 lenR[i] = Math.max(tokens[b + i], 1);
                 chosenTokens += tokens[i];
             }
-            NDArray nll = policy.sums().get("0:" + b).sum().neg().div(Math.max(chosenTokens, 1));
+            NDArray nll = Scalar.div(policy.sums().get("0:" + b).sum().neg(), Math.max(chosenTokens, 1));
 
             double[] ellValues = new double[2 * b];
             for (int i = 0; i < 2 * b; i++) {
@@ -304,11 +305,11 @@ public final class PreferenceLoss {
                 NDArray mean = losses.mean();
                 perPair.put(type, Nd.floats(values));
                 means.put(type, Nd.scalar(mean));
-                NDArray weighted = mean.mul(weights.get(k));
+                NDArray weighted = Scalar.mul(mean, weights.get(k));
                 total = total == null ? weighted : total.add(weighted);
             }
             double value = Nd.scalar(total);
-            total.attach(parent);
+
 
             float[] rewardsC = new float[b];
             float[] rewardsR = new float[b];

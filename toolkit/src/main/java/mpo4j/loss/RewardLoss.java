@@ -5,13 +5,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
+import mpo4j.Scalar;
 
 /**
  * Scalar reward-model losses (LightRFT-style), immutable: {@code sigmoid} (Bradley–Terry with
@@ -126,15 +126,11 @@ public final class RewardLoss {
             throw new IllegalArgumentException("reward loss '" + type + "': no heads given");
         }
         NDManager parent = heads.get(0).scores0().getManager();
-        try (NDManager scope = parent.newSubManager()) {
-            Map<NDArray, Boolean> attached = new IdentityHashMap<>();
-            for (HeadScores h : heads) {
-                for (NDArray a : List.of(h.scores0(), h.scores1())) {
-                    if (attached.put(a, Boolean.TRUE) == null) {
-                        a.tempAttach(scope);
-                    }
-                }
-            }
+        {
+            // No sub-scope that closes before backward: arrays DJL builds from Java memory (create(float[]),
+            // the scalar behind mul(Number)) may be saved by autograd and must live in the caller's step
+            // scope until backward has run. Vocabulary-sized temporaries are closed explicitly instead.
+            NDManager scope = parent;
             NDArray total = null;
             Map<String, Double> headLoss = new LinkedHashMap<>();
             Map<String, Double> tieTerm = new LinkedHashMap<>();
@@ -184,16 +180,16 @@ public final class RewardLoss {
                             ? Activation.softPlus(margins.sub(margin).neg())                   // −log σ(c − r − m)
                             : Activation.softPlus(margins.neg());                              // log(1 + e^(r − c))
                     NDArray mask = scope.create(sign).abs().toType(dt, false);
-                    NDArray loss = perPair.mul(mask).sum().div(decided);
+                    NDArray loss = Scalar.div(perPair.mul(mask).sum(), decided);
                     headLoss.put(h.head(), Nd.scalar(loss));
                     headAccuracy.put(h.head(), headCorrect / (double) decided);
                     total = total == null ? loss : total.add(loss);
                 }
                 if (ties > 0) {
-                    NDArray term = diff.abs().mul(scope.create(tie).toType(dt, false)).sum().div(ties);
+                    NDArray term = Scalar.div(diff.abs().mul(scope.create(tie).toType(dt, false)).sum(), ties);
                     tieTerm.put(h.head(), Nd.scalar(term));
                     // the coefficient takes the scores' type: a Java double would promote a float32 total to float64
-                    NDArray weighted = term.mul(scope.create(TIE_COEFFICIENT).toType(dt, false));
+                    NDArray weighted = Scalar.mul(term, TIE_COEFFICIENT);
                     total = total == null ? weighted : total.add(weighted);
                 } else {
                     tieTerm.put(h.head(), 0.0);
@@ -206,7 +202,6 @@ public final class RewardLoss {
             if (!Double.isFinite(value)) {
                 throw new IllegalStateException("reward loss '" + type + "' is " + value);
             }
-            total.attach(parent);
             double accuracy = decidedAll == 0 ? Double.NaN : correct / (double) decidedAll;
             return new RewardLossResult(total, value, type, headLoss, tieTerm, headAccuracy, accuracy, decidedAll);
         }

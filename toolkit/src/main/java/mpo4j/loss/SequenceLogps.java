@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import mpo4j.collate.SequenceBatch;
+import mpo4j.Scalar;
 
 /**
  * Per-sequence policy log-probs of the completion tokens: what every preference loss consumes.
@@ -104,8 +105,11 @@ public final class SequenceLogps {
         }
         Masks masks = Masks.of(labels, n, len, vocab);
         NDManager parent = logits.getManager();
-        try (NDManager scope = parent.newSubManager()) {
-            logits.tempAttach(scope); // every intermediate lands in scope; logits go back to parent on close
+        {
+            // No sub-scope that closes before backward: arrays DJL builds from Java memory (create(float[]),
+            // the scalar behind mul(Number)) may be saved by autograd and must live in the caller's step
+            // scope until backward has run. Vocabulary-sized temporaries are closed explicitly instead.
+            NDManager scope = parent;
             NDArray x = logits.get(":, :-1, :");
             if (x.getDataType() != DataType.FLOAT32 && x.getDataType() != DataType.FLOAT64) {
                 x = x.toType(DataType.FLOAT32, false);
@@ -139,8 +143,9 @@ public final class SequenceLogps {
             int b = n / 2;
             double meanChosen = meanLogit(logitRowSums, masks.tokens, 0, b, vocab);
             double meanRejected = meanLogit(logitRowSums, masks.tokens, b, n, vocab);
-            sums.attach(parent);
-            shared.attach(parent);
+            // PyTorch-owned views of the logits: closing the handles is safe, autograd keeps its own references
+            detached.close();
+            x.close();
             return new SequenceLogps(sums, shared, masks.tokens, weights, meanChosen, meanRejected);
         }
     }
@@ -248,7 +253,7 @@ public final class SequenceLogps {
 
     /** {@code shared + α·(sum − shared)}, or {@link #sums()} itself when {@code ldAlpha} is null (do not close it). */
     NDArray logps(Double ldAlpha) {
-        return ldAlpha == null ? sums : shared.add(sums.sub(shared).mul(ldAlpha));
+        return ldAlpha == null ? sums : shared.add(Scalar.mul(sums.sub(shared), ldAlpha));
     }
 
     @Override

@@ -3,6 +3,7 @@ package mpo4j.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import mpo4j.Scalar;
 
 /**
  * The small layers both towers are made of.
@@ -57,7 +58,7 @@ final class Nn {
         }
 
         NDArray apply(NDArray x) {
-            NDArray inverseRms = x.square().mean(new int[] {-1}, true).add(eps).pow(-0.5f);
+            NDArray inverseRms = Scalar.pow(x.square().mean(new int[] {-1}, true).add(eps), -0.5);
             return x.mul(inverseRms).mul(weight.getArray());
         }
     }
@@ -70,7 +71,7 @@ final class Nn {
     static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask) {
         long d = q.getShape().get(3);
         // scale the queries rather than the scores: [.., L, d] is smaller than [.., L, L]
-        NDArray scores = q.mul((float) (1 / Math.sqrt(d))).matMul(k.transpose(0, 1, 3, 2));
+        NDArray scores = Scalar.mul(q, 1 / Math.sqrt(d)).matMul(k.transpose(0, 1, 3, 2));
         if (mask != null) {
             scores = scores.add(mask);
         }

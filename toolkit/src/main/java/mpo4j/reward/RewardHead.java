@@ -7,6 +7,7 @@ import ai.djl.nn.Activation;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import mpo4j.Scalar;
 
 /**
  * One named scoring head on the backbone's final hidden states:
@@ -58,7 +59,7 @@ final class RewardHead {
     NDArray score(NDArray hidden, int[] lengths, NDManager scope) {
         NDArray x = pool(hidden, lengths, scope);
         x = x.getNDArrayInternal().linear(x, denseWeight, denseBias).singletonOrThrow();
-        x = x.mul(x.square().mean(new int[] {-1}, true).add(RMS_EPS).pow(-0.5f)).mul(normWeight);
+        x = x.mul(Scalar.pow(x.square().mean(new int[] {-1}, true).add(RMS_EPS), -0.5)).mul(normWeight);
         x = x.mul(Activation.sigmoid(x));                                                    // SiLU
         x = x.getNDArrayInternal().linear(x, outWeight, null).singletonOrThrow();
         return Activation.sigmoid(x.reshape(-1));
@@ -90,7 +91,7 @@ final class RewardHead {
             java.util.Arrays.fill(mask, r * len + lengths[r], (r + 1) * len, MASKED);
         }
         long h = hidden.getShape().get(2);
-        NDArray logits = hidden.matMul(query).mul((float) (1 / Math.sqrt(h)))
+        NDArray logits = Scalar.mul(hidden.matMul(query), 1 / Math.sqrt(h))
                 .add(scope.create(mask, new Shape(n, len, 1)));
         return hidden.mul(logits.softmax(1)).sum(new int[] {1});
     }

@@ -9,6 +9,7 @@ import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.model.Images;
 import mpo4j.model.Vlm;
+import mpo4j.Scalar;
 
 /**
  * Supervised fine-tuning on the chosen answers only (the stage before preference training): the
@@ -43,7 +44,7 @@ final class SftObjective implements Objective<PairBatch> {
         NDArray x = logits.get(":, :-1, :");
         NDArray tokenLogp = x.logSoftmax(2).gather(scope.create(index, new Shape(n, len - 1, 1)), 2).squeeze(2);
         NDArray rowSums = tokenLogp.mul(scope.create(mask, new Shape(n, len - 1))).sum(new int[] {1});
-        NDArray nll = rowSums.sum().neg().div(Math.max(trained, 1));
+        NDArray nll = Scalar.div(rowSums.sum().neg(), Math.max(trained, 1));
         float[] perRow = rowSums.toFloatArray();
         double meanLogp = 0;
         for (float v : perRow) {

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import mpo4j.Scalar;
 
 /**
  * The training loop shared by every trainer: data order, gradient accumulation, global-norm
@@ -172,7 +173,7 @@ final class TrainLoop<B> {
                         throw new IllegalStateException("loss is " + value + " at step " + (step + 1) + " (epoch " + epoch
                                 + ", micro-batch " + j + ", examples " + java.util.Arrays.toString(idx) + ")");
                     }
-                    gc.backward(micro == 1 ? out.loss() : out.loss().div(micro));
+                    gc.backward(micro == 1 ? out.loss() : Scalar.div(out.loss(), micro));
                     accumulate(sums, counts, "loss", value, out.metrics());
                     tokens += out.tokens();
                 }

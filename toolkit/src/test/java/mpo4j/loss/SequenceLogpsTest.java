@@ -112,17 +112,18 @@ class SequenceLogpsTest {
     }
 
     @Test
-    void intermediatesAreClosed() {
+    void noVocabularySizedTemporaryOutlivesTheCall() {
+        // Small intermediates stay in the caller's step scope until backward (autograd may read them;
+        // see mpo4j.Scalar); the [N, L, V] temporaries are released inside the call.
         try (NDManager s = m.newSubManager()) {
             NDArray logits = s.randomNormal(new Shape(4, 6, 11));
             long[] labels = new long[24];
             java.util.Arrays.fill(labels, 3);
-            int before = s.getManagedArrays().size();
             SequenceLogps p = SequenceLogps.fromLogits(logits, labels, true);
-            // only the two [2B] results stay in the caller's manager
-            assertEquals(before + 2, s.getManagedArrays().size());
             PreferenceLoss.mpo().useWeighting().compute(p, ReferenceLogps.of(new float[] {0, 0}, new float[] {0, 0}));
-            assertEquals(before + 3, s.getManagedArrays().size(), "compute leaves only the loss scalar");
+            long vocabularySized = s.getManagedArrays().stream()
+                    .filter(a -> a != logits && !a.isReleased() && a.size() >= 4 * 5 * 11).count();
+            assertEquals(0, vocabularySized, "logits-sized arrays left in the caller's scope");
         }
     }
 
