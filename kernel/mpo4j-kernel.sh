@@ -5,7 +5,8 @@
 #   kernel/mpo4j-kernel.sh run NB.ipynb [...] install, then execute notebooks headlessly
 #                                             (executed copies go to runs/notebooks/, or use --inplace)
 #   kernel/mpo4j-kernel.sh classpath          print the kernel's class path
-# Environment: MPO4J_XMX (kernel heap, default 8g), JUPYTER (the jupyter command), JAVA_HOME.
+# Environment (read at install): MPO4J_XMX (kernel heap, default 8g), MPO4J_JAVA_OPTS (extra JVM flags,
+#   e.g. -Dmpo4j.kernel.interruptGraceMillis=30000), JUPYTER (the jupyter command), JAVA_HOME.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KERNEL_JAR="$ROOT/kernel/target/mpo4j-kernel-0.1.0-SNAPSHOT.jar"
@@ -51,8 +52,9 @@ install_kernelspec() {
   need_jupyter
   ensure_built
   local spec; spec="$(mktemp -d)/$NAME"; mkdir -p "$spec"
+  local extra=(); read -r -a extra <<< "${MPO4J_JAVA_OPTS:-}"
   local argv=("$(java_cmd)" -Djava.awt.headless=true -Dai.djl.offline=true "-Dmpo4j.home=$ROOT"
-              "-Xmx${MPO4J_XMX:-8g}" -cp "$(classpath)" mpo4j.kernel.Main "{connection_file}")
+              "-Xmx${MPO4J_XMX:-8g}" ${extra[@]+"${extra[@]}"} -cp "$(classpath)" mpo4j.kernel.Main "{connection_file}")
   {
     printf '{\n  "argv": ['
     local first=1
@@ -93,6 +95,6 @@ case "$cmd" in
     exec "$(jupyter_cmd)" nbconvert --to notebook --execute \
       --ExecutePreprocessor.kernel_name="$NAME" --ExecutePreprocessor.timeout="${MPO4J_CELL_TIMEOUT:-600}" \
       "${out[@]}" "$@" ;;
-  help|-h|--help) sed -n '2,9p' "$0" ;;
+  help|-h|--help) sed -n "2,9p" "$0" ;;
   *) die "unknown command '$cmd' (install | notebook | run NB | classpath)" ;;
 esac

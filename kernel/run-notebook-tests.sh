@@ -23,7 +23,11 @@ TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 export JUPYTER_DATA_DIR="$TMP/data" JUPYTER_CONFIG_DIR="$TMP/config" JUPYTER_RUNTIME_DIR="$TMP/runtime"
 export JUPYTER="$JUPYTER"
-"$ROOT/kernel/mpo4j-kernel.sh" install 2>/dev/null
+if ! "$ROOT/kernel/mpo4j-kernel.sh" install >"$TMP/install.log" 2>&1; then
+  cat "$TMP/install.log" >&2
+  echo "run-notebook-tests: FAIL: could not build or install the mpo4j kernel" >&2
+  exit 1
+fi
 
 if [[ -n "${MPO4J_NOTEBOOKS:-}" ]]; then read -r -a notebooks <<< "$MPO4J_NOTEBOOKS"
 else notebooks=(notebooks/*.ipynb); fi

@@ -39,7 +39,7 @@ public final class CellEvaluator implements AutoCloseable {
             "import java.io.*;", "import java.math.*;", "import java.net.*;", "import java.nio.file.*;",
             "import java.util.*;", "import java.util.concurrent.*;", "import java.util.function.*;",
             "import java.util.prefs.*;", "import java.util.regex.*;", "import java.util.stream.*;");
-    /** Seconds a cell gets to react to an interrupt before it is stopped by force. */
+    /** Milliseconds a cell gets to react to an interrupt before it is stopped by force (-Dmpo4j.kernel.interruptGraceMillis). */
     static final long DEFAULT_INTERRUPT_GRACE_MILLIS =
             Long.getLong("mpo4j.kernel.interruptGraceMillis", 10_000L);
     private static final String INDENT = "    ";
@@ -107,6 +107,7 @@ public final class CellEvaluator implements AutoCloseable {
      * @throws IncompleteSourceException when the cell ends inside a statement
      */
     public Object eval(String cell) {
+        control.beginCell();
         control.clearResults();
         try {
             Object last = null;

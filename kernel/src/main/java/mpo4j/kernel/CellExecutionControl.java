@@ -20,9 +20,11 @@ import jdk.jshell.spi.ExecutionEnv;
  * long-lived cell thread, and makes interrupt work the way a notebook user expects.
  *
  * <p>Interrupt first calls {@link Thread#interrupt()} on the cell thread, so a training loop that checks
- * {@code Thread.interrupted()} stops cleanly and keeps its state. If the cell is still running after a
- * grace period (or on a second interrupt), the thread is stopped with {@code Thread.stop()}, the only way
- * to end code that never checks; the kernel and everything defined before the cell stay alive.
+ * {@code Thread.interrupted()} stops cleanly and keeps its state. The cell stays interrupted until it
+ * ends: every later snippet of the same cell starts with the interrupt flag set, so a second loop stops
+ * too while plain statements (printing a summary) still run. If the cell is still running after a grace
+ * period (or on a second interrupt), the thread is stopped with {@code Thread.stop()}, the only way to
+ * end code that never checks; the kernel and everything defined before the cell stay alive.
  *
  * <p>JShell only passes strings back from an invocation, so each returned value is kept here under a key
  * and JShell's "value" is that key; {@link #takeResult} trades it for the object.
@@ -41,11 +43,19 @@ final class CellExecutionControl extends DirectExecutionControl {
     private final long graceMillis;
     private final Object lock = new Object();
     private Thread cellThread; // guarded by lock; the thread running user code, or null
-    private long run; // guarded by lock; counts cell-thread invocations so a late stop never hits the next one
-    private long interruptedRun = -1; // guarded by lock
+    private long cell; // guarded by lock; counts cells so a late forced stop never hits the next one
+    private boolean cellInterrupted; // guarded by lock
 
     CellExecutionControl(long graceMillis) {
         this.graceMillis = graceMillis;
+    }
+
+    /** A new cell starts: earlier interrupts no longer apply. */
+    void beginCell() {
+        synchronized (lock) {
+            cell++;
+            cellInterrupted = false;
+        }
     }
 
     /** The value a snippet returned, by the key JShell reported as its value. */
@@ -95,7 +105,9 @@ final class CellExecutionControl extends DirectExecutionControl {
     private Object runOnCellThread(Method doit) throws Exception {
         synchronized (lock) {
             cellThread = Thread.currentThread();
-            run++;
+            if (cellInterrupted) {
+                cellThread.interrupt(); // the cell was interrupted in an earlier snippet
+            }
         }
         try {
             return doit.invoke(null);
@@ -121,24 +133,23 @@ final class CellExecutionControl extends DirectExecutionControl {
     }
 
     /**
-     * Interrupts the running cell; stops it by force if it is still running after the grace period, or at
+     * Interrupts the current cell; stops it by force if it is still running after the grace period, or at
      * once when it was already interrupted before.
      */
     void interrupt() {
-        Thread target;
-        long targetRun;
+        long targetCell;
         synchronized (lock) {
-            target = cellThread;
-            targetRun = run;
-            if (target == null) {
+            targetCell = cell;
+            if (cellInterrupted) {
+                if (cellThread != null) {
+                    forceStop(cellThread);
+                }
                 return;
             }
-            if (interruptedRun == targetRun) {
-                forceStop(target);
-                return;
+            cellInterrupted = true;
+            if (cellThread != null) {
+                cellThread.interrupt();
             }
-            interruptedRun = targetRun;
-            target.interrupt();
         }
         Thread watchdog = new Thread(() -> {
             try {
@@ -147,8 +158,8 @@ final class CellExecutionControl extends DirectExecutionControl {
                 return;
             }
             synchronized (lock) {
-                if (cellThread == target && run == targetRun) {
-                    forceStop(target);
+                if (cell == targetCell && cellThread != null) {
+                    forceStop(cellThread);
                 }
             }
         }, "mpo4j-interrupt-watchdog");

@@ -10,6 +10,8 @@ import org.dflib.jjava.jupyter.kernel.KernelConnectionProperties;
  * installed {@code kernel.json} runs).
  */
 public final class Main {
+    private static final String CUDA_LOG = "org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils";
+
     private Main() {}
 
     public static void main(String[] args) throws Exception {
@@ -20,6 +22,11 @@ public final class Main {
         KernelConnectionProperties connectionProperties =
                 KernelConnectionProperties.parse(Files.readString(Path.of(args[0])));
         System.setProperty("java.awt.headless", "true");
+        // On CPU-only machines DJL warns about CUDA at every engine start; in a notebook that lands in the
+        // first cell's output. Users can still turn it back on with -D.
+        if (System.getProperty(CUDA_LOG) == null) {
+            System.setProperty(CUDA_LOG, "error");
+        }
         JupyterConnection connection = new JupyterConnection(connectionProperties);
         Mpo4jKernel kernel = new Mpo4jKernel(CellEvaluator.withStartup());
         kernel.onStartup();

@@ -139,6 +139,19 @@ class CellEvaluatorTest {
     }
 
     @Test
+    void anInterruptedCellStaysInterruptedUntilItEnds() throws Exception {
+        cells.eval("int first = 0; int second = 0;");
+        Thread interrupter = interruptWhenRunning();
+        Object v = cells.eval("while (!Thread.currentThread().isInterrupted()) { first++; }\n"
+                + "while (!Thread.currentThread().isInterrupted()) { second++; }\n"
+                + "\"summary: second loop ran \" + second + \" times\"");
+        interrupter.join();
+        assertEquals("summary: second loop ran 0 times", v);
+        assertTrue((Integer) cells.eval("first") > 0);
+        assertEquals(Boolean.FALSE, cells.eval("Thread.currentThread().isInterrupted()"), "the next cell starts clean");
+    }
+
+        @Test
     void codeThatIgnoresTheInterruptIsStoppedAfterTheGracePeriod() throws Exception {
         cells.eval("long spins = 0;");
         Thread interrupter = interruptWhenRunning();

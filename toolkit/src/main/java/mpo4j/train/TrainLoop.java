@@ -128,6 +128,14 @@ final class TrainLoop<B> {
                 checkpoint(optimizer);
             }
         }
+        if (runDir != null) {
+            try {
+                log.writeJsonl(runDir.resolve("metrics.jsonl"));
+                log.writeCsv(runDir.resolve("metrics.csv"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not write the metrics under " + runDir, e);
+            }
+        }
         long wallMs = (System.nanoTime() - startNanos) / 1_000_000;
         TrainRun run = new TrainRun(model, log, interrupted, step, totalSteps, runDir, objective.initialLosses(), wallMs);
         listeners.forEach(l -> l.onEnd(run));
