@@ -50,6 +50,7 @@ public final class NotebookExtension implements Extension {
         registerCharts(renderer, mpo4j.plot.Curves.class, curves -> ChartsView.grid(
                 curves.names().stream().map(curves::get).toList(), 3));
         registerView(renderer, mpo4j.train.TrainRun.class, TrainRunView::of);
+        registerView(renderer, mpo4j.reward.RewardRun.class, run -> TrainRunView.of(run.train()));
     }
 
     /**
