@@ -6,25 +6,38 @@ import java.util.stream.Collectors;
 import org.knowm.xchart.internal.chartpart.Chart;
 
 /**
- * Several charts shown as one picture, side by side (e.g. {@code plotLoss(...)}'s loss and gradient
- * charts); in JShell each chart prints as text, one below the other.
+ * Several charts shown as one picture, in rows of {@code columns} (e.g. {@code plotLoss(...)}'s loss
+ * and gradient charts side by side, or a run's training panels); in JShell each chart prints as text,
+ * one below the other.
  *
  * <pre>{@code
- * ChartsView.of(List.of(lossChart, gradientChart))   // one PNG in a notebook
+ * ChartsView.of(List.of(lossChart, gradientChart))     // one row, one PNG in a notebook
+ * ChartsView.grid(run.curves().charts().values(), 3)   // three per row
  * }</pre>
  */
 public final class ChartsView implements Renderable {
     private final List<? extends Chart<?, ?>> charts;
+    private final int columns;
 
-    private ChartsView(List<? extends Chart<?, ?>> charts) {
+    private ChartsView(java.util.Collection<? extends Chart<?, ?>> charts, int columns) {
         if (charts.isEmpty()) {
             throw new IllegalArgumentException("ChartsView needs at least one chart");
         }
+        if (columns < 1) {
+            throw new IllegalArgumentException("columns must be >= 1, got " + columns);
+        }
         this.charts = List.copyOf(charts);
+        this.columns = columns;
     }
 
-    public static ChartsView of(List<? extends Chart<?, ?>> charts) {
-        return new ChartsView(charts);
+    /** The charts in one row. */
+    public static ChartsView of(java.util.Collection<? extends Chart<?, ?>> charts) {
+        return new ChartsView(charts, charts.size());
+    }
+
+    /** The charts in rows of {@code columns}. */
+    public static ChartsView grid(java.util.Collection<? extends Chart<?, ?>> charts, int columns) {
+        return new ChartsView(charts, columns);
     }
 
     @Override
@@ -39,7 +52,29 @@ public final class ChartsView implements Renderable {
 
     @Override
     public BufferedImage toImage() {
-        return Render.sideBySide(charts);
+        if (charts.size() <= columns) {
+            return Render.sideBySide(charts);
+        }
+        List<BufferedImage> rows = new java.util.ArrayList<>();
+        for (int from = 0; from < charts.size(); from += columns) {
+            rows.add(Render.sideBySide(charts.subList(from, Math.min(from + columns, charts.size()))));
+        }
+        int width = rows.stream().mapToInt(BufferedImage::getWidth).max().orElse(1);
+        int height = rows.stream().mapToInt(BufferedImage::getHeight).sum();
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = image.createGraphics();
+        try {
+            g.setColor(java.awt.Color.WHITE);
+            g.fillRect(0, 0, width, height);
+            int y = 0;
+            for (BufferedImage row : rows) {
+                g.drawImage(row, 0, y, null);
+                y += row.getHeight();
+            }
+        } finally {
+            g.dispose();
+        }
+        return image;
     }
 
     @Override

@@ -45,19 +45,17 @@ public final class NotebookExtension implements Extension {
                 });
         registerView(renderer, Renderable.class, value -> value);
         registerView(renderer, mpo4j.collate.PreferenceBatch.class, BatchView::of);
-        renderer.createRegistration(mpo4j.plot.LossPlots.class)
-                .preferring(MIMEType.IMAGE_PNG)
-                .supporting(MIMEType.TEXT_PLAIN)
-                .register((plots, ctx) -> {
-                    ChartsView view = ChartsView.of(plots.charts());
-                    ctx.renderIfRequested(MIMEType.IMAGE_PNG, () -> Render.base64(Render.png(view.toImage())));
-                    ctx.renderIfRequested(MIMEType.TEXT_PLAIN, view::label);
-                });
+        registerCharts(renderer, ChartsView.class, view -> view);
+        registerCharts(renderer, mpo4j.plot.LossPlots.class, plots -> ChartsView.of(plots.charts()));
+        registerCharts(renderer, mpo4j.plot.Curves.class, curves -> ChartsView.grid(
+                curves.names().stream().map(curves::get).toList(), 3));
+        registerView(renderer, mpo4j.train.TrainRun.class, TrainRunView::of);
+        registerView(renderer, mpo4j.reward.RewardRun.class, run -> TrainRunView.of(run.train()));
     }
 
     /**
-     * Renders values of {@code type} through the {@link Renderable} {@code view} makes of them: HTML and/or
-     * PNG when the view offers them, always its text.
+     * Renders values of {@code type} through the {@link Renderable} {@code view} makes of them: its HTML if
+     * it has one, else its PNG if it has one, and always its text.
      */
     private static <T> void registerView(Renderer renderer, Class<T> type, java.util.function.Function<T, Renderable> view) {
         renderer.createRegistration(type)
@@ -65,19 +63,32 @@ public final class NotebookExtension implements Extension {
                 .supporting(MIMEType.TEXT_PLAIN)
                 .register((value, ctx) -> {
                     Renderable r = view.apply(value);
+                    String html = r.toHtml();
                     ctx.renderIfRequested(MIMEType.TEXT_HTML, (mime, out) -> {
-                        String html = r.toHtml();
                         if (html != null) {
                             out.putData(mime, html);
                         }
                     });
+                    // Front ends show HTML over PNG, and HTML views inline their pictures: a PNG copy would only add bytes.
                     ctx.renderIfRequested(MIMEType.IMAGE_PNG, (mime, out) -> {
-                        BufferedImage image = r.toImage();
+                        BufferedImage image = html == null ? r.toImage() : null;
                         if (image != null) {
                             out.putData(mime, Render.base64(Render.png(image)));
                         }
                     });
                     ctx.renderIfRequested(MIMEType.TEXT_PLAIN, r::toText);
+                });
+    }
+
+    /** Several charts of a value as one PNG, with a one-line text/plain label (no ASCII copy in notebooks). */
+    private static <T> void registerCharts(Renderer renderer, Class<T> type, java.util.function.Function<T, ChartsView> view) {
+        renderer.createRegistration(type)
+                .preferring(MIMEType.IMAGE_PNG)
+                .supporting(MIMEType.TEXT_PLAIN)
+                .register((value, ctx) -> {
+                    ChartsView charts = view.apply(value);
+                    ctx.renderIfRequested(MIMEType.IMAGE_PNG, () -> Render.base64(Render.png(charts.toImage())));
+                    ctx.renderIfRequested(MIMEType.TEXT_PLAIN, charts::label);
                 });
     }
 

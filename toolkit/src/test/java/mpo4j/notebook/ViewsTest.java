@@ -74,4 +74,43 @@ class ViewsTest {
                 data.getData(MIMEType.TEXT_PLAIN));
         assertTrue(ChartsView.of(plots.charts()).toText().startsWith("Loss vs implicit reward margin\n"), "JShell gets ASCII plots");
     }
+
+    @Test
+    void liveTrainingKeepsTheLatestMetricsAndDrawsRewardCurves() {
+        LiveTraining live = LiveTraining.show("MPO");
+        live.onStep(new mpo4j.train.TrainListener.Progress(1, 4, 0.25,
+                java.util.Map.of("loss", 0.9, "rewards/chosen", 0.1, "rewards/rejected", -0.1, "rewards/margins", 0.2,
+                        "rewards/accuracies", 0.5, "learning_rate", 1e-4), 0, 1));
+        live.onStep(new mpo4j.train.TrainListener.Progress(2, 4, 0.5,
+                java.util.Map.of("loss", 0.7, "rewards/chosen", 0.3, "rewards/rejected", -0.2, "rewards/margins", 0.5,
+                        "rewards/accuracies", 0.75), 0, 2));
+        live.onEval(new mpo4j.train.TrainListener.Progress(2, 4, 0.5,
+                java.util.Map.of("eval/loss", 0.8, "eval/rewards/margins", 0.4), 0, 2));
+        assertEquals("MPO [###############---------------] 2/4 (50%)  loss=0.7000  rewards/margins=0.5000"
+                + "  rewards/accuracies=0.7500  eval/rewards/margins=0.4000", live.view().toText());
+        org.knowm.xchart.XYChart chart = live.chart();
+        assertEquals(java.util.List.of("rewards/chosen", "rewards/rejected", "rewards/margins", "eval/rewards/margins"),
+                chart.getSeriesCollection().stream().map(org.knowm.xchart.XYSeries::getName).toList());
+        assertEquals(0.5, chart.getSeries("rewards/margins").getYData()[1]);
+        assertEquals(2.0, chart.getSeries("eval/rewards/margins").getXData()[0]);
+    }
+
+    @Test
+    void chartGridStacksRowsOfCharts() {
+        java.util.List<org.knowm.xchart.XYChart> five = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            org.knowm.xchart.XYChart c = new org.knowm.xchart.XYChartBuilder().width(100).height(60 + i).title("c" + i).build();
+            c.addSeries("s", new double[] {0, 1}, new double[] {0, i});
+            five.add(c);
+        }
+        BufferedImage grid = ChartsView.grid(five, 2).toImage();
+        assertEquals(200, grid.getWidth());
+        assertEquals(61 + 63 + 64, grid.getHeight(), "three rows, each as tall as its tallest chart");
+        Renderer renderer = new Renderer();
+        NotebookExtension.register(renderer);
+        DisplayData data = renderer.render(ChartsView.grid(five, 2));
+        assertTrue(data.hasDataForType(MIMEType.IMAGE_PNG));
+        assertEquals("XYChart 'c0' 100x60 | XYChart 'c1' 100x61 | XYChart 'c2' 100x62 | XYChart 'c3' 100x63 | XYChart 'c4' 100x64",
+                data.getData(MIMEType.TEXT_PLAIN), "a label, not an ASCII copy of every chart");
+    }
 }
