@@ -88,7 +88,8 @@ public final class Demo {
                     .template(InternVl25Template.DEFAULT.withoutSystem());
 
             System.out.printf("SFT: %d pairs (chosen answers), %d epochs%n", train.size(), o.sftEpochs);
-            TrainRun sft = PreferenceTrainer.sft(model).data(train).collator(collator).batchSize(16).lr(2e-3).cosine()
+            // Small batches: a from-scratch vision tower needs many optimizer steps more than large batches.
+            TrainRun sft = PreferenceTrainer.sft(model).data(train).collator(collator).batchSize(8).lr(1e-3).cosine()
                     .warmupRatio(0.05).epochs(o.sftEpochs).seed(o.seed).progressBar(true).fit();
             sft.save(o.out.resolve("sft"));
             summary.put("sft_steps", sft.steps());
@@ -98,7 +99,7 @@ public final class Demo {
             System.out.printf("held-out exact-answer accuracy after SFT: %.3f%n", answersSft.accuracy());
 
             PreferenceTrainer mpo = PreferenceTrainer.of(model).loss(PreferenceLoss.mpo()).data(train, eval).collator(collator)
-                    .batchSize(8).lr(5e-4).cosine().warmupRatio(0.03).epochs(o.mpoEpochs).seed(o.seed).evalEvery(50).progressBar(true);
+                    .batchSize(8).lr(2e-4).cosine().warmupRatio(0.03).epochs(o.mpoEpochs).seed(o.seed).evalEvery(50).progressBar(true);
             // Before MPO the policy is its own reference: every implicit reward is 0, so the strict
             // reward accuracy is 0 by definition. "prefers chosen" (log π(chosen) > log π(rejected))
             // is the comparison that is meaningful on both sides.

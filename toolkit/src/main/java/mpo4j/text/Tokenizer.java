@@ -241,6 +241,10 @@ public final class Tokenizer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Tokenizer[" + file + ", vocab " + vocabSize + ", pad " + padId + ", specials " + specials + "]";
+        // by id, so the text is the same on every run (the map itself has no stable order)
+        StringBuilder bySpecialId = new StringBuilder("{");
+        specials.entrySet().stream().sorted(Map.Entry.comparingByValue())
+                .forEach(e -> bySpecialId.append(bySpecialId.length() > 1 ? ", " : "").append(e.getKey()).append('=').append(e.getValue()));
+        return "Tokenizer[" + file + ", vocab " + vocabSize + ", pad " + padId + ", specials " + bySpecialId.append('}') + "]";
     }
 }

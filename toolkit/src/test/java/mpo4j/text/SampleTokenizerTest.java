@@ -20,6 +20,9 @@ class SampleTokenizerTest {
             assertEquals(2042, packed.padId());
             assertEquals(2047, packed.imageContextId());
             assertEquals(committed.chatTemplate(), packed.chatTemplate());
+            String text2 = packed.toString();
+            assertEquals(true, text2.contains("specials {<|endoftext|>=2042, <|im_start|>=2043, <|im_end|>=2044, <img>=2045, </img>=2046, <IMG_CONTEXT>=2047}"),
+                    "special tokens print in id order: " + text2);
         }
     }
 }
