@@ -1,0 +1,270 @@
+package mpo4j.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The training loop shared by every trainer: data order, gradient accumulation, global-norm
+ * clipping, AdamW, schedule, metrics, evaluation, listeners, checkpoints, cancellation.
+ *
+ * <p>Optimizer step {@code s} (0-based) is a pure function of the configuration: epoch
+ * {@code s / stepsPerEpoch}, whose order is a permutation seeded by {@code (seed, epoch)}, and
+ * micro-batches {@code [k·accum, (k+1)·accum)} of that epoch, {@code k = s % stepsPerEpoch}. So a
+ * resumed run needs only the step, the weights, the optimizer moments and the objective state to
+ * continue exactly where the interrupted one was.
+ *
+ * <p>Use it through a trainer ({@link CustomTrainer}, the preference trainer); it is single-use.
+ */
+final class TrainLoop<B> {
+    /** Keys whose values depend on wall time (excluded when comparing runs). */
+    static final List<String> TIMING_KEYS = List.of("tokens_per_s", "step_time_ms");
+
+    private final Trainable model;
+    private final Objective<B> objective;
+    private final Batches<B> train;
+    private final Batches<B> eval;
+    private final TrainConfig config;
+    private final List<TrainListener> listeners;
+    private final Path runDir;
+    private final MetricsLog log = new MetricsLog();
+    private final Map<String, NDArray> params;
+    private final int totalSteps;
+    private final int stepsPerEpoch;
+    private int step;
+    private long startNanos;
+    private int stepsThisFit;
+
+    TrainLoop(Trainable model, Objective<B> objective, Batches<B> train, Batches<B> eval,
+              TrainConfig config, List<TrainListener> listeners, Path runDir) {
+        if (train == null || train.size() == 0) {
+            throw new IllegalArgumentException("no training data: call data(...) with at least one example");
+        }
+        this.model = model;
+        this.objective = objective;
+        this.train = train;
+        this.eval = eval;
+        this.config = config;
+        this.listeners = List.copyOf(listeners);
+        this.runDir = runDir;
+        this.params = new LinkedHashMap<>(model.trainableParameters());
+        if (params.isEmpty()) {
+            throw new IllegalArgumentException("the model has no trainable parameters");
+        }
+        this.totalSteps = config.totalSteps(train.size());
+        this.stepsPerEpoch = config.stepsPerEpoch(train.size());
+    }
+
+    TrainRun fit() {
+        try (AdamW optimizer = newOptimizer()) {
+            return loop(optimizer);
+        }
+    }
+
+    TrainRun resume(Path dir) {
+        try (AdamW optimizer = newOptimizer()) {
+            Path checkpoint = Checkpoint.latest(dir);
+            Checkpoint.State state = Checkpoint.readState(checkpoint);
+            TrainConfig saved = state.config().withEvalEvery(0).withSaveEvery(0);
+            if (!saved.equals(config.withEvalEvery(0).withSaveEvery(0))) {
+                throw new IllegalArgumentException("cannot resume " + checkpoint + ": it was trained with " + state.config()
+                        + " but this trainer has " + config);
+            }
+            model.loadInPlace(checkpoint.resolve("model"));
+            optimizer.load(checkpoint.resolve("optimizer.safetensors"), state.adamStep());
+            objective.restore(state.objectiveState());
+            MetricsLog.readJsonl(checkpoint.resolve("metrics.jsonl")).rows().forEach(log::add);
+            step = state.globalStep();
+            return loop(optimizer);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private AdamW newOptimizer() {
+        return new AdamW(config.beta1(), config.beta2(), config.eps(), config.weightDecay());
+    }
+
+    private TrainRun loop(AdamW optimizer) {
+        startNanos = System.nanoTime();
+        boolean interrupted = false;
+        try (NDManager root = NDManager.newBaseManager()) {
+            while (step < totalSteps) {
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                    break;
+                }
+                Map<String, Double> row = trainStep(root, optimizer);
+                if (row == null) {
+                    interrupted = true;
+                    break;
+                }
+                step++;
+                stepsThisFit++;
+                log.add(row);
+                TrainListener.Progress p = progress(row);
+                listeners.forEach(l -> l.onStep(p));
+                if (eval != null && config.evalEvery() > 0 && step % config.evalEvery() == 0) {
+                    evaluate(root);
+                }
+                if (runDir != null && config.saveEvery() > 0 && step % config.saveEvery() == 0) {
+                    checkpoint(optimizer);
+                }
+            }
+            if (interrupted && runDir != null && config.saveEvery() > 0 && step > 0) {
+                checkpoint(optimizer);
+            }
+        }
+        long wallMs = (System.nanoTime() - startNanos) / 1_000_000;
+        TrainRun run = new TrainRun(model, log, interrupted, step, totalSteps, runDir, objective.initialLosses(), wallMs);
+        listeners.forEach(l -> l.onEnd(run));
+        return run;
+    }
+
+    /** One optimizer step; {@code null} if interrupted between micro-batches (the step is dropped). */
+    private Map<String, Double> trainStep(NDManager root, AdamW optimizer) {
+        long t0 = System.nanoTime();
+        int epoch = step / stepsPerEpoch;
+        int[] order = permutation(train.size(), config.seed(), epoch);
+        int microPerEpoch = config.microBatchesPerEpoch(train.size());
+        int first = (step % stepsPerEpoch) * config.gradAccum();
+        int last = Math.min(microPerEpoch, first + config.gradAccum());
+        int micro = last - first;
+        double lr = config.lr() * config.schedule().factor(step, totalSteps);
+
+        Grads.zero(params.values());
+        Map<String, Double> sums = new LinkedHashMap<>();
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        long tokens = 0;
+        for (int j = first; j < last; j++) {
+            if (j > first && Thread.currentThread().isInterrupted()) {
+                Thread.interrupted();
+                return null;
+            }
+            int[] idx = slice(order, j);
+            try (NDManager scope = root.newSubManager()) {
+                B batch = train.batch(idx);
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    StepOutput out = objective.compute(batch, scope, true);
+                    float value = out.loss().getFloat();
+                    if (!Float.isFinite(value)) {
+                        throw new IllegalStateException("loss is " + value + " at step " + (step + 1) + " (epoch " + epoch
+                                + ", micro-batch " + j + ", examples " + java.util.Arrays.toString(idx) + ")");
+                    }
+                    gc.backward(micro == 1 ? out.loss() : out.loss().div(micro));
+                    accumulate(sums, counts, "loss", value, out.metrics());
+                    tokens += out.tokens();
+                }
+            }
+        }
+        double gradNorm = Grads.clipGlobalNorm(params.values(), config.maxGradNorm(), root);
+        optimizer.update(params, lr);
+        double ms = (System.nanoTime() - t0) / 1e6;
+
+        Map<String, Double> row = new LinkedHashMap<>();
+        row.put("step", (double) (step + 1));
+        row.put("epoch", epoch + (double) (step % stepsPerEpoch + 1) / stepsPerEpoch);
+        sums.forEach((k, s) -> row.put(k, s / counts.get(k)));
+        row.put("learning_rate", lr);
+        row.put("grad_norm", gradNorm);
+        row.put("tokens_per_s", tokens / (ms / 1000.0));
+        row.put("step_time_ms", ms);
+        return row;
+    }
+
+    /** Adds one micro-batch's metrics; averaging (not summing) keeps accuracies within [0,1]. */
+    private static void accumulate(Map<String, Double> sums, Map<String, Integer> counts, String lossKey, double loss, Map<String, Double> metrics) {
+        Map<String, Double> all = new LinkedHashMap<>();
+        all.put(lossKey, loss);
+        metrics.forEach((k, v) -> {
+            if (!k.equals(lossKey)) {
+                all.put(k, v);
+            }
+        });
+        all.forEach((k, v) -> {
+            sums.merge(k, v, Double::sum);
+            counts.merge(k, 1, Integer::sum);
+        });
+    }
+
+    /** Evaluation over all held-out examples in order, without gradients; metrics averaged over batches. */
+    Map<String, Double> evaluate(NDManager root) {
+        Map<String, Double> sums = new LinkedHashMap<>();
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        int n = eval.size();
+        for (int from = 0; from < n; from += config.batchSize()) {
+            int[] idx = new int[Math.min(config.batchSize(), n - from)];
+            for (int i = 0; i < idx.length; i++) {
+                idx[i] = from + i;
+            }
+            try (NDManager scope = root.newSubManager()) {
+                StepOutput out = objective.compute(eval.batch(idx), scope, false);
+                accumulate(sums, counts, "loss", out.loss().getFloat(), out.metrics());
+            }
+        }
+        Map<String, Double> row = new LinkedHashMap<>();
+        row.put("step", (double) step);
+        row.put("epoch", (double) step / stepsPerEpoch);
+        sums.forEach((k, s) -> row.put("eval/" + k, s / counts.get(k)));
+        log.add(row);
+        TrainListener.Progress p = progress(row);
+        listeners.forEach(l -> l.onEval(p));
+        return row;
+    }
+
+    private void checkpoint(AdamW optimizer) {
+        try {
+            Checkpoint.write(runDir, new Checkpoint.State(step, optimizer.step(), totalSteps, config, objective.state()),
+                    model, optimizer, log);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write checkpoint " + step + " under " + runDir, e);
+        }
+    }
+
+    private TrainListener.Progress progress(Map<String, Double> row) {
+        long ms = (System.nanoTime() - startNanos) / 1_000_000;
+        return new TrainListener.Progress(step, totalSteps, row.get("epoch"), row, ms, stepsThisFit);
+    }
+
+    private int[] slice(int[] order, int microBatch) {
+        int from = microBatch * config.batchSize();
+        int to = Math.min(order.length, from + config.batchSize());
+        return java.util.Arrays.copyOfRange(order, from, to);
+    }
+
+    /** The example order of one epoch: a Fisher–Yates shuffle seeded by (seed, epoch), recomputable on resume. */
+    static int[] permutation(int n, long seed, int epoch) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        Random rng = new Random(seed * 0x9E3779B97F4A7C15L + epoch);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    /** A copy of the rows without wall-time metrics, for comparing runs. */
+    static List<Map<String, Double>> withoutTiming(List<Map<String, Double>> rows) {
+        List<Map<String, Double>> out = new ArrayList<>();
+        for (Map<String, Double> r : rows) {
+            Map<String, Double> c = new LinkedHashMap<>(r);
+            TIMING_KEYS.forEach(c::remove);
+            out.add(c);
+        }
+        return out;
+    }
+}

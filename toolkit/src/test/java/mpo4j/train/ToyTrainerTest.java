@@ -1,0 +1,249 @@
+package mpo4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tech.tablesaw.api.Table;
+
+/** The training mechanics on a logistic-regression toy (fast, independent of the VLM). */
+class ToyTrainerTest {
+
+    private static List<Map<String, Double>> comparable(TrainRun run) {
+        return TrainLoop.withoutTiming(run.log().rows());
+    }
+
+    @Test
+    void accumulatingTwoHalfBatchesGivesTheGradientOfTheWholeBatch() {
+        Toy.Data eight = Toy.Data.synthetic(8, 3);
+        try (Toy.Model a = new Toy.Model(7); Toy.Model b = new Toy.Model(7)) {
+            TrainRun whole = CustomTrainer.of(a, new Toy.Objective(a), eight).batchSize(8).gradAccum(1)
+                    .lr(0.05).constant().maxSteps(1).maxGradNorm(100).progressBar(false).fit();
+            TrainRun halves = CustomTrainer.of(b, new Toy.Objective(b), eight).batchSize(4).gradAccum(2)
+                    .lr(0.05).constant().maxSteps(1).maxGradNorm(100).progressBar(false).fit();
+            // the loss is scaled by 1/accum, so the summed gradient (and its norm) equals the big batch's
+            assertEquals(whole.last("grad_norm"), halves.last("grad_norm"), 1e-6);
+            assertEquals(whole.last("loss"), halves.last("loss"), 1e-6);
+            assertArrayEquals(a.weights(), b.weights(), 1e-6f);
+        }
+    }
+
+    @Test
+    void metricsAreAveragedOverMicroBatchesNotSummed() {
+        Toy.Data data = Toy.Data.synthetic(40, 1);
+        try (Toy.Model model = new Toy.Model(7)) {
+            // expected values from the initial weights, micro-batch by micro-batch, in plain Java
+            float[] w = model.weights();
+            int[] order = TrainLoop.permutation(40, 42, 0);
+            double accSum = 0;
+            double lossSum = 0;
+            for (int mb = 0; mb < 2; mb++) {
+                int correct = 0;
+                double loss = 0;
+                for (int i = mb * 4; i < mb * 4 + 4; i++) {
+                    float[] x = data.x()[order[i]];
+                    double z = w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + w[3];
+                    double y = data.y()[order[i]];
+                    loss += (Math.log1p(Math.exp(z)) - y * z) / 4;
+                    correct += (z > 0) == (y > 0.5) ? 1 : 0;
+                }
+                accSum += correct / 4.0;
+                lossSum += loss;
+            }
+            TrainRun run = CustomTrainer.of(model, new Toy.Objective(model), data).batchSize(4).gradAccum(2)
+                    .lr(0.05).constant().maxSteps(5).progressBar(false).fit();
+            Map<String, Double> first = run.trainRows().get(0);
+            assertEquals(accSum / 2, first.get("accuracy"), 1e-9);
+            assertEquals(lossSum / 2, first.get("loss"), 1e-5);
+            for (Map<String, Double> r : run.trainRows()) {
+                assertTrue(r.get("accuracy") >= 0 && r.get("accuracy") <= 1, "accuracy " + r.get("accuracy"));
+            }
+        }
+    }
+
+    @Test
+    void loggedRowsCarryScheduleNormSpeedAndEpoch() {
+        try (Toy.Model model = new Toy.Model(7)) {
+            TrainRun run = Toy.trainer(model).lr(0.1).linear().warmupSteps(5).epochs(2).evalEvery(10).fit();
+            List<Map<String, Double>> train = run.trainRows();
+            assertEquals(20, train.size());                              // 40 examples / 4 per step × 2 epochs
+            assertEquals(0.0, train.get(0).get("learning_rate"), 1e-12); // HF: warmup starts at 0
+            assertEquals(0.1 * 3 / 5, train.get(3).get("learning_rate"), 1e-12);
+            assertEquals(0.1 * (20 - 10) / 15.0, train.get(10).get("learning_rate"), 1e-12);
+            assertEquals(0.1, train.get(0).get("epoch"), 1e-12);
+            assertEquals(2.0, train.get(19).get("epoch"), 1e-12);
+            for (Map<String, Double> r : train) {
+                assertTrue(r.get("grad_norm") > 0 && r.get("tokens_per_s") > 0 && r.get("step_time_ms") > 0, r.toString());
+            }
+            assertEquals(2, run.evalRows().size());                     // after steps 10 and 20
+            assertEquals(10.0, run.evalRows().get(0).get("step"));
+            assertTrue(run.evalRows().get(1).get("eval/accuracy") > 0.8, run.evalRows().toString());
+            Table t = run.metrics();
+            assertEquals(22, t.rowCount());
+            assertTrue(t.columnNames().containsAll(List.of("step", "epoch", "loss", "accuracy", "learning_rate", "grad_norm",
+                    "tokens_per_s", "step_time_ms", "eval/loss", "eval/accuracy")), t.columnNames().toString());
+        }
+    }
+
+    @Test
+    void evaluationDoesNotTouchObjectiveState() {
+        try (Toy.Model a = new Toy.Model(7); Toy.Model b = new Toy.Model(7)) {
+            Toy.Objective withEval = new Toy.Objective(a);
+            Toy.Objective without = new Toy.Objective(b);
+            CustomTrainer.of(a, withEval, Toy.Data.synthetic(40, 1)).eval(Toy.Data.synthetic(16, 2)).evalEvery(2)
+                    .batchSize(4).lr(0.05).epochs(1).progressBar(false).fit();
+            CustomTrainer.of(b, without, Toy.Data.synthetic(40, 1)).batchSize(4).lr(0.05).epochs(1).progressBar(false).fit();
+            assertEquals(without.state(), withEval.state());
+            assertEquals(10.0, withEval.deltaCount);
+        }
+    }
+
+    @Test
+    void sameSeedGivesIdenticalMetricsAndAnotherSeedDoesNot() {
+        try (Toy.Model a = new Toy.Model(7); Toy.Model b = new Toy.Model(7); Toy.Model c = new Toy.Model(7)) {
+            TrainRun ra = Toy.trainer(a).evalEvery(5).fit();
+            TrainRun rb = Toy.trainer(b).evalEvery(5).fit();
+            TrainRun rc = Toy.trainer(c).evalEvery(5).seed(43).fit();
+            assertEquals(comparable(ra), comparable(rb));
+            assertArrayEquals(a.weights(), b.weights());
+            assertNotEquals(comparable(ra), comparable(rc));
+        }
+    }
+
+    @Test
+    void interruptStopsAfterTheCurrentStepWithAUsableModel() {
+        try (Toy.Model model = new Toy.Model(7)) {
+            TrainRun run = Toy.trainer(model).listener(interruptAt(3)).fit();
+            assertTrue(run.interrupted());
+            assertEquals(3, run.steps());
+            assertEquals(3, run.trainRows().size());
+            assertFalse(Thread.currentThread().isInterrupted(), "the loop consumes the interrupt");
+            for (float v : model.weights()) {
+                assertTrue(Float.isFinite(v));
+            }
+            assertTrue(run.toString().contains("3/20 steps, interrupted"), run.toString());
+        }
+    }
+
+    static TrainListener interruptAt(int step) {
+        return new TrainListener() {
+            @Override public void onStep(Progress p) {
+                if (p.step() == step) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+    }
+
+    @Test
+    void resumedRunEqualsTheUninterruptedOne(@TempDir Path tmp) throws Exception {
+        try (Toy.Model full = new Toy.Model(7); Toy.Model cut = new Toy.Model(7); Toy.Model resumed = new Toy.Model(99);
+             Toy.Model fromFour = new Toy.Model(5)) {
+            TrainRun reference = Toy.trainer(full).cosine().warmupRatio(0.1).evalEvery(3).fit();
+
+            Path dir = tmp.resolve("run");
+            TrainRun stopped = Toy.trainer(cut).cosine().warmupRatio(0.1).evalEvery(3).output(dir).saveEvery(4)
+                    .listener(interruptAt(6)).fit();
+            assertTrue(stopped.interrupted());
+            assertTrue(Files.isDirectory(dir.resolve("checkpoint-4")));
+            assertTrue(Files.isDirectory(dir.resolve("checkpoint-6")), "an interrupt writes a last checkpoint");
+            assertEquals(dir.resolve("checkpoint-6"), Checkpoint.latest(dir));
+
+            // a differently initialised model and a fresh objective: everything must come from the checkpoint
+            Toy.Objective objective = new Toy.Objective(resumed);
+            TrainRun continued = CustomTrainer.of(resumed, objective, Toy.Data.synthetic(40, 1)).eval(Toy.Data.synthetic(16, 2))
+                    .batchSize(4).lr(0.05).constant().epochs(2).seed(42).cosine().warmupRatio(0.1).evalEvery(3)
+                    .progressBar(false).resume(dir);
+            assertFalse(continued.interrupted());
+            assertEquals(comparable(reference), comparable(continued));
+            assertArrayEquals(full.weights(), resumed.weights());
+
+            TrainRun continuedFromFour = Toy.trainer(fromFour).cosine().warmupRatio(0.1).evalEvery(3).resume(dir.resolve("checkpoint-4"));
+            assertEquals(comparable(reference), comparable(continuedFromFour));
+        }
+    }
+
+    @Test
+    void resumeWithOtherHyperParametersIsRefused(@TempDir Path tmp) {
+        try (Toy.Model a = new Toy.Model(7); Toy.Model b = new Toy.Model(7)) {
+            Toy.trainer(a).output(tmp).saveEvery(5).maxSteps(5).fit();
+            Exception e = assertThrows(IllegalArgumentException.class, () -> Toy.trainer(b).maxSteps(5).lr(0.5).resume(tmp));
+            assertTrue(e.getMessage().contains("cannot resume " + tmp.resolve("checkpoint-5")) && e.getMessage().contains("lr=0.5"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void resumeFromANonCheckpointNamesTheDirectory(@TempDir Path tmp) {
+        try (Toy.Model a = new Toy.Model(7)) {
+            Exception e = assertThrows(java.io.UncheckedIOException.class, () -> Toy.trainer(a).resume(tmp));
+            assertTrue(e.getMessage().contains("no checkpoint in " + tmp), e.getMessage());
+        }
+    }
+
+    @Test
+    void nanLossStopsWithTheStepAndExamples() {
+        try (Toy.Model model = new Toy.Model(7)) {
+            Objective<Toy.Data> bad = (batch, scope, training) ->
+                    new StepOutput(model.w.sum().mul(Float.NaN), Map.of(), batch.size());
+            Exception e = assertThrows(IllegalStateException.class, () ->
+                    CustomTrainer.of(model, bad, Toy.Data.synthetic(8, 1)).batchSize(4).progressBar(false).fit());
+            assertTrue(e.getMessage().startsWith("loss is NaN at step 1 (epoch 0, micro-batch 0, examples ["), e.getMessage());
+        }
+    }
+
+    @Test
+    void saveEveryNeedsAnOutputDirectory() {
+        try (Toy.Model model = new Toy.Model(7)) {
+            Exception e = assertThrows(IllegalArgumentException.class, () -> Toy.trainer(model).saveEvery(2).fit());
+            assertEquals("saveEvery(2) needs an output directory: call output(dir)", e.getMessage());
+        }
+    }
+
+    @Test
+    void thousandsOfArraysDoNotLeakOverManySteps() {
+        NDManager probe = NDManager.newBaseManager();
+        NDManager system = probe.getParentManager();
+        probe.close();
+        List<Integer> counts = new ArrayList<>();
+        try (Toy.Model model = new Toy.Model(7)) {
+            Toy.trainer(model).maxSteps(300).evalEvery(50).listener(new TrainListener() {
+                @Override public void onStep(Progress p) {
+                    if (p.step() == 20 || p.step() == 300) {
+                        counts.add(system.getManagedArrays().size());
+                    }
+                }
+            }).fit();
+        }
+        assertEquals(2, counts.size());
+        assertEquals(counts.get(0), counts.get(1), "managed arrays at step 20 vs 300: " + counts);
+    }
+
+    @Test
+    void saveWritesModelMetricsAndCurves(@TempDir Path tmp) throws Exception {
+        try (Toy.Model model = new Toy.Model(7)) {
+            TrainRun run = Toy.trainer(model).evalEvery(5).fit();
+            Path dir = run.save(tmp.resolve("out"));
+            assertTrue(Files.isRegularFile(dir.resolve("model/weights.safetensors")));
+            List<String> jsonl = Files.readAllLines(dir.resolve("metrics.jsonl"));
+            assertEquals(run.log().size(), jsonl.size());
+            assertEquals(comparable(run), TrainLoop.withoutTiming(MetricsLog.readJsonl(dir.resolve("metrics.jsonl")).rows()));
+            List<String> csv = Files.readAllLines(dir.resolve("metrics.csv"));
+            assertEquals(run.log().size() + 1, csv.size());
+            assertTrue(csv.get(0).startsWith("step,epoch,loss,accuracy,delta,learning_rate,grad_norm"), csv.get(0));
+            assertTrue(Files.size(dir.resolve("plots/loss.png")) > 1000);
+            assertTrue(Files.isRegularFile(dir.resolve("plots/learning_rate.png")));
+        }
+    }
+}
