@@ -1,0 +1,277 @@
+package mpo4j.bench;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import mpo4j.Mpo4jEngine;
+import mpo4j.collate.InternVlCollator;
+import mpo4j.collate.PreferenceBatch;
+import mpo4j.data.Dataset;
+import mpo4j.data.Datasets;
+import mpo4j.data.PreferencePair;
+import mpo4j.loss.PreferenceLoss;
+import mpo4j.model.Vlm;
+import mpo4j.model.VlmConfig;
+import mpo4j.text.Tokenizer;
+import mpo4j.train.TrainListener;
+
+/**
+ * The benchmark behind {@code ./mpo4j bench}: the fixed configuration of {@code shared/spec/bench.md}
+ * (tiny VLM, 8 pairs of 2+1 tiles, prompt 24 / chosen 40 / rejected 32 tokens, MPO β 0.1, AdamW lr
+ * 1e-4, float32 on all cores), run through the real collator and the trainer's step. Phases:
+ * GEMM peak → collation throughput (raw JSONL + PNG → batch) → reference step → duplicate vision →
+ * precomputed reference → memory (1-pair batch, RSS).
+ *
+ * <pre>{@code
+ * Map<String, Object> result = Benchmark.run(BenchOptions.quick(), System.err);
+ * System.out.println(Benchmark.json(result));
+ * }</pre>
+ */
+public final class Benchmark {
+    static final double BETA = 0.1;
+    static final double LR = 1e-4;
+
+    private Benchmark() {}
+
+    /** Runs every phase, logging progress to {@code log}; returns the result keys in report order. */
+    public static Map<String, Object> run(BenchOptions options, PrintStream log) {
+        Mpo4jEngine.ensureOffline();
+        int cores = Runtime.getRuntime().availableProcessors();
+        // Intra-op threads = cores unless the user chose otherwise (libtorch may default to physical cores only).
+        if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(cores));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        Path dir = null;
+        try (NDManager root = NDManager.newBaseManager(); Tokenizer tokenizer = Tokenizer.load(options.tokenizer())) {
+            out.put("cores", cores);
+            out.put("torch_threads", JniUtils.getNumThreads());
+            out.put("torch_interop_threads", JniUtils.getNumInteropThreads());
+            out.put("load_avg_start", Memory.loadAverage());
+
+            log.println("bench: GEMM peak " + Arrays.toString(options.gemmSizes()));
+            double gemm = GemmPeak.measure(root, options.gemmSizes(), 5);
+            out.put("gemm_gflops", gemm);
+
+            SyntheticPairs.BatchShape shape = SyntheticPairs.BatchShape.reference();
+            VlmConfig config = VlmConfig.tinyVlm().withTokenizerIds(new VlmConfig.TokenIds((int) tokenizer.imageContextId(),
+                    (int) tokenizer.imageStartId(), (int) tokenizer.imageEndId(), (int) tokenizer.padId(), (int) tokenizer.imEndId()));
+            InternVlCollator collator = InternVlCollator.of(tokenizer).tileSize(config.vision().tileSize())
+                    .tokensPerTile(config.tokensPerTile()).maxTiles(shape.gridColumns()).thumbnail(true);
+            dir = Files.createTempDirectory("mpo4j-bench");
+            log.println("bench: writing " + options.collatePairs() + " synthetic pairs to " + dir);
+            Path jsonl = SyntheticPairs.write(dir, options.collatePairs(), shape, collator, 42);
+            List<PreferencePair> batchPairs = Datasets.mmprAnnotation(jsonl).take(shape.pairs()).toList();
+            int[] rowLengths = checkShape(collator.collate(batchPairs), shape, config.tokensPerTile());
+            int tilesPerBatch = shape.pairs() * shape.tilesPerPair();
+
+            log.println("bench: collation throughput");
+            double single = collateThroughput(jsonl, collator.threads(1), shape.pairs());
+            double parallel = collateThroughput(jsonl, collator.threads(cores), shape.pairs());
+
+            FlopCount flops = FlopCount.forward(config, rowLengths, tilesPerBatch);
+            PreferenceLoss mpo = PreferenceLoss.mpo().beta(BETA);
+            try (Vlm policy = Vlm.builder(config).seed(42).build()) {
+                out.put("parameters", policy.parameterCount());
+                log.println("bench: MPO step (vision once, frozen reference), " + options.steps() + " steps");
+                double[] main = steps(policy, TrainerSteps.Reference.FROZEN_COPY, mpo, batchPairs, collator, options.warmupSteps(), options.steps(), log);
+                log.println("bench: duplicate vision, " + options.variantSteps() + " steps");
+                double[] dup = steps(policy.withVisionOncePerPair(false), TrainerSteps.Reference.FROZEN_COPY, mpo, batchPairs, collator,
+                        options.warmupSteps(), options.variantSteps(), log);
+                log.println("bench: precomputed reference, " + options.variantSteps() + " steps");
+                double[] pre = steps(policy, TrainerSteps.Reference.PRECOMPUTED, mpo, batchPairs, collator,
+                        options.warmupSteps(), options.variantSteps(), log);
+
+                double stepMs = Stats.median(main);
+                double stepFlops = flops.mpoStep(true);
+                long tokens = Arrays.stream(rowLengths).sum();
+                out.put("steps", main.length);
+                out.put("step_ms", stepMs);
+                out.put("step_ms_p10", Stats.quantile(main, 0.1));
+                out.put("step_ms_p90", Stats.quantile(main, 0.9));
+                out.put("step_ms_duplicate_vision", Stats.median(dup));
+                out.put("step_ms_precomputed_ref", Stats.median(pre));
+                out.put("vision_once_speedup", Stats.median(dup) / stepMs);
+                out.put("precomputed_ref_speedup", stepMs / Stats.median(pre));
+                out.put("flops_per_step", stepFlops);
+                Map<String, Object> forward = new LinkedHashMap<>();
+                forward.put("decoder_linear", flops.decoderLinear());
+                forward.put("decoder_attention", flops.decoderAttention());
+                forward.put("lm_head", flops.head());
+                forward.put("vision", flops.vision());
+                out.put("flops_forward", forward);
+                out.put("flops_method", FlopCount.METHOD);
+                out.put("achieved_gflops", stepFlops / (stepMs * 1e6));
+                out.put("mfu", stepFlops / (stepMs / 1000 * gemm * 1e9));
+                out.put("tokens_per_step", tokens);
+                out.put("tokens_per_s", tokens / (stepMs / 1000));
+                out.put("pairs_per_s", shape.pairs() / (stepMs / 1000));
+                out.put("collate_pairs_per_s", single);
+                out.put("collate_pairs_per_s_parallel", parallel);
+                out.put("collate_threads_parallel", cores);
+                out.put("collate_vs_step_ratio", single / (shape.pairs() / (stepMs / 1000)));
+
+                log.println("bench: memory, " + options.memorySteps() + " steps of a 1-pair batch");
+                memory(policy, mpo, batchPairs.subList(0, 1), collator, options, out, log);
+            }
+            out.put("load_avg_end", Memory.loadAverage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            deleteQuietly(dir);
+        }
+        return out;
+    }
+
+    /** Verifies that the real collator produced the configured batch; returns the real row lengths. */
+    static int[] checkShape(PreferenceBatch batch, SyntheticPairs.BatchShape shape, int tokensPerTile) {
+        int[] expected = shape.rowLengths(tokensPerTile);
+        int[] actual = batch.concatenated().lengths();
+        int tiles = shape.pairs() * shape.tilesPerPair();
+        if (!Arrays.equals(expected, actual) || batch.tiles() != tiles) {
+            throw new IllegalStateException("the synthetic batch does not have the benchmark shape: rows " + Arrays.toString(actual)
+                    + " (expected " + Arrays.toString(expected) + "), tiles " + batch.tiles() + " (expected " + tiles + ")");
+        }
+        return actual;
+    }
+
+    /** Pairs per second from the JSONL file (index, parse, image decode, tiling, tokenization) to collated batches. */
+    private static double collateThroughput(Path jsonl, InternVlCollator collator, int batchSize) {
+        collateAll(jsonl, collator, batchSize);   // warm-up: JIT, tokenizer, image codecs
+        long t0 = System.nanoTime();
+        int pairs = collateAll(jsonl, collator, batchSize);
+        return pairs / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static int collateAll(Path jsonl, InternVlCollator collator, int batchSize) {
+        Dataset<PreferencePair> data = Datasets.mmprAnnotation(jsonl);
+        int n = data.size();
+        for (int from = 0; from < n; from += batchSize) {
+            List<PreferencePair> batch = new ArrayList<>(batchSize);
+            for (int i = from; i < Math.min(n, from + batchSize); i++) {
+                batch.add(data.get(i));
+            }
+            collator.collate(batch);
+        }
+        return n;
+    }
+
+    /**
+     * Runs {@code warmup + timed} trainer steps and returns the timed steps' wall times in ms, without
+     * the time spent collating (the trainer collates each micro-batch inside its step; the collation
+     * throughput is reported on its own).
+     */
+    private static double[] steps(Vlm policy, TrainerSteps.Reference reference, PreferenceLoss loss, List<PreferencePair> pairs,
+            InternVlCollator collator, int warmup, int timed, PrintStream log) {
+        TimedCollator timedCollator = new TimedCollator(collator::collate);
+        double[] ms = new double[timed];
+        TrainListener listener = new TrainListener() {
+            @Override
+            public void onStep(Progress p) {
+                double step = p.metrics().get("step_time_ms") - timedCollator.takeMs();
+                if (p.step() > warmup) {
+                    ms[p.step() - warmup - 1] = step;
+                }
+                log.printf("  step %d/%d  %.1f ms  loss %.4f%n", p.step(), p.totalSteps(), step, p.metrics().get("loss"));
+            }
+        };
+        TrainerSteps.fit(policy, reference, loss, LR, pairs, timedCollator, warmup + timed, listener);
+        return ms;
+    }
+
+    private static void memory(Vlm policy, PreferenceLoss loss, List<PreferencePair> onePair, InternVlCollator collator,
+            BenchOptions options, Map<String, Object> out, PrintStream log) {
+        double[] rss = new double[2];
+        double[] heap = new double[2];
+        int firstAt = options.memoryFirstAt();
+        System.gc();
+        out.put("rss_mb_start", Memory.rssMb());
+        TrainListener listener = new TrainListener() {
+            @Override
+            public void onStep(Progress p) {
+                if (p.step() == firstAt || p.step() == p.totalSteps()) {
+                    System.gc();   // so the Java heap's own growth does not pass for a native leak
+                    int k = p.step() == firstAt ? 0 : 1;
+                    rss[k] = Memory.rssMb();
+                    heap[k] = Memory.heapUsedMb();
+                    log.printf("  memory step %d: RSS %.1f MiB, heap %.1f MiB%n", p.step(), rss[k], heap[k]);
+                }
+            }
+        };
+        TrainerSteps.fit(policy, TrainerSteps.Reference.FROZEN_COPY, loss, LR, onePair, collator::collate, options.memorySteps(), listener);
+        out.put("steps_memory", options.memorySteps());
+        out.put("rss_mb_step_" + firstAt, rss[0]);
+        out.put("rss_mb_end", rss[1]);
+        out.put("rss_growth_pct", 100 * (rss[1] - rss[0]) / rss[0]);
+        out.put("heap_mb_step_" + firstAt, heap[0]);
+        out.put("heap_mb_end", heap[1]);
+    }
+
+    /** Collates and keeps the wall time spent doing it, for the step timer to subtract. */
+    private static final class TimedCollator implements Function<List<PreferencePair>, PreferenceBatch> {
+        private final Function<List<PreferencePair>, PreferenceBatch> collate;
+        private long nanos;
+
+        TimedCollator(Function<List<PreferencePair>, PreferenceBatch> collate) { this.collate = collate; }
+
+        @Override
+        public PreferenceBatch apply(List<PreferencePair> pairs) {
+            long t0 = System.nanoTime();
+            try {
+                return collate.apply(pairs);
+            } finally {
+                nanos += System.nanoTime() - t0;
+            }
+        }
+
+        double takeMs() {
+            double ms = nanos / 1e6;
+            nanos = 0;
+            return ms;
+        }
+    }
+
+    /** The result as one line of JSON, numbers rounded to 4 significant digits (integers kept). */
+    public static String json(Map<String, Object> result) {
+        return new com.google.gson.GsonBuilder().disableHtmlEscaping().serializeSpecialFloatingPointValues().create()
+                .toJson(rounded(result));
+    }
+
+    private static Object rounded(Object v) {
+        if (v instanceof Map<?, ?> m) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            m.forEach((k, x) -> r.put(String.valueOf(k), rounded(x)));
+            return r;
+        }
+        if (v instanceof Double d && Double.isFinite(d) && d != Math.rint(d)) {
+            return new java.math.BigDecimal(d).round(new java.math.MathContext(4)).doubleValue();
+        }
+        if (v instanceof Double d && Double.isFinite(d) && Math.abs(d) < 1e15) {
+            return d.longValue();
+        }
+        return v;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp folder left behind is harmless
+        }
+    }
+}
