@@ -45,7 +45,7 @@ public final class Benchmark {
 
     private Benchmark() {}
 
-    /** Runs every phase, logging progress to {@code log}; returns the result keys in report order. */
+    /** Runs every phase, logging progress to {@code log}; returns the report ({@link #report}). */
     public static Map<String, Object> run(BenchOptions options, PrintStream log) {
         Mpo4jEngine.ensureOffline();
         int cores = Runtime.getRuntime().availableProcessors();
@@ -53,85 +53,109 @@ public final class Benchmark {
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(cores));
         }
-        Map<String, Object> out = new LinkedHashMap<>();
+        Measurements.Builder m = new Measurements.Builder();
         Path dir = null;
         try (NDManager root = NDManager.newBaseManager(); Tokenizer tokenizer = Tokenizer.load(options.tokenizer())) {
-            out.put("cores", cores);
-            out.put("torch_threads", JniUtils.getNumThreads());
-            out.put("torch_interop_threads", JniUtils.getNumInteropThreads());
-            out.put("load_avg_start", Memory.loadAverage());
+            m.cores = cores;
+            m.torchThreads = JniUtils.getNumThreads();
+            m.torchInteropThreads = JniUtils.getNumInteropThreads();
+            m.loadStart = Memory.loadAverage();
 
             log.println("bench: GEMM peak " + Arrays.toString(options.gemmSizes()));
-            double gemm = GemmPeak.measure(root, options.gemmSizes(), 5);
-            out.put("gemm_gflops", gemm);
+            m.gemmGflops = GemmPeak.measure(root, options.gemmSizes(), 5);
 
             SyntheticPairs.BatchShape shape = SyntheticPairs.BatchShape.reference();
             VlmConfig config = VlmConfig.tinyVlm().withTokenizerIds(new VlmConfig.TokenIds((int) tokenizer.imageContextId(),
                     (int) tokenizer.imageStartId(), (int) tokenizer.imageEndId(), (int) tokenizer.padId(), (int) tokenizer.imEndId()));
-            InternVlCollator collator = InternVlCollator.of(tokenizer).tileSize(config.vision().tileSize())
-                    .tokensPerTile(config.tokensPerTile()).maxTiles(shape.gridColumns()).thumbnail(true);
+            InternVlCollator collator = benchCollator(tokenizer, config, shape);
             dir = Files.createTempDirectory("mpo4j-bench");
             log.println("bench: writing " + options.collatePairs() + " synthetic pairs to " + dir);
             Path jsonl = SyntheticPairs.write(dir, options.collatePairs(), shape, collator, 42);
             List<PreferencePair> batchPairs = Datasets.mmprAnnotation(jsonl).take(shape.pairs()).toList();
-            int[] rowLengths = checkShape(collator.collate(batchPairs), shape, config.tokensPerTile());
-            int tilesPerBatch = shape.pairs() * shape.tilesPerPair();
+            m.pairs = shape.pairs();
+            m.rowLengths = checkShape(collator.collate(batchPairs), shape, config.tokensPerTile());
+            m.flops = FlopCount.forward(config, m.rowLengths, shape.pairs() * shape.tilesPerPair());
 
             log.println("bench: collation throughput");
-            double single = collateThroughput(jsonl, collator.threads(1), shape.pairs());
-            double parallel = collateThroughput(jsonl, collator.threads(cores), shape.pairs());
+            m.collateSingle = collateThroughput(jsonl, collator.threads(1), shape.pairs());
+            m.collateThreads = cores;
+            m.collateParallel = collateThroughput(jsonl, collator.threads(cores), shape.pairs());
 
-            FlopCount flops = FlopCount.forward(config, rowLengths, tilesPerBatch);
             PreferenceLoss mpo = PreferenceLoss.mpo().beta(BETA);
             try (Vlm policy = Vlm.builder(config).seed(42).build()) {
-                out.put("parameters", policy.parameterCount());
+                m.parameters = policy.parameterCount();
                 log.println("bench: MPO step (vision once, frozen reference), " + options.steps() + " steps");
-                double[] main = steps(policy, TrainerSteps.Reference.FROZEN_COPY, mpo, batchPairs, collator, options.warmupSteps(), options.steps(), log);
+                m.stepMs = steps(policy, TrainerSteps.Reference.FROZEN_COPY, mpo, batchPairs, collator, options.warmupSteps(), options.steps(), log);
                 log.println("bench: duplicate vision, " + options.variantSteps() + " steps");
-                double[] dup = steps(policy.withVisionOncePerPair(false), TrainerSteps.Reference.FROZEN_COPY, mpo, batchPairs, collator,
+                m.duplicateVisionMs = steps(policy.withVisionOncePerPair(false), TrainerSteps.Reference.FROZEN_COPY, mpo, batchPairs, collator,
                         options.warmupSteps(), options.variantSteps(), log);
                 log.println("bench: precomputed reference, " + options.variantSteps() + " steps");
-                double[] pre = steps(policy, TrainerSteps.Reference.PRECOMPUTED, mpo, batchPairs, collator,
+                m.precomputedRefMs = steps(policy, TrainerSteps.Reference.PRECOMPUTED, mpo, batchPairs, collator,
                         options.warmupSteps(), options.variantSteps(), log);
-
-                double stepMs = Stats.median(main);
-                double stepFlops = flops.mpoStep(true);
-                long tokens = Arrays.stream(rowLengths).sum();
-                out.put("steps", main.length);
-                out.put("step_ms", stepMs);
-                out.put("step_ms_p10", Stats.quantile(main, 0.1));
-                out.put("step_ms_p90", Stats.quantile(main, 0.9));
-                out.put("step_ms_duplicate_vision", Stats.median(dup));
-                out.put("step_ms_precomputed_ref", Stats.median(pre));
-                out.put("vision_once_speedup", Stats.median(dup) / stepMs);
-                out.put("precomputed_ref_speedup", stepMs / Stats.median(pre));
-                out.put("flops_per_step", stepFlops);
-                Map<String, Object> forward = new LinkedHashMap<>();
-                forward.put("decoder_linear", flops.decoderLinear());
-                forward.put("decoder_attention", flops.decoderAttention());
-                forward.put("lm_head", flops.head());
-                forward.put("vision", flops.vision());
-                out.put("flops_forward", forward);
-                out.put("flops_method", FlopCount.METHOD);
-                out.put("achieved_gflops", stepFlops / (stepMs * 1e6));
-                out.put("mfu", stepFlops / (stepMs / 1000 * gemm * 1e9));
-                out.put("tokens_per_step", tokens);
-                out.put("tokens_per_s", tokens / (stepMs / 1000));
-                out.put("pairs_per_s", shape.pairs() / (stepMs / 1000));
-                out.put("collate_pairs_per_s", single);
-                out.put("collate_pairs_per_s_parallel", parallel);
-                out.put("collate_threads_parallel", cores);
-                out.put("collate_vs_step_ratio", single / (shape.pairs() / (stepMs / 1000)));
-
                 log.println("bench: memory, " + options.memorySteps() + " steps of a 1-pair batch");
-                memory(policy, mpo, batchPairs.subList(0, 1), collator, options, out, log);
+                memory(policy, mpo, batchPairs.subList(0, 1), collator, options, m, log);
             }
-            out.put("load_avg_end", Memory.loadAverage());
+            m.loadEnd = Memory.loadAverage();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
             deleteQuietly(dir);
         }
+        return report(m.build());
+    }
+
+    /** The collator of the configuration: tiny-model tiles, a {@code cols × 1} grid at most, thumbnail on. */
+    static InternVlCollator benchCollator(Tokenizer tokenizer, VlmConfig config, SyntheticPairs.BatchShape shape) {
+        return InternVlCollator.of(tokenizer).tileSize(config.vision().tileSize()).tokensPerTile(config.tokensPerTile())
+                .maxTiles(shape.gridColumns()).thumbnail(true);
+    }
+
+    /** The report keys, in order, derived from the raw measurements. */
+    public static Map<String, Object> report(Measurements m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        double stepMs = Stats.median(m.stepMs());
+        double stepS = stepMs / 1000;
+        double stepFlops = m.flops().mpoStep(true);
+        long tokens = Arrays.stream(m.rowLengths()).sum();
+        out.put("cores", m.cores());
+        out.put("torch_threads", m.torchThreads());
+        out.put("torch_interop_threads", m.torchInteropThreads());
+        out.put("load_avg_start", m.loadStart());
+        out.put("load_avg_end", m.loadEnd());
+        out.put("parameters", m.parameters());
+        out.put("gemm_gflops", m.gemmGflops());
+        out.put("steps", m.stepMs().length);
+        out.put("step_ms", stepMs);
+        out.put("step_ms_p10", Stats.quantile(m.stepMs(), 0.1));
+        out.put("step_ms_p90", Stats.quantile(m.stepMs(), 0.9));
+        out.put("step_ms_duplicate_vision", Stats.median(m.duplicateVisionMs()));
+        out.put("step_ms_precomputed_ref", Stats.median(m.precomputedRefMs()));
+        out.put("vision_once_speedup", Stats.median(m.duplicateVisionMs()) / stepMs);
+        out.put("precomputed_ref_speedup", stepMs / Stats.median(m.precomputedRefMs()));
+        out.put("flops_per_step", stepFlops);
+        Map<String, Object> forward = new LinkedHashMap<>();
+        forward.put("decoder_linear", m.flops().decoderLinear());
+        forward.put("decoder_attention", m.flops().decoderAttention());
+        forward.put("lm_head", m.flops().head());
+        forward.put("vision", m.flops().vision());
+        out.put("flops_forward", forward);
+        out.put("flops_method", FlopCount.METHOD);
+        out.put("achieved_gflops", stepFlops / stepS / 1e9);
+        out.put("mfu", stepFlops / (stepS * m.gemmGflops() * 1e9));
+        out.put("tokens_per_step", tokens);
+        out.put("tokens_per_s", tokens / stepS);
+        out.put("pairs_per_s", m.pairs() / stepS);
+        out.put("collate_pairs_per_s", m.collateSingle());
+        out.put("collate_pairs_per_s_parallel", m.collateParallel());
+        out.put("collate_threads_parallel", m.collateThreads());
+        out.put("collate_vs_step_ratio", m.collateSingle() / (m.pairs() / stepS));
+        out.put("steps_memory", m.memorySteps());
+        out.put("rss_mb_start", m.rssStart());
+        out.put("rss_mb_step_" + m.memoryFirstAt(), m.rssFirst());
+        out.put("rss_mb_end", m.rssEnd());
+        out.put("rss_growth_pct", 100 * (m.rssEnd() - m.rssFirst()) / m.rssFirst());
+        out.put("heap_mb_step_" + m.memoryFirstAt(), m.heapFirst());
+        out.put("heap_mb_end", m.heapEnd());
         return out;
     }
 
@@ -192,31 +216,32 @@ public final class Benchmark {
     }
 
     private static void memory(Vlm policy, PreferenceLoss loss, List<PreferencePair> onePair, InternVlCollator collator,
-            BenchOptions options, Map<String, Object> out, PrintStream log) {
-        double[] rss = new double[2];
-        double[] heap = new double[2];
+            BenchOptions options, Measurements.Builder m, PrintStream log) {
         int firstAt = options.memoryFirstAt();
         System.gc();
-        out.put("rss_mb_start", Memory.rssMb());
+        m.rssStart = Memory.rssMb();
+        m.memorySteps = options.memorySteps();
+        m.memoryFirstAt = firstAt;
         TrainListener listener = new TrainListener() {
             @Override
             public void onStep(Progress p) {
                 if (p.step() == firstAt || p.step() == p.totalSteps()) {
                     System.gc();   // so the Java heap's own growth does not pass for a native leak
-                    int k = p.step() == firstAt ? 0 : 1;
-                    rss[k] = Memory.rssMb();
-                    heap[k] = Memory.heapUsedMb();
-                    log.printf("  memory step %d: RSS %.1f MiB, heap %.1f MiB%n", p.step(), rss[k], heap[k]);
+                    double rss = Memory.rssMb();
+                    double heap = Memory.heapUsedMb();
+                    if (p.step() == firstAt) {
+                        m.rssFirst = rss;
+                        m.heapFirst = heap;
+                    }
+                    if (p.step() == p.totalSteps()) {
+                        m.rssEnd = rss;
+                        m.heapEnd = heap;
+                    }
+                    log.printf("  memory step %d: RSS %.1f MiB, heap %.1f MiB%n", p.step(), rss, heap);
                 }
             }
         };
         TrainerSteps.fit(policy, TrainerSteps.Reference.FROZEN_COPY, loss, LR, onePair, collator::collate, options.memorySteps(), listener);
-        out.put("steps_memory", options.memorySteps());
-        out.put("rss_mb_step_" + firstAt, rss[0]);
-        out.put("rss_mb_end", rss[1]);
-        out.put("rss_growth_pct", 100 * (rss[1] - rss[0]) / rss[0]);
-        out.put("heap_mb_step_" + firstAt, heap[0]);
-        out.put("heap_mb_end", heap[1]);
     }
 
     /** Collates and keeps the wall time spent doing it, for the step timer to subtract. */

@@ -59,6 +59,8 @@ public final class SyntheticPairs {
 
         public BatchShape withPairs(int n) { return new BatchShape(n, gridColumns, promptTextTokens, chosenTokens, rejectedTokens); }
 
+        public BatchShape withPromptTextTokens(int n) { return new BatchShape(pairs, gridColumns, n, chosenTokens, rejectedTokens); }
+
         /** Tiles per pair: the grid plus the thumbnail. */
         public int tilesPerPair() { return gridColumns > 1 ? gridColumns + 1 : 1; }
 
