@@ -98,6 +98,19 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- train (mpo4j.train)
 
+    /**
+     * Preference training of a model (DPO by default; {@code .loss(mpo())} for MPO), configured fluently:
+     * {@code trainer(model).loss(mpo()).data(train, eval).collator(c::collate).lr(5e-5).cosine().fit()}.
+     */
+    public static mpo4j.train.PreferenceTrainer trainer(mpo4j.model.Vlm model) {
+        return mpo4j.train.PreferenceTrainer.of(model);
+    }
+
+    /** Supervised fine-tuning on the chosen answers, the stage before preference training. */
+    public static mpo4j.train.PreferenceTrainer sftTrainer(mpo4j.model.Vlm model) {
+        return mpo4j.train.PreferenceTrainer.sft(model);
+    }
+
 
     // ---------------------------------------------------------------- reward (mpo4j.reward)
 

@@ -78,8 +78,11 @@ public final class InternVlCollator {
     /** Threads that decode and tile images; the batch is identical for any thread count. */
     public InternVlCollator threads(int n) { return new InternVlCollator(tokenizer, template, tiling, tokensPerTile, maxSeqLength, seed, Math.max(1, n)); }
 
-    /** A TRL-style collator with the same tokenizer, template, tiling and seed. */
-    public TrlCollator trl() { return new TrlCollator(this, 0, Truncation.KEEP_END, 1); }
+    /**
+     * A TRL-style collator with the same tokenizer, template, tiling and seed, and TRL's defaults
+     * ({@code max_length} 1024, {@code truncation_mode} keep_end, no {@code pad_to_multiple_of}).
+     */
+    public TrlCollator trl() { return new TrlCollator(this, 1024, Truncation.KEEP_END, 1); }
 
     public Tokenizer tokenizer() { return tokenizer; }
 

@@ -34,7 +34,7 @@ public final class TrlCollator {
         this.padToMultipleOf = padToMultipleOf;
     }
 
-    /** {@code max_length}; {@code <= 0} = no limit (the default). */
+    /** {@code max_length} (TRL's default 1024); {@code <= 0} = no limit. */
     public TrlCollator maxLength(int n) { return new TrlCollator(base, n, truncation, padToMultipleOf); }
 
     /** {@code truncation_mode}; default {@link Truncation#KEEP_END} as in TRL. */

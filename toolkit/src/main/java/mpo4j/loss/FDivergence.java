@@ -9,7 +9,8 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>{@link #REVERSE_KL}: {@code s = ℓ} (standard DPO)</li>
- *   <li>{@link #FORWARD_KL}: {@code s = −exp(−ℓ)}</li>
+ *   <li>{@link #FORWARD_KL}: {@code s = −exp(−ℓ)}; <b>mpo4j</b> caps the exponent at 80 like the alpha
+ *       divergence, so ℓ &lt; −80 cannot overflow float32 (values differ only there)</li>
  *   <li>{@link #JS_DIVERGENCE}: {@code s = log σ(ℓ)}</li>
  *   <li>{@link #ALPHA_DIVERGENCE}: {@code s = exp(min((a−1)·ℓ, 80)) / (a−1)}, reverse KL if |a−1| &lt; 1e-6</li>
  * </ul>

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 final class Checkpoint {
     static final String CONFIG = "config.json";
     static final String TOKENIZER = "tokenizer.json";
+    static final String TOKENIZER_CONFIG = "tokenizer_config.json";
 
     private Checkpoint() {}
 
@@ -30,9 +31,7 @@ final class Checkpoint {
             Files.createDirectory(temp);
             Files.writeString(temp.resolve(CONFIG), new GsonBuilder().setPrettyPrinting().create().toJson(toJson(config)));
             SafeTensors.write(temp, tensors, options.maxShardBytes());
-            if (options.tokenizerJson() != null) {
-                Files.copy(options.tokenizerJson(), temp.resolve(TOKENIZER));
-            }
+            copyTokenizer(options.tokenizerJson(), temp);
             Path old = null;
             if (Files.exists(target)) {
                 old = parent.resolve("." + target.getFileName() + ".old-" + System.nanoTime());
@@ -45,6 +44,21 @@ final class Checkpoint {
         } catch (IOException e) {
             deleteTree(temp);
             throw new UncheckedIOException("cannot save model to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies {@code tokenizer.json} (a file, or a folder's, with its {@code tokenizer_config.json} if present). */
+    private static void copyTokenizer(Path tokenizer, Path into) throws IOException {
+        if (tokenizer == null) {
+            return;
+        }
+        if (Files.isDirectory(tokenizer)) {
+            Files.copy(tokenizer.resolve(TOKENIZER), into.resolve(TOKENIZER));
+            if (Files.exists(tokenizer.resolve(TOKENIZER_CONFIG))) {
+                Files.copy(tokenizer.resolve(TOKENIZER_CONFIG), into.resolve(TOKENIZER_CONFIG));
+            }
+        } else {
+            Files.copy(tokenizer, into.resolve(TOKENIZER));
         }
     }
 

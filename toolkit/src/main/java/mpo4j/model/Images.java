@@ -33,6 +33,18 @@ public record Images(NDArray pixelValues, int[] tileOffsets, int[] imageFlags, i
         return new Images(pixelValues, tileOffsets, flags, rowToGroup);
     }
 
+    /**
+     * The tiles of a batch for its {@code B} chosen rows alone (SFT on the chosen answers), or
+     * {@code null} for a text-only batch.
+     */
+    public static Images chosenRowsOf(mpo4j.collate.PreferenceBatch batch, ai.djl.ndarray.NDManager scope) {
+        if (!batch.hasImages()) {
+            return null;
+        }
+        int[] rowToGroup = java.util.stream.IntStream.range(0, batch.pairs()).toArray();
+        return new Images(batch.pixelValues(scope), batch.tileOffsets(), batch.imageFlags(), rowToGroup);
+    }
+
     /** One prompt's tiles for a single row (generation). */
     public static Images single(NDArray pixelValues) {
         return of(pixelValues, new int[] {0, Math.toIntExact(pixelValues.getShape().get(0))}, new int[] {0});

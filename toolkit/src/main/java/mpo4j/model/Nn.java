@@ -69,7 +69,8 @@ final class Nn {
      */
     static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask) {
         long d = q.getShape().get(3);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul((float) (1 / Math.sqrt(d)));
+        // scale the queries rather than the scores: [.., L, d] is smaller than [.., L, L]
+        NDArray scores = q.mul((float) (1 / Math.sqrt(d))).matMul(k.transpose(0, 1, 3, 2));
         if (mask != null) {
             scores = scores.add(mask);
         }

@@ -9,7 +9,8 @@ import java.nio.file.Path;
  * model.save(dir, SaveOptions.defaults().withTokenizer(Path.of("tokenizer.json")));
  * }</pre>
  *
- * @param tokenizerJson a {@code tokenizer.json} to copy next to the weights, or {@code null}
+ * @param tokenizerJson a {@code tokenizer.json} to copy next to the weights (or a folder holding it and
+ *                      optionally {@code tokenizer_config.json}), or {@code null}
  * @param maxShardBytes tensor bytes per safetensors file before sharding (default 1 GiB, always below 2 GiB)
  */
 public record SaveOptions(Path tokenizerJson, long maxShardBytes) {

@@ -101,6 +101,9 @@ public final class Vlm implements AutoCloseable {
         /** Special token ids from the tokenizer. */
         public Builder tokenizerIds(VlmConfig.TokenIds ids) { return config(config.withTokenizerIds(ids)); }
 
+        /** Special token ids ({@code <IMG_CONTEXT>}, {@code <img>}, {@code </img>}, pad, {@code <|im_end|>}) of this tokenizer. */
+        public Builder tokenizer(mpo4j.text.Tokenizer tokenizer) { return config(config.withTokenizer(tokenizer)); }
+
         public VlmConfig configuration() { return config; }
 
         /** {@code false} encodes each pair's tiles twice (once per row), as the Python tools do; for benchmarks and tests. */
@@ -132,7 +135,10 @@ public final class Vlm implements AutoCloseable {
 
     public boolean visionOncePerPair() { return visionOncePerPair; }
 
-    /** The same model (shared parameters) with another vision-sharing policy. */
+    /**
+     * The same model (shared parameters, shared memory: closing either closes both) with another
+     * vision-sharing policy.
+     */
     public Vlm withVisionOncePerPair(boolean once) { return once == visionOncePerPair ? this : new Vlm(this, once); }
 
     /** Number of scalar parameters. */
@@ -403,14 +409,23 @@ public final class Vlm implements AutoCloseable {
                 if (t == null) {
                     throw new IllegalArgumentException(dir + ": checkpoint has no tensor " + name);
                 }
+                if (!new Shape(t.shape()).equals(shape)) {
+                    throw new IllegalArgumentException(dir + ": tensor " + name + " has shape " + new Shape(t.shape())
+                            + " but config.json implies " + shape);
+                }
                 return m.create(t.values(), new Shape(t.shape()));
             };
-            Vlm model = new Vlm(config, newModelManager(null), source, true, true);
-            if (!unused.isEmpty()) {
-                model.close();
-                throw new IllegalArgumentException(dir + ": checkpoint has tensors the model does not know: " + unused.keySet());
+            NDManager manager = newModelManager(null);
+            try {
+                Vlm model = new Vlm(config, manager, source, true, true);
+                if (!unused.isEmpty()) {
+                    throw new IllegalArgumentException(dir + ": checkpoint has tensors the model does not know: " + unused.keySet());
+                }
+                return model;
+            } catch (RuntimeException e) {
+                manager.close();
+                throw e;
             }
-            return model;
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("cannot load model from " + dir + ": " + e.getMessage(), e);
         }

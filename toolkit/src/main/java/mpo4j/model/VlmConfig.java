@@ -45,6 +45,19 @@ public record VlmConfig(Vision vision, Text text, TokenIds tokens) {
 
     public VlmConfig withTokenizerIds(TokenIds ids) { return new VlmConfig(vision, text, ids); }
 
+    /**
+     * Special ids from a tokenizer: {@code <IMG_CONTEXT>}, {@code <img>}, {@code </img>}, its pad id and
+     * {@code <|im_end|>} as the end of generation.
+     */
+    public VlmConfig withTokenizer(mpo4j.text.Tokenizer tokenizer) {
+        if (tokenizer.vocabSize() > text.vocabSize()) {
+            throw new IllegalArgumentException("tokenizer " + tokenizer.file() + " has " + tokenizer.vocabSize()
+                    + " tokens but the model's vocabulary is " + text.vocabSize() + "; use withText(text().withVocabSize(...))");
+        }
+        return withTokenizerIds(Math.toIntExact(tokenizer.imageContextId()), Math.toIntExact(tokenizer.imageStartId()),
+                Math.toIntExact(tokenizer.imageEndId()), Math.toIntExact(tokenizer.padId()), Math.toIntExact(tokenizer.imEndId()));
+    }
+
     public VlmConfig withTokenizerIds(int imgContext, int imgStart, int imgEnd, int pad, int eos) {
         return withTokenizerIds(new TokenIds(imgContext, imgStart, imgEnd, pad, eos));
     }

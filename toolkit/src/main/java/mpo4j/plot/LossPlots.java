@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import mpo4j.Mpo4jEngine;
 import mpo4j.loss.BcoDelta;
+import mpo4j.loss.LossResult;
 import mpo4j.loss.LossType;
 import mpo4j.loss.PreferenceLoss;
 import mpo4j.loss.ReferenceLogps;
@@ -24,9 +25,11 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * (what {@code rewards/margins} logs), with log-ratios {@code ℓc = +Δ/2}, {@code ℓr = −Δ/2},
  * reference log-probs 0 (so {@code π = ℓ}), one completion token per sequence. Losses that read more
  * than Δ follow from that: ipo/sigmoid_norm see {@code sc/Lc − sr/Lr = Δ}, nca/bco/sppo/apo see ℓc and ℓr
- * separately, bco's δ is 0 (the pair's mean reward), and sft's NLL is {@code −πc = −Δ/2}. WPO weighting
- * is left out (there are no token distributions). The gradient chart shows {@code |d loss / d x|} by
- * central differences in float64.
+ * separately, and bco's δ is 0 (the pair's mean reward). {@code sft} is drawn at NLL 0: the chosen
+ * answer's likelihood is not a function of the margin, so it would only shift a curve by a constant
+ * (add {@code w_sft·NLL} to read absolute values; {@code loss("sft")} alone is a flat line). WPO
+ * weighting is left out (there are no token distributions). The gradient chart shows
+ * {@code |d loss / d x|} by central differences in float64.
  *
  * <pre>{@code
  * LossPlots plots = LossPlots.of(PreferenceLoss.mpo(), PreferenceLoss.loss("ipo").beta(0.5));
@@ -107,11 +110,14 @@ public record LossPlots(XYChart loss, XYChart gradient) {
             NDArray pi = scope.create(new double[] {delta / 2, -delta / 2});
             SequenceLogps policy = SequenceLogps.of(pi, pi, new int[] {1, 1});
             ReferenceLogps reference = ReferenceLogps.of(new float[] {0f}, new float[] {0f});
-            return loss.compute(policy, reference, new BcoDelta()).value();
+            LossResult r = loss.compute(policy, reference, new BcoDelta());
+            // sft does not depend on the margin: leave it out rather than let −πc = −Δ/2 tilt the curve
+            int sft = loss.types().indexOf(LossType.SFT);
+            return sft < 0 ? r.value() : r.value() - loss.weights().get(sft) * r.component(LossType.SFT);
         }
     }
 
-    /** "ipo (β=0.5)" or "0.8·sigmoid + 0.2·bco_pair + 1.0·sft (β=0.1)". */
+    /** "ipo (β=0.5)" or "0.8·sigmoid + 0.2·bco_pair + 1.0·sft (β=0.1, sft at NLL 0)". */
     static String label(PreferenceLoss loss) {
         StringBuilder sb = new StringBuilder();
         List<LossType> types = loss.types();
@@ -128,6 +134,9 @@ public record LossPlots(XYChart loss, XYChart gradient) {
         }
         if (loss.fDivergence() != mpo4j.loss.FDivergence.REVERSE_KL) {
             sb.append(", ").append(loss.fDivergence());
+        }
+        if (types.contains(LossType.SFT)) {
+            sb.append(", sft at NLL 0");
         }
         return sb.append(")").toString();
     }

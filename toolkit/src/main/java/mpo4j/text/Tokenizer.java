@@ -158,6 +158,11 @@ public final class Tokenizer implements AutoCloseable {
         return text.isEmpty() ? new long[0] : hf.encode(text, false, false).getIds();
     }
 
+    /** Number of tokens of {@code text} (e.g. {@code dataset.table(tokenizer::count)}). */
+    public int count(String text) {
+        return encode(text).length;
+    }
+
     /** The text of {@code ids}, special tokens included. */
     public String decode(long[] ids) {
         return hf.decode(ids, false);

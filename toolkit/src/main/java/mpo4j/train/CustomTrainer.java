@@ -33,7 +33,16 @@ public final class CustomTrainer<B> extends TrainerBase<CustomTrainer<B>> {
     public TrainRun fit() { return loop().fit(); }
 
     /** Continues from the latest checkpoint in {@code dir} (or the checkpoint {@code dir} itself). */
-    public TrainRun resume(Path dir) { return loop().resume(dir); }
+    public TrainRun resume(Path dir) {
+        if (outputDir == null && config.saveEvery() > 0) {
+            try {
+                outputDir = Checkpoint.latest(dir).getParent();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return loop().resume(dir);
+    }
 
     private TrainLoop<B> loop() {
         return new TrainLoop<>(model, objective, train, eval, config, allListeners(), outputDir);

@@ -114,14 +114,26 @@ final class TrainLoop<B> {
                 TrainListener.Progress p = progress(row);
                 listeners.forEach(l -> l.onStep(p));
                 if (eval != null && config.evalEvery() > 0 && step % config.evalEvery() == 0) {
-                    evaluate(root);
+                    evaluate(root, true);
                 }
                 if (runDir != null && config.saveEvery() > 0 && step % config.saveEvery() == 0) {
                     checkpoint(optimizer);
                 }
             }
+            boolean evaluatedLast = config.evalEvery() > 0 && step % config.evalEvery() == 0;
+            if (!interrupted && eval != null && config.evalEvery() > 0 && !evaluatedLast && stepsThisFit > 0) {
+                evaluate(root, true);      // the final model always gets an evaluation row
+            }
             if (interrupted && runDir != null && config.saveEvery() > 0 && step > 0) {
                 checkpoint(optimizer);
+            }
+        }
+        if (runDir != null) {
+            try {
+                log.writeJsonl(runDir.resolve("metrics.jsonl"));
+                log.writeCsv(runDir.resolve("metrics.csv"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not write the metrics under " + runDir, e);
             }
         }
         long wallMs = (System.nanoTime() - startNanos) / 1_000_000;
@@ -155,8 +167,8 @@ final class TrainLoop<B> {
                 B batch = train.batch(idx);
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     StepOutput out = objective.compute(batch, scope, true);
-                    float value = out.loss().getFloat();
-                    if (!Float.isFinite(value)) {
+                    double value = scalar(out.loss());
+                    if (!Double.isFinite(value)) {
                         throw new IllegalStateException("loss is " + value + " at step " + (step + 1) + " (epoch " + epoch
                                 + ", micro-batch " + j + ", examples " + java.util.Arrays.toString(idx) + ")");
                     }
@@ -196,8 +208,11 @@ final class TrainLoop<B> {
         });
     }
 
-    /** Evaluation over all held-out examples in order, without gradients; metrics averaged over batches. */
-    Map<String, Double> evaluate(NDManager root) {
+    /**
+     * Evaluation over all held-out examples in order, without gradients; metrics averaged over
+     * batches. With {@code record} the row is logged and listeners are told.
+     */
+    Map<String, Double> evaluate(NDManager root, boolean record) {
         Map<String, Double> sums = new LinkedHashMap<>();
         Map<String, Integer> counts = new LinkedHashMap<>();
         int n = eval.size();
@@ -208,17 +223,24 @@ final class TrainLoop<B> {
             }
             try (NDManager scope = root.newSubManager()) {
                 StepOutput out = objective.compute(eval.batch(idx), scope, false);
-                accumulate(sums, counts, "loss", out.loss().getFloat(), out.metrics());
+                accumulate(sums, counts, "loss", scalar(out.loss()), out.metrics());
             }
         }
         Map<String, Double> row = new LinkedHashMap<>();
         row.put("step", (double) step);
         row.put("epoch", (double) step / stepsPerEpoch);
         sums.forEach((k, s) -> row.put("eval/" + k, s / counts.get(k)));
-        log.add(row);
-        TrainListener.Progress p = progress(row);
-        listeners.forEach(l -> l.onEval(p));
+        if (record) {
+            log.add(row);
+            TrainListener.Progress p = progress(row);
+            listeners.forEach(l -> l.onEval(p));
+        }
         return row;
+    }
+
+    /** A scalar loss of any float type as a double. */
+    private static double scalar(NDArray loss) {
+        return loss.getDataType() == ai.djl.ndarray.types.DataType.FLOAT64 ? loss.getDouble() : loss.getFloat();
     }
 
     private void checkpoint(AdamW optimizer) {

@@ -47,7 +47,14 @@ public final class Images {
         }
         int w = img.getWidth(), h = img.getHeight();
         BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        if (img.getColorModel().hasAlpha()) {
+        int bands = img.getRaster().getNumBands();
+        if (bands <= 2 && img.getSampleModel().getSampleSize(0) == 8) {
+            // grey (+alpha): replicate the stored value like Pillow; java.awt would apply a linear-grey colour conversion
+            int[] grey = img.getRaster().getSamples(0, 0, w, h, 0, (int[]) null);
+            int[] packed = new int[grey.length];
+            for (int i = 0; i < grey.length; i++) packed[i] = grey[i] * 0x010101;
+            rgb.setRGB(0, 0, w, h, packed, 0, w);
+        } else if (img.getColorModel().hasAlpha()) {
             // drop alpha without compositing (Pillow's convert("RGB")); drawImage would blend with black
             rgb.setRGB(0, 0, w, h, img.getRGB(0, 0, w, h, null, 0, w), 0, w);
         } else {

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import mpo4j.collate.PreferenceBatch;
@@ -58,6 +59,26 @@ class VlmCheckpointTest {
     }
 
     @Test
+    void tokenizerIdsAndFilesTravelWithTheCheckpoint() throws IOException {
+        Path sample = Path.of("..", "datasets-sample", "tokenizer");
+        try (mpo4j.text.Tokenizer tok = mpo4j.text.Tokenizer.load(sample);
+                Vlm model = Vlm.builder(TestBatches.small().textOnly()).tokenizer(tok).build()) {
+            VlmConfig.TokenIds ids = model.config().tokens();
+            assertEquals(tok.imageContextId(), ids.imgContext());
+            assertEquals(tok.imEndId(), ids.eos());
+            assertEquals(tok.padId(), ids.pad());
+            Path dir = tmp.resolve("with-tokenizer");
+            model.save(dir, SaveOptions.defaults().withTokenizer(sample));
+            assertArrayEquals(Files.readAllBytes(sample.resolve("tokenizer.json")), Files.readAllBytes(dir.resolve("tokenizer.json")));
+            assertTrue(Files.exists(dir.resolve("tokenizer_config.json")));
+            try (Vlm loaded = Vlm.load(dir); mpo4j.text.Tokenizer again = mpo4j.text.Tokenizer.load(dir)) {
+                assertEquals(ids, loaded.config().tokens());
+                assertEquals(tok.imageContextId(), again.imageContextId());
+            }
+        }
+    }
+
+    @Test
     void shardedSaveRoundTripsAndOverwritesAtomically() throws IOException {
         VlmConfig config = TestBatches.small().withText(TestBatches.small().text().withNumKeyValueHeads(2));
         PreferenceBatch batch = TestBatches.batch(config, 1, 2, 3, 3, 2, 8);
@@ -79,12 +100,35 @@ class VlmCheckpointTest {
     }
 
     @Test
-    void loadingAMismatchedCheckpointNamesTheTensor() {
+    void loadingAMismatchedCheckpointNamesTheTensor() throws IOException {
         Path dir = tmp.resolve("text");
-        try (Vlm model = Vlm.builder(TestBatches.small().textOnly()).build()) {
+        try (Vlm model = Vlm.builder(TestBatches.small()).build()) {
             model.save(dir);
         }
-        Exception missing = assertThrows(Exception.class, () -> Vlm.load(tmp.resolve("nowhere")));
-        assertTrue(missing.getMessage().contains("config.json"), missing.getMessage());
+        Path config = dir.resolve("config.json");
+        String original = Files.readString(config);
+
+        Files.writeString(config, original.replace("\"num_key_value_heads\": 4", "\"num_key_value_heads\": 2"));
+        Exception shape = assertThrows(IllegalArgumentException.class, () -> Vlm.load(dir));
+        assertEquals(dir + ": tensor model.layers.0.self_attn.k_proj.weight has shape (256, 256) but config.json implies (128, 256)",
+                shape.getMessage());
+
+        Files.writeString(config, original.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3"));
+        Exception missing = assertThrows(IllegalArgumentException.class, () -> Vlm.load(dir));
+        assertEquals(dir + ": checkpoint has no tensor model.layers.2.input_layernorm.weight", missing.getMessage());
+
+        Files.writeString(config, original.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1"));
+        Exception extra = assertThrows(IllegalArgumentException.class, () -> Vlm.load(dir));
+        assertTrue(extra.getMessage().startsWith(dir + ": checkpoint has tensors the model does not know: [model.layers.1."),
+                extra.getMessage());
+
+        Exception noConfig = assertThrows(java.io.UncheckedIOException.class, () -> Vlm.load(tmp.resolve("nowhere")));
+        assertEquals("cannot load model from " + tmp.resolve("nowhere") + ": no config.json in " + tmp.resolve("nowhere"),
+                noConfig.getMessage());
+
+        Files.writeString(config, original);
+        Files.write(dir.resolve("model.safetensors"), Arrays.copyOf(Files.readAllBytes(dir.resolve("model.safetensors")), 1000));
+        Exception truncated = assertThrows(java.io.UncheckedIOException.class, () -> Vlm.load(dir));
+        assertTrue(truncated.getMessage().contains("model.safetensors"), truncated.getMessage());
     }
 }

@@ -141,6 +141,21 @@ class VlmMathTest {
     }
 
     @Test
+    void chosenRowsAloneScoreLikeTheirHalfOfThePreferenceForward() {
+        VlmConfig config = TestBatches.small();
+        PreferenceBatch batch = TestBatches.batch(config, 2, 1, 4, 5, 2, 14);
+        try (Vlm model = Vlm.builder(config).seed(4).build(); NDManager s = model.manager().newSubManager()) {
+            NDArray both = model.forward(batch, s);
+            NDArray chosen = model.forward(batch.chosen(), Images.chosenRowsOf(batch, s), s);
+            int len = batch.chosen().length();     // chosen rows are the longer ones here
+            assertEquals(len, batch.concatenated().length());
+            for (int r = 0; r < 2; r++) {
+                assertArrayEquals(row(both, r, len), row(chosen, r, len), 1e-5f);
+            }
+        }
+    }
+
+    @Test
     void imagesActuallyReachTheLogits() {
         VlmConfig config = TestBatches.small();
         PreferenceBatch batch = TestBatches.batch(config, 2, 1, 4, 3, 3, 12);

@@ -37,8 +37,13 @@ class LossPlotsTest {
         assertEquals(0.0, LossPlots.lossCurve(PreferenceLoss.loss("ipo").beta(0.5), new double[] {0.5})[0], 1e-12);
         assertEquals(1.0, LossPlots.lossCurve(PreferenceLoss.loss("ipo").beta(0.5), new double[] {1})[0], 1e-12);
         assertEquals(1.0, LossPlots.lossCurve(PreferenceLoss.loss("ipo").beta(0.5), new double[] {0})[0], 1e-12);
-        // mpo at x = 0: every ℓ = 0, NLL = −πc = 0 → 0.8·ln2 + 0.2·2·ln2 (its initial loss with NLL 0)
+        // mpo at x = 0: every ℓ = 0 → 0.8·ln2 + 0.2·2·ln2 (its initial loss with NLL 0)
         assertEquals(PreferenceLoss.mpo().initialLoss(0), LossPlots.lossCurve(PreferenceLoss.mpo(), new double[] {0})[0], 1e-12);
+        // sft is drawn at NLL 0 everywhere: mpo at x = 2 (Δ = 20, ℓc = 10, ℓr = −10, δ = 0) is
+        // 0.8·softplus(−2) + 0.2·(softplus(−1) + softplus(−1))
+        double expected = 0.8 * Math.log1p(Math.exp(-2)) + 0.4 * Math.log1p(Math.exp(-1));
+        assertEquals(expected, LossPlots.lossCurve(PreferenceLoss.mpo(), new double[] {2})[0], 1e-12);
+        assertEquals(0.0, LossPlots.lossCurve(PreferenceLoss.loss("sft"), new double[] {-3, 3})[1], 0.0);
     }
 
     @Test
@@ -46,7 +51,7 @@ class LossPlotsTest {
         LossPlots plots = Mpo.plotLoss(PreferenceLoss.mpo(), PreferenceLoss.loss("ipo").beta(0.5), PreferenceLoss.dpo(), PreferenceLoss.dpo(),
                 PreferenceLoss.loss("aot"), PreferenceLoss.loss("discopop").useWeighting());
         List<String> names = plots.loss().getSeriesCollection().stream().map(XYSeries::getName).collect(Collectors.toList());
-        assertEquals(List.of("0.8·sigmoid + 0.2·bco_pair + 1.0·sft (β=0.1)", "ipo (β=0.5)", "sigmoid (β=0.1)",
+        assertEquals(List.of("0.8·sigmoid + 0.2·bco_pair + 1.0·sft (β=0.1, sft at NLL 0)", "ipo (β=0.5)", "sigmoid (β=0.1)",
                 "sigmoid (β=0.1) #2", "aot (β=0.1)", "discopop (β=0.1)"), names);
         for (var chart : plots.charts()) {
             assertEquals(6, chart.getSeriesCollection().size());

@@ -57,6 +57,7 @@ class TokenizerTest {
         // merges learned from the shapes corpus: " circle" and " red" are whole tokens
         assertEquals(1, tok.encode(" circle").length);
         assertEquals(1, tok.encode("red").length);
+        assertEquals(1, tok.count(" circle"));
         assertTrue(tok.encode("What color is the circle?").length <= 7, "domain question should be short");
     }
 
@@ -123,5 +124,23 @@ class TokenizerTest {
             assertEquals(259, t.padId()); // falls back to <pad>
             assertTrue(t.chatTemplate().isEmpty());
         }
+    }
+
+    @Test
+    void trainerReadsJsonlStringsAndNamesMalformedLines(@TempDir Path dir) throws Exception {
+        Path ok = dir.resolve("a.jsonl");
+        Files.writeString(ok, "{\"question\":\"What color?\",\"chosen\":\"red\",\"n\":3,\"images\":[\"x.png\"]}\n\n");
+        assertEquals(List.of("What color?", "red", "x.png"), BpeTrainer.readCorpus(ok));
+        Path bad = dir.resolve("b.jsonl");
+        Files.writeString(bad, "{\"a\":\"b\"}\n{oops\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> BpeTrainer.readCorpus(bad));
+        assertTrue(e.getMessage().contains("b.jsonl:2"), e.getMessage());
+    }
+
+    @Test
+    void brokenJinjaTemplateFailsClearly() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> new JinjaChatTemplate("{% for m in messages %}{{ m.content }}").render(List.of(), false));
+        assertTrue(e.getMessage().contains("chat_template"), e.getMessage());
     }
 }

@@ -159,6 +159,8 @@ class ToyTrainerTest {
             assertTrue(Files.isDirectory(dir.resolve("checkpoint-4")));
             assertTrue(Files.isDirectory(dir.resolve("checkpoint-6")), "an interrupt writes a last checkpoint");
             assertEquals(dir.resolve("checkpoint-6"), Checkpoint.latest(dir));
+            assertEquals(comparable(stopped), TrainLoop.withoutTiming(MetricsLog.readJsonl(dir.resolve("metrics.jsonl")).rows()));
+            assertTrue(Files.readString(dir.resolve("metrics.csv")).startsWith("step,epoch,loss,accuracy,delta"));
 
             // a differently initialised model and a fresh objective: everything must come from the checkpoint
             Toy.Objective objective = new Toy.Objective(resumed);

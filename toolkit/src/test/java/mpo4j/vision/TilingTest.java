@@ -61,6 +61,20 @@ class TilingTest {
     }
 
     @Test
+    void edgeShapesTileToFullArrays() {
+        float white = (1f - 0.485f) / 0.229f;
+        ImageTiles one = MAX12.withTileSize(8).tile(solid(1, 1, 0xFFFFFF));
+        assertEquals(1, one.count());
+        for (int i = 0; i < 64; i++) assertEquals(white, one.pixels()[i], 1e-5);
+        ImageTiles wide = MAX12.withTileSize(8).tile(solid(5000, 1, 0xFFFFFF));
+        assertEquals(13, wide.count());                    // 12x1 + thumbnail
+        assertEquals(13 * 3 * 64, wide.pixels().length);
+        assertEquals(white, wide.pixels()[12 * 3 * 64 + 63], 1e-5);
+        ImageTiles tall = MAX12.withTileSize(8).tile(solid(1, 5000, 0xFFFFFF));
+        assertEquals("1x12+thumb = 13 tiles", tall.grid().toString());
+    }
+
+    @Test
     void perImageLimitSplitsTheBudget() {
         assertEquals(6, MAX12.perImage(2).maxTiles());
         assertEquals(1, MAX12.perImage(20).maxTiles());
@@ -144,6 +158,23 @@ class TilingTest {
         Files.writeString(bad, "not a png");
         var corrupt = assertThrows(IllegalArgumentException.class, () -> Images.read(bad, src));
         assertTrue(corrupt.getMessage().contains("bad.png") && corrupt.getMessage().contains("ann.jsonl:7"), corrupt.getMessage());
+    }
+
+    @Test
+    void greyAndAlphaImagesBecomeRgbLikePillow(@TempDir Path dir) throws Exception {
+        BufferedImage grey = new BufferedImage(4, 4, BufferedImage.TYPE_BYTE_GRAY);
+        grey.getRaster().setSample(1, 1, 0, 100);
+        Path g = dir.resolve("g.png");
+        ImageIO.write(grey, "png", g.toFile());
+        BufferedImage rgb = Images.read(g, Source.inline("test"));
+        assertEquals(0x646464, rgb.getRGB(1, 1) & 0xFFFFFF); // 100 replicated, no gamma change
+        assertEquals(0, rgb.getRGB(0, 0) & 0xFFFFFF);
+
+        BufferedImage argb = new BufferedImage(2, 1, BufferedImage.TYPE_INT_ARGB);
+        argb.setRGB(0, 0, 0x10FF8000); // almost transparent orange: alpha is dropped, not blended
+        Path a = dir.resolve("a.png");
+        ImageIO.write(argb, "png", a.toFile());
+        assertEquals(0xFF8000, Images.read(a, Source.inline("test")).getRGB(0, 0) & 0xFFFFFF);
     }
 
     @Test

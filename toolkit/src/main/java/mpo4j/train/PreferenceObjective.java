@@ -1,0 +1,112 @@
+package mpo4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import mpo4j.collate.PreferenceBatch;
+import mpo4j.collate.SequenceBatch;
+import mpo4j.loss.BcoDelta;
+import mpo4j.loss.LossResult;
+import mpo4j.loss.LossType;
+import mpo4j.loss.PreferenceLoss;
+import mpo4j.loss.ReferenceLogps;
+import mpo4j.loss.SequenceLogps;
+import mpo4j.model.Vlm;
+
+/**
+ * The preference step: policy forward over chosen-then-rejected rows → per-sequence log-probs →
+ * reference log-probs (frozen copy, no gradient; or precomputed) → {@link PreferenceLoss}. Holds the
+ * BCO running mean δ, which evaluation never moves.
+ */
+final class PreferenceObjective implements Objective<PairBatch> {
+    private final Vlm policy;
+    private final PreferenceLoss loss;
+    private final Vlm reference;      // null when precomputed or reference-free
+    private BcoDelta delta = new BcoDelta();
+    private double initialSft = Double.NaN;
+
+    PreferenceObjective(Vlm policy, PreferenceLoss loss, Vlm reference) {
+        this.policy = policy;
+        this.loss = loss.validate();
+        this.reference = reference;
+    }
+
+    @Override
+    public StepOutput compute(PairBatch micro, NDManager scope, boolean training) {
+        PreferenceBatch batch = micro.batch();
+        SequenceBatch rows = batch.concatenated();
+        NDArray logits = policy.forward(batch, scope);
+        SequenceLogps logps = SequenceLogps.fromLogits(logits, rows, loss.isWeighted());
+        ReferenceLogps ref = null;
+        if (loss.needsReference()) {
+            if (micro.reference() != null) {
+                ref = micro.reference();
+            } else if (reference != null) {
+                ref = score(reference, batch, scope);
+            } else {
+                throw new IllegalStateException("loss '" + loss.name() + "' needs a reference but none was configured");
+            }
+        }
+        LossResult result = loss.compute(logps, ref, training ? delta : delta.copy());
+        if (training && Double.isNaN(initialSft) && loss.types().contains(LossType.SFT)) {
+            initialSft = result.component(LossType.SFT);
+        }
+        long tokens = 0;
+        for (int len : rows.lengths()) {
+            tokens += len;
+        }
+        return new StepOutput(result.loss(), result.metrics(), tokens);
+    }
+
+    /** Reference log-probs of a batch from a frozen model; the graph-free forward lives in a sub-scope. */
+    static ReferenceLogps score(Vlm frozen, PreferenceBatch batch, NDManager parent) {
+        try (NDManager s = parent.newSubManager()) {
+            NDArray logits = frozen.forward(batch, s).stopGradient();
+            return ReferenceLogps.from(SequenceLogps.fromLogits(logits, batch.concatenated(), false));
+        }
+    }
+
+    @Override
+    public Map<String, Double> state() {
+        Map<String, Double> s = new LinkedHashMap<>();
+        delta.toMap().forEach((k, v) -> s.put("bco/" + k, ((Number) v).doubleValue()));
+        s.put("initial_sft", initialSft);
+        return s;
+    }
+
+    @Override
+    public void restore(Map<String, Double> state) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        state.forEach((k, v) -> {
+            if (k.startsWith("bco/")) {
+                d.put(k.substring(4), v);
+            }
+        });
+        delta = d.isEmpty() ? new BcoDelta() : BcoDelta.fromMap(d);
+        initialSft = state.getOrDefault("initial_sft", Double.NaN);
+    }
+
+    /** Analytic values at initialisation (policy = reference): total and each component, unweighted. */
+    @Override
+    public Map<String, Double> initialLosses() {
+        if (!loss.needsReference()) {
+            return Map.of();
+        }
+        boolean sft = loss.types().contains(LossType.SFT);
+        if (sft && Double.isNaN(initialSft)) {
+            return Map.of();
+        }
+        double nll = sft ? initialSft : 0;
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("loss", loss.initialLoss(nll));
+        List<LossType> types = loss.types();
+        for (int k = 0; k < types.size(); k++) {
+            double[] oneHot = new double[types.size()];
+            oneHot[k] = 1;
+            out.put("loss/" + types.get(k).trlName(), loss.weights(oneHot).initialLoss(nll));
+        }
+        return out;
+    }
+}

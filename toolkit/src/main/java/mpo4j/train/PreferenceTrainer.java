@@ -1,0 +1,253 @@
+package mpo4j.train;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import mpo4j.collate.InternVlCollator;
+import mpo4j.collate.PreferenceBatch;
+import mpo4j.data.Dataset;
+import mpo4j.data.Split;
+import mpo4j.data.PreferencePair;
+import mpo4j.loss.LossType;
+import mpo4j.loss.PreferenceLoss;
+import mpo4j.loss.ReferenceLogps;
+import mpo4j.model.Vlm;
+
+/**
+ * Preference training (DPO, MPO, any TRL loss mix) or SFT of a {@link Vlm}, configured fluently.
+ * Defaults follow TRL's {@code DPOConfig} (see {@link TrainConfig}); the loss defaults to DPO
+ * ({@code sigmoid}, β 0.1) and the reference to a frozen copy of the initial policy.
+ *
+ * <pre>{@code
+ * TrainRun run = trainer(model).loss(mpo()).data(split.train().toList(), split.eval().toList())
+ *         .collator(collator::collate).batchSize(8).gradAccum(4).lr(5e-5).cosine().warmupRatio(0.03)
+ *         .epochs(1).seed(42).evalEvery(50).fit();
+ * TrainRun sft = sftTrainer(model).data(pairs).collator(collator::collate).lr(1e-4).epochs(2).fit();
+ * }</pre>
+ *
+ * <p>The model is trained in place. With {@code output(dir).saveEvery(n)} the run writes
+ * {@code checkpoint-N/} directories and, for a frozen-copy reference, {@code reference/} once;
+ * {@link #resume(Path)} continues from the latest checkpoint with identical metrics.
+ */
+public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
+    private static final String REFERENCE_DIR = "reference";
+    private static final String REFERENCE_LOGPS = "reference_logps.safetensors";
+
+    private final Vlm model;
+    private final boolean sft;
+    private PreferenceLoss loss = PreferenceLoss.dpo();
+    private Reference reference = Reference.FROZEN_COPY;
+    private List<PreferencePair> train = List.of();
+    private List<PreferencePair> eval;
+    private Function<List<PreferencePair>, PreferenceBatch> collator;
+    private InternVlCollator internVl;
+
+    private PreferenceTrainer(Vlm model, boolean sft) {
+        this.model = model;
+        this.sft = sft;
+    }
+
+    /** Preference training of {@code model} (DPO by default). */
+    public static PreferenceTrainer of(Vlm model) { return new PreferenceTrainer(model, false); }
+
+    /** Supervised fine-tuning on the chosen answers only (no reference, no rejected forward pass). */
+    public static PreferenceTrainer sft(Vlm model) { return new PreferenceTrainer(model, true); }
+
+    /** The loss; a pure {@code sft} loss switches to chosen-only SFT. */
+    public PreferenceTrainer loss(PreferenceLoss l) {
+        requirePreference("loss");
+        loss = l.validate();
+        return this;
+    }
+
+    /** A loss by TRL name(s), e.g. {@code "sigmoid"}, {@code "sigmoid,bco_pair,sft"}. */
+    public PreferenceTrainer loss(String names) { return loss(PreferenceLoss.loss(names)); }
+
+    public PreferenceTrainer data(List<PreferencePair> pairs) { train = List.copyOf(pairs); return this; }
+
+    /** Trains on a data set (read once into memory). */
+    public PreferenceTrainer data(Dataset<PreferencePair> pairs) { return data(pairs.toList()); }
+
+    /** Trains on {@code split.train()} and evaluates on {@code split.eval()}. */
+    public PreferenceTrainer data(Split<PreferencePair> split) {
+        return data(split.train().toList(), split.eval().toList());
+    }
+
+    /** Held-out pairs from a data set. */
+    public PreferenceTrainer eval(Dataset<PreferencePair> pairs) { return eval(pairs.toList()); }
+
+    public PreferenceTrainer data(List<PreferencePair> trainPairs, List<PreferencePair> evalPairs) {
+        return data(trainPairs).eval(evalPairs);
+    }
+
+    /** Held-out pairs, evaluated every {@code evalEvery} steps with the same metrics ({@code eval/} prefix). */
+    public PreferenceTrainer eval(List<PreferencePair> pairs) { eval = List.copyOf(pairs); return this; }
+
+    /** How pairs become a batch (e.g. {@code InternVlCollator::collate}). */
+    public PreferenceTrainer collator(Function<List<PreferencePair>, PreferenceBatch> c) { collator = c; return this; }
+
+    /**
+     * An InternVL collator whose image augmentation is re-seeded per batch from the run seed and the
+     * batch's example indices, so that a resumed run sees the same augmented tiles (a collator's own
+     * call counter would restart at 0 after a resume).
+     */
+    public PreferenceTrainer collator(InternVlCollator c) {
+        collator = null;
+        internVl = c;
+        return this;
+    }
+
+    public PreferenceTrainer reference(Reference r) { requirePreference("reference"); reference = r; return this; }
+    public PreferenceTrainer frozenReference() { return reference(Reference.FROZEN_COPY); }
+    public PreferenceTrainer precomputedReference() { return reference(Reference.PRECOMPUTED); }
+    public PreferenceTrainer referenceFree() { return reference(Reference.NONE); }
+
+    private void requirePreference(String what) {
+        if (sft) {
+            throw new IllegalStateException(what + "(...) does not apply to SFT (it trains on the chosen answers only)");
+        }
+    }
+
+    public TrainRun fit() {
+        try (Session s = session(null)) {
+            return s.loop.fit();
+        }
+    }
+
+    /** Continues from the latest checkpoint under {@code dir} (or the checkpoint {@code dir} itself). */
+    public TrainRun resume(Path dir) {
+        try {
+            Path checkpoint = Checkpoint.latest(dir);
+            if (outputDir == null) {
+                outputDir = checkpoint.getParent();
+            }
+            try (Session s = session(checkpoint.getParent())) {
+                return s.loop.resume(checkpoint);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Metrics of the current model on the held-out pairs, without training ({@code eval/} prefix).
+     * The reference is a frozen copy of the model as it is now (or none for reference-free), so
+     * call it before {@link #fit()}; after training, read the run's last eval row instead.
+     */
+    public Map<String, Double> evaluate() {
+        if (eval == null || eval.isEmpty()) {
+            throw new IllegalStateException("no eval pairs: call eval(...) or data(train, eval) first");
+        }
+        try (Session s = session(null); NDManager root = NDManager.newBaseManager()) {
+            return s.loop.evaluate(root, false);
+        }
+    }
+
+    private Session session(Path resumeRoot) { return new Session(resumeRoot); }
+
+    /** The collate function; for an InternVL collator, seeded by (run seed, split, example indices). */
+    private PairBatches.Collate batcher(int split) {
+        if (internVl == null) {
+            return (pairs, indices) -> collator.apply(pairs);
+        }
+        long seed = config.seed();
+        return (pairs, indices) -> internVl.seed(seed * 31 + split * 1_000_003L + java.util.Arrays.hashCode(indices)).collate(pairs);
+    }
+
+    /** Everything one fit needs, and the reference resources to free afterwards. */
+    private final class Session implements AutoCloseable {
+        final TrainLoop<PairBatch> loop;
+        Vlm frozen;
+
+        Session(Path resumeRoot) {
+            if (collator == null && internVl == null) {
+                throw new IllegalArgumentException("no collator: call collator(...) (e.g. collator(tokenizer).tileSize(64).tokensPerTile(16))");
+            }
+            if (train.isEmpty()) {
+                throw new IllegalArgumentException("no training data: call data(pairs) with at least one pair");
+            }
+            PairBatches trainBatches = new PairBatches(train, batcher(1));
+            PairBatches evalBatches = eval == null || eval.isEmpty() ? null : new PairBatches(eval, batcher(2));
+            Objective<PairBatch> objective;
+            if (sft || isPureSft(loss)) {
+                objective = new SftObjective(model);
+            } else if (reference == Reference.NONE || !loss.needsReference()) {
+                objective = new PreferenceObjective(model, loss.referenceFree(), null);
+            } else {
+                frozen = loadOrCopyReference(resumeRoot);
+                if (reference == Reference.PRECOMPUTED) {
+                    precompute(trainBatches, evalBatches, resumeRoot);
+                    frozen.close();          // the reference is not in memory during training
+                    frozen = null;
+                }
+                objective = new PreferenceObjective(model, loss, frozen);
+            }
+            loop = new TrainLoop<>(new VlmTrainable(model), objective, trainBatches, evalBatches, config, allListeners(), outputDir);
+        }
+
+        private Vlm loadOrCopyReference(Path resumeRoot) {
+            Path saved = resumeRoot == null ? null : resumeRoot.resolve(REFERENCE_DIR);
+            if (saved != null && Files.isDirectory(saved)) {
+                try (Vlm loaded = Vlm.load(saved)) {
+                    return loaded.frozenCopy();
+                }
+            }
+            Vlm copy = model.frozenCopy();
+            if (outputDir != null && config.saveEvery() > 0 && reference == Reference.FROZEN_COPY) {
+                copy.save(outputDir.resolve(REFERENCE_DIR));      // so a resume scores against the same reference
+            }
+            return copy;
+        }
+
+        private void precompute(PairBatches trainBatches, PairBatches evalBatches, Path resumeRoot) {
+            Path file = (resumeRoot != null ? resumeRoot : outputDir) == null ? null
+                    : (resumeRoot != null ? resumeRoot : outputDir).resolve(REFERENCE_LOGPS);
+            try (NDManager root = NDManager.newBaseManager()) {
+                Function<PreferenceBatch, ReferenceLogps> score = b -> PreferenceObjective.score(frozen, b, root);
+                if (resumeRoot != null && file != null && Files.isRegularFile(file)) {
+                    ReferenceStore.load(file, trainBatches, evalBatches);
+                    return;
+                }
+                trainBatches.precompute(config.batchSize(), score);
+                if (evalBatches != null) {
+                    evalBatches.precompute(config.batchSize(), score);
+                }
+                if (file != null && config.saveEvery() > 0) {
+                    ReferenceStore.save(file, trainBatches, evalBatches);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not read or write precomputed reference log-probs " + file, e);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (frozen != null) {
+                frozen.close();
+            }
+        }
+    }
+
+    private static boolean isPureSft(PreferenceLoss l) {
+        return l.types().size() == 1 && l.types().get(0) == LossType.SFT;
+    }
+
+    @Override
+    public String toString() {
+        List<String> parts = new ArrayList<>();
+        parts.add(sft ? "SFT" : loss.toString());
+        if (!sft) {
+            parts.add("reference " + reference);
+        }
+        parts.add(train.size() + " train pairs");
+        parts.add((eval == null ? 0 : eval.size()) + " eval pairs");
+        parts.add(config.toString());
+        return "PreferenceTrainer[" + String.join(", ", parts) + "]";
+    }
+}

@@ -1,0 +1,49 @@
+package mpo4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import mpo4j.model.Vlm;
+
+/** The {@link Vlm} seen by the trainer: its parameters by Hugging Face name, saved in HF layout. */
+final class VlmTrainable implements Trainable {
+    private final Vlm model;
+
+    VlmTrainable(Vlm model) {
+        if (!model.isTrainable()) {
+            throw new IllegalArgumentException("the model is a frozen copy (no gradients); train the policy it was copied from");
+        }
+        this.model = model;
+    }
+
+    Vlm model() { return model; }
+
+    @Override
+    public Map<String, NDArray> trainableParameters() {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : model.parameters().entrySet()) {
+            out.put(e.getKey(), e.getValue().getArray());
+        }
+        return out;
+    }
+
+    @Override
+    public void save(Path dir) { model.save(dir); }
+
+    /** Loads the saved model and copies every parameter into the live one (same names and shapes). */
+    @Override
+    public void loadInPlace(Path dir) {
+        try (Vlm saved = Vlm.load(dir)) {
+            Map<String, Parameter> stored = saved.parameters();
+            for (Map.Entry<String, Parameter> e : model.parameters().entrySet()) {
+                Parameter s = stored.get(e.getKey());
+                if (s == null || !s.getArray().getShape().equals(e.getValue().getArray().getShape())) {
+                    throw new IllegalArgumentException(dir + ": parameter '" + e.getKey() + "' is missing or has another shape");
+                }
+                e.getValue().getArray().set(s.getArray().toFloatArray());
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package mpo4j.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import mpo4j.collate.InternVlCollator;
+import mpo4j.data.Datasets;
+import mpo4j.data.PreferencePair;
+import mpo4j.loss.PreferenceLoss;
+import mpo4j.model.Vlm;
+import mpo4j.model.VlmConfig;
+import mpo4j.text.Tokenizer;
+import org.junit.jupiter.api.Test;
+
+/** The trainer on the embedded shapes sample with the real tokenizer and InternVL collator. */
+class SampleDataTrainerTest {
+    private static final Path SAMPLE = Path.of("..", "datasets-sample");
+
+    @Test
+    void mpoOnShapesPairsStartsAtTheAnalyticLossAndEvaluates() {
+        List<PreferencePair> pairs = Datasets.load(SAMPLE.resolve("shapes/meta.json")).seed(42).shuffle().take(12).toList();
+        try (Tokenizer tokenizer = Tokenizer.load(SAMPLE.resolve("tokenizer"))) {
+            VlmConfig base = VlmFixtures.config(true);
+            VlmConfig config = base.withTokenizerIds((int) tokenizer.imageContextId(), (int) tokenizer.imageStartId(),
+                    (int) tokenizer.imageEndId(), (int) tokenizer.padId(), (int) tokenizer.imEndId());
+            InternVlCollator collator = InternVlCollator.of(tokenizer).tileSize(config.vision().tileSize())
+                    .tokensPerTile(config.tokensPerTile()).maxTiles(1).thumbnail(false).maxSeqLength(512);
+            try (Vlm model = Vlm.builder(config).seed(5).build()) {
+                TrainRun run = PreferenceTrainer.of(model).loss(PreferenceLoss.mpo()).data(pairs.subList(0, 8), pairs.subList(8, 12))
+                        .collator(collator).batchSize(4).lr(1e-3).constant().maxSteps(2).evalEvery(2).progressBar(false).fit();
+                Map<String, Double> first = run.trainRows().get(0);
+                assertEquals(Math.log(2), first.get("loss/sigmoid"), 1e-6);
+                assertEquals(2 * Math.log(2), first.get("loss/bco_pair"), 1e-6);
+                assertTrue(first.get("tokens_per_s") > 0);
+                Map<String, Double> eval = run.evalRows().get(0);
+                assertEquals(2.0, eval.get("step"));
+                assertTrue(eval.get("eval/rewards/accuracies") >= 0 && eval.get("eval/rewards/accuracies") <= 1);
+                double answers = mpo4j.cli.Demo.answerAccuracy(model, collator, tokenizer, pairs.subList(8, 10));
+                assertTrue(answers >= 0 && answers <= 1, "answer accuracy " + answers);
+            }
+        }
+    }
+
+    @Test
+    void demoOptionsRejectUnknownFlags() {
+        Exception e = assertThrows(IllegalArgumentException.class, () -> mpo4j.cli.Demo.main(new String[] {"--epochs", "3"}));
+        assertTrue(e.getMessage().startsWith("unknown option --epochs (known: --out"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> mpo4j.cli.Demo.main(new String[] {"--out"}));
+        assertEquals("--out needs a value", e.getMessage());
+    }
+}
