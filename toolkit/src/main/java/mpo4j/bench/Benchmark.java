@@ -46,7 +46,8 @@ public final class Benchmark {
     private Benchmark() {}
 
     /** Runs every phase, logging progress to {@code log}; returns the report ({@link #report}). */
-    public static Map<String, Object> run(BenchOptions options, PrintStream log) {
+    public static Map<String, Object> run(BenchOptions options, PrintStream progress) {
+        PrintStream log = withElapsedTime(progress);
         Mpo4jEngine.ensureOffline();
         int cores = Runtime.getRuntime().availableProcessors();
         // Intra-op threads = cores unless the user chose otherwise (libtorch may default to physical cores only).
@@ -102,6 +103,23 @@ public final class Benchmark {
             deleteQuietly(dir);
         }
         return report(m.build());
+    }
+
+    /** Prefixes every line with the seconds since the benchmark started. */
+    private static PrintStream withElapsedTime(PrintStream out) {
+        long started = System.nanoTime();
+        return new PrintStream(new java.io.OutputStream() {
+            private boolean lineStart = true;
+
+            @Override
+            public void write(int b) {
+                if (lineStart) {
+                    out.print(String.format("[%6.1f s] ", (System.nanoTime() - started) / 1e9));
+                }
+                out.write(b);
+                lineStart = b == '\n';
+            }
+        }, true);
     }
 
     /** The collator of the configuration: tiny-model tiles, a {@code cols × 1} grid at most, thumbnail on. */

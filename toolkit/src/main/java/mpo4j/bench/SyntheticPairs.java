@@ -81,7 +81,8 @@ public final class SyntheticPairs {
     }
 
     /**
-     * Writes {@code count} pairs (one image each) into {@code dir} and returns the annotation file.
+     * Writes {@code count} pairs (one image each; the texts of pair {@code i} are those of pair {@code i % pairs}) into
+     * {@code dir} and returns the annotation file.
      *
      * @throws IllegalStateException if no text of the requested token count can be formed with this tokenizer and template
      */
@@ -94,20 +95,27 @@ public final class SyntheticPairs {
         List<String> lines = new ArrayList<>(count);
         try {
             Files.createDirectories(dir);
+            // Fitting a text takes dozens of template renders, so a batch's worth of texts is fitted once and reused;
+            // every pair still has its own image, and reading/tokenizing costs the same for repeated text.
+            String[][] texts = new String[Math.min(count, shape.pairs())][];
             for (int i = 0; i < count; i++) {
                 SplittableRandom random = new SplittableRandom(seed * 1_000_003L + i);
                 String image = String.format("synthetic_%05d.png", i);
                 ImageIO.write(picture(shape.gridColumns() * tileSize, tileSize, random), "png", dir.resolve(image).toFile());
-                Source source = Source.inline("synthetic pair " + i);
-                String question = fit(shape.promptTextTokens(), random,
-                        q -> encode(encoder, q, "x", tiles, source).promptLength() - imageTokens);
-                String chosen = fit(shape.chosenTokens(), random, a -> completion(encode(encoder, question, a, tiles, source)));
-                String rejected = fit(shape.rejectedTokens(), random, a -> completion(encode(encoder, question, a, tiles, source)));
+                int slot = i % texts.length;
+                if (texts[slot] == null) {
+                    Source source = Source.inline("synthetic pair " + i);
+                    String question = fit(shape.promptTextTokens(), random,
+                            q -> encode(encoder, q, "x", tiles, source).promptLength() - imageTokens);
+                    String chosen = fit(shape.chosenTokens(), random, a -> completion(encode(encoder, question, a, tiles, source)));
+                    String rejected = fit(shape.rejectedTokens(), random, a -> completion(encode(encoder, question, a, tiles, source)));
+                    texts[slot] = new String[] {question, chosen, rejected};
+                }
                 Map<String, String> record = new LinkedHashMap<>();
                 record.put("image", image);
-                record.put("question", question);
-                record.put("chosen", chosen);
-                record.put("rejected", rejected);
+                record.put("question", texts[slot][0]);
+                record.put("chosen", texts[slot][1]);
+                record.put("rejected", texts[slot][2]);
                 lines.add(gson.toJson(record));
             }
             Path jsonl = dir.resolve("synthetic.jsonl");
