@@ -5,5 +5,6 @@ import mpo4j.loss.*;
 import mpo4j.vision.*;
 import mpo4j.text.*;
 import mpo4j.collate.*;
+import mpo4j.notebook.*;
 import java.nio.file.*;
 import java.util.*;

@@ -56,6 +56,11 @@ public final class Mpo {
         return mpo4j.collate.InternVlCollator.of(tokenizer);
     }
 
+    /** A collator matching {@code model}'s tokenizer, tile size and image tokens: {@code collator(model).maxTiles(6)}. */
+    public static mpo4j.collate.InternVlCollator collator(mpo4j.model.Vlm model) {
+        return model.collator();
+    }
+
     // ---------------------------------------------------------------- loss (mpo4j.loss)
 
     /** MPO: sigmoid 0.8 + bco_pair 0.2 + sft 1.0, β 0.1. */
@@ -85,9 +90,12 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- model (mpo4j.model)
 
-    /** The benchmark-sized InternVL-style model: {@code Vlm model = tinyVlm().seed(42).build();} */
+    /**
+     * The benchmark-sized InternVL-style model with the sample tokenizer:
+     * {@code Vlm model = tinyVlm().seed(42).build();}
+     */
     public static mpo4j.model.Vlm.Builder tinyVlm() {
-        return mpo4j.model.Vlm.builder(mpo4j.model.VlmConfig.tinyVlm());
+        return mpo4j.model.Vlm.builder(mpo4j.model.VlmConfig.tinyVlm()).tokenizer(mpo4j.text.Tokenizer.sample());
     }
 
     /** A model saved with {@code model.save(dir)} (Hugging Face layout: config.json + safetensors). */
@@ -114,6 +122,22 @@ public final class Mpo {
 
     // ---------------------------------------------------------------- reward (mpo4j.reward)
 
+    /** A scalar reward model on a backbone: {@code rewardModel(tinyVlm().seed(42).build()).tokenizer(tok).heads("preference").build()}. */
+    public static mpo4j.reward.RewardModel.Builder rewardModel(mpo4j.model.Vlm backbone) {
+        return mpo4j.reward.RewardModel.builder(backbone);
+    }
+
+    /** Trains a reward model: {@code rewardTrainer(rm).loss("sigmoid").data(train).eval(heldOut).lr(1e-4).fit()}. */
+    public static mpo4j.reward.RewardTrainer rewardTrainer(mpo4j.reward.RewardModel model) {
+        return mpo4j.reward.RewardTrainer.of(model);
+    }
+
+    /** A reward model saved with {@code rm.save(dir)}; {@code tokenizer} sets the collator {@code score(...)} uses. */
+    public static mpo4j.reward.RewardModel loadRewardModel(String path, mpo4j.text.Tokenizer tokenizer) {
+        mpo4j.reward.RewardModel rm = mpo4j.reward.RewardModel.load(java.nio.file.Path.of(path));
+        return rm.withCollator(mpo4j.reward.RewardCollator.forModel(tokenizer, rm.backbone().config()));
+    }
+
 
     // ---------------------------------------------------------------- plot (mpo4j.plot)
 
@@ -124,5 +148,18 @@ public final class Mpo {
 
 
     // ---------------------------------------------------------------- notebook (mpo4j.notebook)
+
+    /**
+     * Shows {@code value} under the running cell (charts and images as PNG, tables as HTML); in plain
+     * JShell prints its text form (charts as ASCII). Returns a handle to redraw it: {@code d.update(v)}.
+     */
+    public static mpo4j.notebook.LiveDisplay display(Object value) {
+        return mpo4j.notebook.Notebook.display(value);
+    }
+
+    /** Redraws the display {@code id} (from {@code display(obj).id()}) with {@code value}; no-op outside a kernel. */
+    public static void updateDisplay(String id, Object value) {
+        mpo4j.notebook.Notebook.updateDisplay(id, value);
+    }
 
 }

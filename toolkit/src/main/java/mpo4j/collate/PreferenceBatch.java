@@ -101,8 +101,11 @@ public record PreferenceBatch(
         sb.append(found == 0 ? " none" : "").append('\n');
     }
 
-    /** The id forming the longest run of one repeated token in any row, or -1 for a text-only batch. */
-    private long imageContextId() {
+    /**
+     * The {@code <IMG_CONTEXT>} id as the batch shows it: the id forming the longest run of one repeated
+     * token in any row, or -1 for a text-only batch (used by summaries and notebook views).
+     */
+    public long imageContextId() {
         if (tiles == 0) {
             return -1;
         }

@@ -192,7 +192,8 @@ public final class RewardLoss {
                 if (ties > 0) {
                     NDArray term = diff.abs().mul(scope.create(tie).toType(dt, false)).sum().div(ties);
                     tieTerm.put(h.head(), Nd.scalar(term));
-                    NDArray weighted = term.mul(TIE_COEFFICIENT);
+                    // the coefficient takes the scores' type: a Java double would promote a float32 total to float64
+                    NDArray weighted = term.mul(scope.create(TIE_COEFFICIENT).toType(dt, false));
                     total = total == null ? weighted : total.add(weighted);
                 } else {
                     tieTerm.put(h.head(), 0.0);

@@ -132,28 +132,48 @@ final class Decoder {
     }
 
     /**
-     * Rotary position tables for positions {@code start .. start+length-1} (Hugging Face Qwen2
-     * convention: frequencies repeated over both halves, {@code rotate_half(x) = [-x2, x1]}).
+     * Rotary position tables (Hugging Face Qwen2 convention: frequencies repeated over both halves,
+     * {@code rotate_half(x) = [-x2, x1]}), built once per forward pass and shared by all layers.
      */
     static final class Rotary {
         final NDArray cos;
         final NDArray sin;
         final int half;
 
+        /** Positions {@code start .. start+length-1} for every row: tables {@code [L, d]}. */
         Rotary(NDManager scope, int start, int length, int headDim, double theta) {
+            this(scope, new int[] {start}, length, headDim, theta, new Shape(length, headDim));
+        }
+
+        /**
+         * Row {@code r} at positions {@code max(0, rowStarts[r] + t)}: tables {@code [N, 1, L, d]} (left-padded
+         * rows start at minus their padding, so their first real token is at position 0).
+         */
+        Rotary(NDManager scope, int[] rowStarts, int length, int headDim, double theta) {
+            this(scope, rowStarts, length, headDim, theta, new Shape(rowStarts.length, 1, length, headDim));
+        }
+
+        private Rotary(NDManager scope, int[] rowStarts, int length, int headDim, double theta, Shape shape) {
             half = headDim / 2;
-            float[] c = new float[length * headDim];
-            float[] s = new float[length * headDim];
-            for (int t = 0; t < length; t++) {
-                for (int i = 0; i < half; i++) {
-                    double inverseFrequency = 1.0 / Math.pow(theta, (2.0 * i) / headDim);
-                    double angle = (start + t) * inverseFrequency;
-                    c[t * headDim + i] = c[t * headDim + i + half] = (float) Math.cos(angle);
-                    s[t * headDim + i] = s[t * headDim + i + half] = (float) Math.sin(angle);
+            double[] inverseFrequency = new double[half];
+            for (int i = 0; i < half; i++) {
+                inverseFrequency[i] = 1.0 / Math.pow(theta, (2.0 * i) / headDim);
+            }
+            float[] c = new float[rowStarts.length * length * headDim];
+            float[] s = new float[c.length];
+            for (int r = 0; r < rowStarts.length; r++) {
+                for (int t = 0; t < length; t++) {
+                    int base = (r * length + t) * headDim;
+                    int position = Math.max(0, rowStarts[r] + t);
+                    for (int i = 0; i < half; i++) {
+                        double angle = position * inverseFrequency[i];
+                        c[base + i] = c[base + i + half] = (float) Math.cos(angle);
+                        s[base + i] = s[base + i + half] = (float) Math.sin(angle);
+                    }
                 }
             }
-            cos = scope.create(c, new Shape(length, headDim));
-            sin = scope.create(s, new Shape(length, headDim));
+            cos = scope.create(c, shape);
+            sin = scope.create(s, shape);
         }
 
         /** {@code x * cos + rotate_half(x) * sin} for {@code x} of shape {@code [N, heads, L, d]}. */

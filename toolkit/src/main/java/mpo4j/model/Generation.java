@@ -1,5 +1,8 @@
 package mpo4j.model;
 
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
 /**
  * How {@link Vlm#generate} picks tokens: greedy when {@code temperature == 0}, otherwise sampling
  * from the softmax at that temperature, optionally restricted to the {@code topK} most likely tokens
@@ -32,4 +35,52 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
     public Generation withTopP(double p) { return new Generation(maxNewTokens, temperature, topK, p, seed); }
 
     public Generation withSeed(long s) { return new Generation(maxNewTokens, temperature, topK, topP, s); }
+
+    /** Greedy argmax, or a seeded draw from the tempered, top-k / top-p filtered softmax. */
+    long pick(float[] logits, SplittableRandom random) {
+        if (isGreedy()) {
+            int best = 0;
+            for (int i = 1; i < logits.length; i++) {
+                if (logits[i] > logits[best]) {
+                    best = i;
+                }
+            }
+            return best;
+        }
+        Integer[] order = new Integer[logits.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
+        int keep = topK > 0 ? Math.min(topK, order.length) : order.length;
+        double[] p = new double[keep];
+        double max = logits[order[0]];
+        double sum = 0;
+        for (int i = 0; i < keep; i++) {
+            p[i] = Math.exp((logits[order[i]] - max) / temperature);
+            sum += p[i];
+        }
+        double cumulative = 0;
+        int nucleus = keep;
+        for (int i = 0; i < keep; i++) {
+            p[i] /= sum;
+            cumulative += p[i];
+            if (cumulative >= topP) {
+                nucleus = i + 1;
+                break;
+            }
+        }
+        double total = 0;
+        for (int i = 0; i < nucleus; i++) {
+            total += p[i];
+        }
+        double u = random.nextDouble() * total;
+        for (int i = 0; i < nucleus; i++) {
+            u -= p[i];
+            if (u <= 0) {
+                return order[i];
+            }
+        }
+        return order[nucleus - 1];
+    }
 }

@@ -1,14 +1,12 @@
 package mpo4j.model;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Parameter;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,10 +14,13 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import mpo4j.Mpo4jEngine;
+import mpo4j.collate.InternVlCollator;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
+import mpo4j.text.Tokenizer;
 
 /**
  * A tiny InternVL-style vision-language model: ViT tiles → pixel shuffle + MLP projector → tokens
@@ -49,9 +50,16 @@ public final class Vlm implements AutoCloseable {
     private final VisionEncoder vision;
     private final boolean trainable;
     private final boolean visionOncePerPair;
+    /** The tokenizer whose special ids the config holds, if the model was given or saved with one. */
+    private Tokenizer tokenizer;
+    /** A checkpoint folder with {@code tokenizer.json}, loaded on first use so a model loads without it. */
+    private final Path tokenizerDir;
 
-    private Vlm(VlmConfig config, NDManager manager, Weights.Source source, boolean trainable, boolean visionOncePerPair) {
+    private Vlm(VlmConfig config, NDManager manager, Weights.Source source, boolean trainable, boolean visionOncePerPair,
+                Tokenizer tokenizer, Path tokenizerDir) {
         this.config = config;
+        this.tokenizer = tokenizer;
+        this.tokenizerDir = tokenizerDir;
         this.manager = manager;
         this.trainable = trainable;
         this.visionOncePerPair = visionOncePerPair;
@@ -70,6 +78,8 @@ public final class Vlm implements AutoCloseable {
         this.vision = base.vision;
         this.trainable = base.trainable;
         this.visionOncePerPair = visionOncePerPair;
+        this.tokenizer = base.tokenizer;
+        this.tokenizerDir = base.tokenizerDir;
     }
 
     public static Builder builder(VlmConfig config) { return new Builder(config); }
@@ -82,6 +92,7 @@ public final class Vlm implements AutoCloseable {
         private long seed = 42;
         private boolean visionOncePerPair = true;
         private NDManager parent;
+        private Tokenizer tokenizer;
 
         private Builder(VlmConfig config) { this.config = config; }
 
@@ -102,7 +113,10 @@ public final class Vlm implements AutoCloseable {
         public Builder tokenizerIds(VlmConfig.TokenIds ids) { return config(config.withTokenizerIds(ids)); }
 
         /** Special token ids ({@code <IMG_CONTEXT>}, {@code <img>}, {@code </img>}, pad, {@code <|im_end|>}) of this tokenizer. */
-        public Builder tokenizer(mpo4j.text.Tokenizer tokenizer) { return config(config.withTokenizer(tokenizer)); }
+        public Builder tokenizer(Tokenizer tokenizer) {
+            this.tokenizer = tokenizer;
+            return config(config.withTokenizer(tokenizer));
+        }
 
         public VlmConfig configuration() { return config; }
 
@@ -113,7 +127,7 @@ public final class Vlm implements AutoCloseable {
         public Builder manager(NDManager parent) { this.parent = parent; return this; }
 
         public Vlm build() {
-            return new Vlm(config, newModelManager(parent), Weights.seeded(seed), true, visionOncePerPair);
+            return new Vlm(config, newModelManager(parent), Weights.seeded(seed), true, visionOncePerPair, tokenizer, null);
         }
     }
 
@@ -123,6 +137,33 @@ public final class Vlm implements AutoCloseable {
     }
 
     public VlmConfig config() { return config; }
+
+    /** The tokenizer this model was built or saved with, so a collator can be made from the model alone. */
+    public synchronized Optional<Tokenizer> tokenizer() {
+        if (tokenizer == null && tokenizerDir != null) {
+            tokenizer = Tokenizer.load(tokenizerDir);
+        }
+        return Optional.ofNullable(tokenizer);
+    }
+
+    /**
+     * An InternVL collator matching this model: its tokenizer, tile size and image tokens per tile.
+     *
+     * <pre>{@code
+     * PreferenceBatch batch = tinyVlm().seed(42).build().collator().maxTiles(2).collate(pairs);
+     * }</pre>
+     */
+    public InternVlCollator collator() {
+        Tokenizer tokenizer = tokenizer().orElse(null);
+        if (tokenizer == null) {
+            throw new IllegalStateException("this model has no tokenizer to collate with: build it with .tokenizer(tok), "
+                    + "load a checkpoint that has tokenizer.json, or use InternVlCollator.of(tokenizer)");
+        }
+        InternVlCollator collator = InternVlCollator.of(tokenizer);
+        return config.hasVision()
+                ? collator.tileSize(config.vision().tileSize()).tokensPerTile(config.tokensPerTile())
+                : collator;
+    }
 
     /** The manager holding the parameters; open forward scopes as its sub-managers. */
     public NDManager manager() { return manager; }
@@ -153,7 +194,7 @@ public final class Vlm implements AutoCloseable {
     public Vlm frozenCopy() {
         Map<String, NDArray> arrays = new LinkedHashMap<>();
         parameters.forEach((name, p) -> arrays.put(name, p.getArray()));
-        return new Vlm(config, newModelManager(null), Weights.copyOf(arrays), false, visionOncePerPair);
+        return new Vlm(config, newModelManager(null), Weights.copyOf(arrays), false, visionOncePerPair, tokenizer, tokenizerDir);
     }
 
     // ------------------------------------------------------------------------------------ forward
@@ -300,96 +341,139 @@ public final class Vlm implements AutoCloseable {
      * @param pixelValues the prompt's tiles {@code [T, 3, S, S]}, or {@code null}
      */
     public long[] generate(long[] prompt, NDArray pixelValues, Generation how) {
-        List<Long> out = new ArrayList<>();
+        return generate(List.of(prompt), Collections.singletonList(pixelValues), how).get(0);
+    }
+
+    /**
+     * Continues several prompts at once (one decoding step for all of them): prompts are left-padded,
+     * padding is masked out and each row's positions start at 0 at its first real token, so greedy
+     * decoding gives every row the tokens it would get alone (sampling draws all rows from one seeded
+     * stream). Each row stops at its own end id.
+     *
+     * @param pixelValues one entry per prompt: its tiles {@code [T, 3, S, S]}, or {@code null}
+     */
+    public List<long[]> generate(List<long[]> prompts, List<NDArray> pixelValues, Generation how) {
+        int n = prompts.size();
+        if (pixelValues.size() != n) {
+            throw new IllegalArgumentException(n + " prompts but " + pixelValues.size() + " pixel-value entries");
+        }
+        int width = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
+        int[] padding = new int[n];
+        long[] ids = new long[n * width];
+        Arrays.fill(ids, config.tokens().pad());
+        for (int r = 0; r < n; r++) {
+            padding[r] = width - prompts.get(r).length;
+            System.arraycopy(prompts.get(r), 0, ids, r * width + padding[r], prompts.get(r).length);
+        }
+        int[] full = new int[n];
+        Arrays.fill(full, width);        // left padding: every position is scanned for image tokens
+        SequenceBatch rows = new SequenceBatch(n, width, ids, new long[ids.length], full, config.tokens().pad());
+
+        List<List<Long>> out = new ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            out.add(new ArrayList<>());
+        }
+        boolean[] done = new boolean[n];
         SplittableRandom random = new SplittableRandom(how.seed());
         try (NDManager scope = manager.newSubManager()) {
             Decoder.KvCache cache = new Decoder.KvCache(config.text().layers(), scope);
-            SequenceBatch row = new SequenceBatch(1, prompt.length, prompt, new long[prompt.length],
-                    new int[] {prompt.length}, config.tokens().pad());
-            long next;
+            long[] next = new long[n];
             try (NDManager step = scope.newSubManager()) {
-                NDArray pixels = pixelValues == null ? null : pixelValues.duplicate();
-                if (pixels != null) {
-                    pixels.attach(step);
-                }
-                NDArray x = embed(row, pixels == null ? null : Images.single(pixels), step);
-                NDArray hidden = decoder.run(x, rotary(step, 0, prompt.length), causalPaddingMask(row, step), cache);
-                next = pick(lastLogits(hidden), how, random);
+                NDArray x = embed(rows, promptImages(pixelValues, step), step);
+                NDArray hidden = decoder.run(x, rotary(step, padding, 0, width), leftPaddedMask(padding, width, 0, width, step), cache);
+                choose(hidden, how, random, next);
             }
-            out.add(next);
-            while (out.size() < how.maxNewTokens() && next != config.tokens().eos()) {
+            while (record(next, done, out, how.maxNewTokens())) {
                 try (NDManager step = scope.newSubManager()) {
-                    NDArray x = decoder.embed(step.create(new long[] {next}, new Shape(1, 1)));
-                    NDArray hidden = decoder.run(x, rotary(step, (int) cache.length(), 1), null, cache);
-                    next = pick(lastLogits(hidden), how, random);
+                    int past = (int) cache.length();
+                    NDArray x = decoder.embed(step.create(next, new Shape(n, 1)));
+                    NDArray hidden = decoder.run(x, rotary(step, padding, past, 1), leftPaddedMask(padding, 1, past, past + 1, step), cache);
+                    choose(hidden, how, random, next);
                 }
-                out.add(next);
             }
         }
-        return out.stream().mapToLong(Long::longValue).toArray();
+        return out.stream().map(tokens -> tokens.stream().mapToLong(Long::longValue).toArray()).toList();
     }
 
-    private Decoder.Rotary rotary(NDManager scope, int start, int length) {
-        return new Decoder.Rotary(scope, start, length, config.text().headDim(), config.text().ropeTheta());
+    /** Appends each unfinished row's token; returns whether any row continues. */
+    private boolean record(long[] next, boolean[] done, List<List<Long>> out, int maxNewTokens) {
+        boolean more = false;
+        for (int r = 0; r < next.length; r++) {
+            if (done[r]) {
+                continue;
+            }
+            out.get(r).add(next[r]);
+            done[r] = next[r] == config.tokens().eos() || out.get(r).size() >= maxNewTokens;
+            more |= !done[r];
+        }
+        return more;
     }
 
-    private float[] lastLogits(NDArray hidden) {
+    /** The prompts' tiles, copied into the step scope (operations on the caller's arrays would land in the caller's manager). */
+    private static Images promptImages(List<NDArray> pixelValues, NDManager step) {
+        List<NDArray> present = new ArrayList<>();
+        int[] offsets = new int[pixelValues.size() + 1];
+        for (int r = 0; r < pixelValues.size(); r++) {
+            NDArray p = pixelValues.get(r);
+            offsets[r + 1] = offsets[r] + (p == null ? 0 : Math.toIntExact(p.getShape().get(0)));
+            if (p != null) {
+                NDArray copy = p.duplicate();
+                copy.attach(step);
+                present.add(copy);
+            }
+        }
+        if (present.isEmpty()) {
+            return null;
+        }
+        NDArray all = present.size() == 1 ? present.get(0) : ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(present), 0);
+        return Images.of(all, offsets, java.util.stream.IntStream.range(0, pixelValues.size()).toArray());
+    }
+
+    private void choose(NDArray hidden, Generation how, SplittableRandom random, long[] next) {
         long len = hidden.getShape().get(1);
-        return decoder.logits(hidden.get(":, {}:, :", len - 1)).toFloatArray();
+        float[] logits = decoder.logits(hidden.get(":, {}:, :", len - 1)).toFloatArray();
+        int vocab = config.text().vocabSize();
+        for (int r = 0; r < next.length; r++) {
+            next[r] = how.pick(Arrays.copyOfRange(logits, r * vocab, (r + 1) * vocab), random);
+        }
     }
 
-    /** Greedy argmax, or a seeded draw from the tempered, top-k / top-p filtered softmax. */
-    static long pick(float[] logits, Generation how, SplittableRandom random) {
-        if (how.isGreedy()) {
-            int best = 0;
-            for (int i = 1; i < logits.length; i++) {
-                if (logits[i] > logits[best]) {
-                    best = i;
+    private Decoder.Rotary rotary(NDManager scope, int[] padding, int past, int length) {
+        int[] starts = new int[padding.length];
+        for (int r = 0; r < starts.length; r++) {
+            starts[r] = past - padding[r];
+        }
+        return new Decoder.Rotary(scope, starts, length, config.text().headDim(), config.text().ropeTheta());
+    }
+
+    /**
+     * Additive mask {@code [N, 1, queries, keys]} for left-padded rows: query {@code i} (absolute position
+     * {@code past + i}) sees key {@code j} iff {@code j <= past + i} and {@code j} is not padding.
+     */
+    private static NDArray leftPaddedMask(int[] padding, int queries, int past, int keys, NDManager scope) {
+        float[] mask = new float[padding.length * queries * keys];
+        for (int r = 0; r < padding.length; r++) {
+            for (int i = 0; i < queries; i++) {
+                int base = (r * queries + i) * keys;
+                for (int j = 0; j < keys; j++) {
+                    mask[base + j] = j <= past + i && j >= padding[r] ? 0f : MASKED;
                 }
             }
-            return best;
         }
-        Integer[] order = new Integer[logits.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
-        int keep = how.topK() > 0 ? Math.min(how.topK(), order.length) : order.length;
-        double[] p = new double[keep];
-        double max = logits[order[0]];
-        double sum = 0;
-        for (int i = 0; i < keep; i++) {
-            p[i] = Math.exp((logits[order[i]] - max) / how.temperature());
-            sum += p[i];
-        }
-        double cumulative = 0;
-        int nucleus = keep;
-        for (int i = 0; i < keep; i++) {
-            p[i] /= sum;
-            cumulative += p[i];
-            if (cumulative >= how.topP()) {
-                nucleus = i + 1;
-                break;
-            }
-        }
-        double total = 0;
-        for (int i = 0; i < nucleus; i++) {
-            total += p[i];
-        }
-        double u = random.nextDouble() * total;
-        for (int i = 0; i < nucleus; i++) {
-            u -= p[i];
-            if (u <= 0) {
-                return order[i];
-            }
-        }
-        return order[nucleus - 1];
+        return scope.create(mask, new Shape(padding.length, 1, queries, keys));
     }
 
     // ------------------------------------------------------------------------------------ checkpoints
 
-    /** Saves {@code config.json} + {@code model.safetensors} into {@code dir}, atomically. */
-    public void save(Path dir) { save(dir, SaveOptions.defaults()); }
+    /**
+     * Saves {@code config.json} + {@code model.safetensors} into {@code dir}, atomically, with the
+     * model's tokenizer files when it has a tokenizer.
+     */
+    public void save(Path dir) {
+        SaveOptions options = SaveOptions.defaults();
+        Path tokenizerFiles = tokenizer != null ? tokenizer.file().getParent() : tokenizerDir;
+        save(dir, tokenizerFiles == null ? options : options.withTokenizer(tokenizerFiles));
+    }
 
     /** Saves with a tokenizer to copy along and a shard size limit. */
     public void save(Path dir, SaveOptions options) {
@@ -417,7 +501,8 @@ public final class Vlm implements AutoCloseable {
             };
             NDManager manager = newModelManager(null);
             try {
-                Vlm model = new Vlm(config, manager, source, true, true);
+                Path tokenizerDir = Files.isRegularFile(dir.resolve("tokenizer.json")) ? dir : null;
+                Vlm model = new Vlm(config, manager, source, true, true, null, tokenizerDir);
                 if (!unused.isEmpty()) {
                     throw new IllegalArgumentException(dir + ": checkpoint has tensors the model does not know: " + unused.keySet());
                 }

@@ -9,7 +9,7 @@ package mpo4j.model;
  * <pre>{@code
  * VlmConfig config = VlmConfig.tinyVlm()
  *         .withText(VlmConfig.tinyVlm().text().withNumKeyValueHeads(2))   // grouped-query attention
- *         .withTokenizerIds(new TokenIds(2047, 2045, 2046, 0, 2044));
+ *         .withTokenizerIds(new TokenIds(2047, 2045, 2046, 2042, 2044));
  * VlmConfig textOnly = VlmConfig.tinyVlm().textOnly();
  * }</pre>
  *
@@ -130,7 +130,7 @@ public record VlmConfig(Vision vision, Text text, TokenIds tokens) {
     public record TokenIds(int imgContext, int imgStart, int imgEnd, int pad, int eos) {
 
         /** Placeholder ids at the top of the tiny vocabulary, until a tokenizer provides the real ones. */
-        public static TokenIds tinyDefaults() { return new TokenIds(2047, 2045, 2046, 0, 2044); }
+        public static TokenIds tinyDefaults() { return new TokenIds(2047, 2045, 2046, 2042, 2044); }
 
         void checkFits(int vocab) {
             for (int id : new int[] {imgContext, imgStart, imgEnd, pad, eos}) {

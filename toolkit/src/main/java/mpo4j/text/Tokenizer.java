@@ -61,6 +61,38 @@ public final class Tokenizer implements AutoCloseable {
         this.specialSplit = Pattern.compile(String.join("|", bySize.stream().map(Pattern::quote).toList()));
     }
 
+    /** Where the build copies the sample tokenizer inside the toolkit jar. */
+    private static final String SAMPLE_RESOURCE = "/mpo4j/text/sample-tokenizer/";
+
+    /**
+     * The 2048-id byte-level BPE tokenizer of {@code datasets-sample/tokenizer}, read from the toolkit
+     * jar, so it works from any working directory (a notebook runs in {@code notebooks/}).
+     *
+     * <pre>{@code
+     * Tokenizer tok = Tokenizer.sample();
+     * tok.decode(tok.encode("What color is the circle?"));   // round-trips
+     * }</pre>
+     */
+    public static Tokenizer sample() {
+        try {
+            Path dir = Files.createTempDirectory("mpo4j-tokenizer");
+            for (String name : List.of("tokenizer.json", "tokenizer_config.json")) {
+                try (var in = Tokenizer.class.getResourceAsStream(SAMPLE_RESOURCE + name)) {
+                    if (in == null) {
+                        throw new IllegalStateException("the toolkit jar has no " + SAMPLE_RESOURCE + name + " (rebuild with ./mpo4j build)");
+                    }
+                    Path target = dir.resolve(name);
+                    Files.copy(in, target);
+                    target.toFile().deleteOnExit();
+                }
+            }
+            dir.toFile().deleteOnExit();
+            return load(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot unpack the sample tokenizer", e);
+        }
+    }
+
     /**
      * Loads {@code tokenizer.json} from a folder (which may also hold {@code tokenizer_config.json}
      * with {@code pad_token} and {@code chat_template}) or from the file itself. Never touches the network.

@@ -167,7 +167,11 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
 
         Session(Path resumeRoot) {
             if (collator == null && internVl == null) {
-                throw new IllegalArgumentException("no collator: call collator(...) (e.g. collator(tokenizer).tileSize(64).tokensPerTile(16))");
+                if (model.tokenizer().isEmpty()) {
+                    throw new IllegalArgumentException("no collator and the model has no tokenizer: call collator(...) "
+                            + "(e.g. collator(tokenizer).tileSize(64).tokensPerTile(16))");
+                }
+                internVl = model.collator();   // the model's own tokenizer, tile size and image tokens
             }
             if (train.isEmpty()) {
                 throw new IllegalArgumentException("no training data: call data(pairs) with at least one pair");

@@ -58,6 +58,16 @@ class RewardLossTest {
     }
 
     @Test
+    void float32ScoresWithTiesKeepAFloat32Total() {
+        try (NDManager s = m.newSubManager()) {
+            HeadScores h = new HeadScores("h", s.create(new float[] {2f, 1f}), s.create(new float[] {1f, 3f}), List.of("A", "C"));
+            RewardLossResult r = RewardLoss.sigmoid().compute(h);
+            assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, r.loss().getDataType());
+            assertEquals(softplus(-0.9) + 0.01 * 2.0, r.value(), 1e-6);
+        }
+    }
+
+    @Test
     void logexpAndHpsIgnoreTheMarginAndEqualTiesAreNotCorrect() {
         try (NDManager s = m.newSubManager()) {
             NDArray s0 = s.create(new double[] {3, 1, 2});

@@ -15,7 +15,7 @@ class VlmForwardTest {
     @Test
     void forwardOverAPreferenceBatchGivesLogitsForChosenThenRejectedRows() {
         VlmConfig config = VlmConfig.tinyVlm();
-        PreferenceBatch batch = TestBatches.batch(config, 2, 3, 6, 5, 4, 1);
+        PreferenceBatch batch = TestBatches.batch(config, 2, 2, 6, 5, 4, 1);
         try (Vlm model = Vlm.builder(config).seed(42).build(); NDManager scope = model.manager().newSubManager()) {
             NDArray logits = model.forward(batch, scope);
             int len = batch.concatenated().length();

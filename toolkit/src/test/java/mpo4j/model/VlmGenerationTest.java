@@ -48,6 +48,23 @@ class VlmGenerationTest {
     }
 
     @Test
+    void batchedGenerationGivesEachPromptTheTokensItGetsAlone() {
+        VlmConfig config = TestBatches.small().withText(TestBatches.small().text().withNumKeyValueHeads(2));
+        PreferenceBatch withImage = TestBatches.batch(config, 2, 1, 5, 1, 1, 22);
+        long[] imagePrompt = Arrays.copyOf(withImage.chosen().inputIds(), withImage.chosen().lengths()[0] - 2);
+        long[] shortText = {11, 12, 13};
+        long[] longText = {21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33};
+        try (Vlm model = Vlm.builder(config).seed(19).build(); NDManager m = model.manager().newSubManager()) {
+            NDArray tile = withImage.pixelValues(m).get("0:1");
+            Generation how = Generation.greedy(5);
+            var batched = model.generate(java.util.List.of(shortText, imagePrompt, longText), java.util.Arrays.asList(null, tile, null), how);
+            assertArrayEquals(model.generate(shortText, null, how), batched.get(0));
+            assertArrayEquals(model.generate(imagePrompt, tile, how), batched.get(1));
+            assertArrayEquals(model.generate(longText, null, how), batched.get(2));
+        }
+    }
+
+    @Test
     void generationStopsAtTheEndToken() {
         VlmConfig base = TestBatches.small().textOnly();
         long[] prompt = {5, 6, 7, 8};
@@ -98,7 +115,7 @@ class VlmGenerationTest {
         SplittableRandom random = new SplittableRandom(0);
         int[] counts = new int[4];
         for (int i = 0; i < 70000; i++) {
-            counts[(int) Vlm.pick(logits, how, random)]++;
+            counts[(int) how.pick(logits, random)]++;
         }
         assertEquals(0, counts[0] + counts[1]);
         assertEquals(4.0 / 7, counts[3] / 70000.0, 0.01);

@@ -43,6 +43,27 @@ class VlmGradientTest {
     }
 
     @Test
+    void repeatedTrainingStepsKeepNativeMemoryFlat() {
+        VlmConfig config = TestBatches.small();
+        PreferenceBatch batch = TestBatches.batch(config, 1, 1, 3, 3, 2, 6);
+        try (Vlm policy = Vlm.builder(config).seed(3).build()) {
+            int before = policy.manager().getManagedArrays().size();
+            for (int i = 0; i < 3; i++) {
+                try (NDManager scope = policy.manager().newSubManager();
+                        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    collector.backward(policy.forward(batch, scope).mean());
+                }
+                // getGradient() returns a new handle in the parameters' manager: the caller closes it
+                try (NDArray g = policy.parameters().get("mlp1.1.weight").getArray().getGradient()) {
+                    float[] values = g.toFloatArray();
+                    assertTrue(java.util.stream.IntStream.range(0, values.length).anyMatch(k -> values[k] != 0));
+                }
+            }
+            assertEquals(before, policy.manager().getManagedArrays().size());
+        }
+    }
+
+    @Test
     void frozenCopyHasItsOwnMemory() {
         try (Vlm policy = Vlm.builder(TestBatches.small().textOnly()).seed(3).build(); Vlm reference = policy.frozenCopy()) {
             NDArray w = policy.parameters().get("model.norm.weight").getArray();

@@ -39,7 +39,7 @@ class SampleDataTrainerTest {
                 Map<String, Double> eval = run.evalRows().get(0);
                 assertEquals(2.0, eval.get("step"));
                 assertTrue(eval.get("eval/rewards/accuracies") >= 0 && eval.get("eval/rewards/accuracies") <= 1);
-                double answers = mpo4j.cli.Demo.answerAccuracy(model, collator, tokenizer, pairs.subList(8, 10));
+                double answers = AnswerCheck.greedy(model, collator, pairs.subList(8, 10)).accuracy();
                 assertTrue(answers >= 0 && answers <= 1, "answer accuracy " + answers);
             }
         }
@@ -48,7 +48,7 @@ class SampleDataTrainerTest {
     @Test
     void demoOptionsRejectUnknownFlags() {
         Exception e = assertThrows(IllegalArgumentException.class, () -> mpo4j.cli.Demo.main(new String[] {"--epochs", "3"}));
-        assertTrue(e.getMessage().startsWith("unknown option --epochs (known: --out"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("unknown option --epochs (known: --data, --eval-limit"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> mpo4j.cli.Demo.main(new String[] {"--out"}));
         assertEquals("--out needs a value", e.getMessage());
     }

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The mpo4j Jupyter kernel (Java cells run by JShell in-process, toolkit on the class path).
+#   kernel/mpo4j-kernel.sh install            build if needed, install the kernelspec "mpo4j" (--user)
+#   kernel/mpo4j-kernel.sh notebook [args]    install, then start Jupyter Lab / Notebook in notebooks/
+#   kernel/mpo4j-kernel.sh run NB.ipynb [...] install, then execute notebooks headlessly
+#                                             (executed copies go to runs/notebooks/, or use --inplace)
+#   kernel/mpo4j-kernel.sh classpath          print the kernel's class path
+# Environment (read at install): MPO4J_XMX (kernel heap, default 8g), MPO4J_JAVA_OPTS (extra JVM flags,
+#   e.g. -Dmpo4j.kernel.interruptGraceMillis=30000), JUPYTER (the jupyter command), JAVA_HOME.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+KERNEL_JAR="$ROOT/kernel/target/mpo4j-kernel-0.1.0-SNAPSHOT.jar"
+KERNEL_CP="$ROOT/kernel/target/classpath.txt"
+NAME=mpo4j
+
+die() { echo "mpo4j-kernel: $*" >&2; exit 1; }
+
+jupyter_cmd() {
+  # Debian's Jupyter lives in /usr/bin; a pyenv/venv python3 on PATH may not have it.
+  if [[ -n "${JUPYTER:-}" ]]; then echo "$JUPYTER"
+  elif [[ -x /usr/bin/jupyter ]]; then echo /usr/bin/jupyter
+  elif command -v jupyter >/dev/null 2>&1; then command -v jupyter
+  else return 1; fi
+}
+
+need_jupyter() {
+  jupyter_cmd >/dev/null || die "Jupyter is not installed. On Debian/Ubuntu:
+    sudo apt-get install -y jupyter-nbconvert python3-nbclient jupyter-client   # headless runs (./mpo4j run)
+    sudo apt-get install -y jupyter-notebook                                     # the browser UI (./mpo4j notebook)
+  (or pip install jupyterlab). JShell works without Jupyter: ./mpo4j jshell"
+}
+
+ensure_built() {
+  if [[ ! -f "$KERNEL_JAR" || ! -f "$KERNEL_CP" ]] || [[ -n "$(cd "$ROOT" && find toolkit/src/main kernel/src/main pom.xml toolkit/pom.xml kernel/pom.xml -newer "$KERNEL_JAR" -type f -print -quit 2>/dev/null)" ]]; then
+    echo "mpo4j-kernel: building the toolkit and the kernel..." >&2
+    (cd "$ROOT" && mvn -q -B -DskipTests install)
+  fi
+}
+
+classpath() { echo "$KERNEL_JAR:$(cat "$KERNEL_CP")"; }
+
+java_cmd() {
+  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then echo "$JAVA_HOME/bin/java"
+  else readlink -f "$(command -v java)" 2>/dev/null || die "java is not on PATH"; fi
+}
+
+json_string() { # a JSON string literal
+  local s="${1//\\/\\\\}"; s="${s//\"/\\\"}"; printf '"%s"' "$s"
+}
+
+install_kernelspec() {
+  need_jupyter
+  ensure_built
+  local spec; spec="$(mktemp -d)/$NAME"; mkdir -p "$spec"
+  local extra=(); read -r -a extra <<< "${MPO4J_JAVA_OPTS:-}"
+  local argv=("$(java_cmd)" -Djava.awt.headless=true -Dai.djl.offline=true "-Dmpo4j.home=$ROOT"
+              "-Xmx${MPO4J_XMX:-8g}" ${extra[@]+"${extra[@]}"} -cp "$(classpath)" mpo4j.kernel.Main "{connection_file}")
+  {
+    printf '{\n  "argv": ['
+    local first=1
+    for a in "${argv[@]}"; do
+      [[ $first -eq 1 ]] || printf ', '
+      first=0
+      json_string "$a"
+    done
+    printf '],\n  "display_name": "mpo4j (Java)",\n  "language": "java",\n'
+    # Jupyter must send interrupt_request messages: a SIGINT would end the JVM, and its state with it.
+    printf '  "interrupt_mode": "message",\n  "metadata": {"mpo4j_home": %s}\n}\n' "$(json_string "$ROOT")"
+  } > "$spec/kernel.json"
+  "$(jupyter_cmd)" kernelspec install --user --replace --name "$NAME" "$spec" >&2
+  rm -rf "$(dirname "$spec")"
+}
+
+cmd="${1:-help}"; [[ $# -gt 0 ]] && shift
+case "$cmd" in
+  install) install_kernelspec ;;
+  classpath) ensure_built; classpath ;;
+  notebook)
+    install_kernelspec
+    J="$(jupyter_cmd)"
+    if "$J" lab --version >/dev/null 2>&1; then exec "$J" lab --notebook-dir="$ROOT/notebooks" "$@"
+    elif "$J" notebook --version >/dev/null 2>&1; then exec "$J" notebook --notebook-dir="$ROOT/notebooks" "$@"
+    else
+      echo "mpo4j-kernel: the kernel \"mpo4j (Java)\" is installed, but no Jupyter front end was found.
+  Install one:  sudo apt-get install -y jupyter-notebook   (or: pip install jupyterlab)
+  Then run ./mpo4j notebook again, or pick the \"mpo4j (Java)\" kernel in any Jupyter client (VS Code too).
+  Headless: ./mpo4j run notebooks/00-smoke.ipynb" >&2
+      exit 3
+    fi ;;
+  run)
+    [[ $# -ge 1 ]] || die "usage: $0 run NOTEBOOK.ipynb [more notebooks] [--inplace | nbconvert options]"
+    install_kernelspec
+    out=()
+    [[ " $* " == *" --inplace "* || " $* " == *" --output-dir"* ]] || { mkdir -p "$ROOT/runs/notebooks"; out=(--output-dir "$ROOT/runs/notebooks"); }
+    exec "$(jupyter_cmd)" nbconvert --to notebook --execute \
+      --ExecutePreprocessor.kernel_name="$NAME" --ExecutePreprocessor.timeout="${MPO4J_CELL_TIMEOUT:-600}" \
+      "${out[@]}" "$@" ;;
+  help|-h|--help) sed -n "2,9p" "$0" ;;
+  *) die "unknown command '$cmd' (install | notebook | run NB | classpath)" ;;
+esac

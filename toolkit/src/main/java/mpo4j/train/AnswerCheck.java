@@ -1,0 +1,121 @@
+package mpo4j.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import mpo4j.collate.InternVlCollator;
+import mpo4j.collate.PreferenceBatch;
+import mpo4j.collate.SequenceBatch;
+import mpo4j.data.PreferencePair;
+import mpo4j.model.Generation;
+import mpo4j.model.Vlm;
+import mpo4j.text.Tokenizer;
+import tech.tablesaw.api.BooleanColumn;
+import tech.tablesaw.api.StringColumn;
+import tech.tablesaw.api.Table;
+
+/**
+ * Greedy answers of a model to held-out questions, compared with the chosen answers: the
+ * "does it actually answer better?" check next to the reward metrics.
+ *
+ * <pre>{@code
+ * AnswerCheck check = AnswerCheck.greedy(model, collator(model).maxTiles(1), eval.toList());
+ * check.accuracy();   // share of exact matches (trimmed)
+ * check.table();      // question, chosen, answer, correct
+ * }</pre>
+ */
+public final class AnswerCheck {
+    private static final int BATCH = 16;
+
+    private final List<PreferencePair> pairs;
+    private final List<String> answers;
+
+    private AnswerCheck(List<PreferencePair> pairs, List<String> answers) {
+        this.pairs = List.copyOf(pairs);
+        this.answers = List.copyOf(answers);
+    }
+
+    /** Generates up to 8 tokens per question, greedily, in batches that share one decoding loop. */
+    public static AnswerCheck greedy(Vlm model, InternVlCollator collator, List<PreferencePair> pairs) {
+        return generate(model, collator, pairs, Generation.greedy(8));
+    }
+
+    public static AnswerCheck generate(Vlm model, InternVlCollator collator, List<PreferencePair> pairs, Generation how) {
+        Tokenizer tokenizer = collator.tokenizer();
+        long eos = model.config().tokens().eos();
+        List<String> answers = new ArrayList<>(pairs.size());
+        for (int from = 0; from < pairs.size(); from += BATCH) {
+            List<PreferencePair> chunk = pairs.subList(from, Math.min(pairs.size(), from + BATCH));
+            PreferenceBatch batch = collator.collate(chunk);
+            try (NDManager scope = model.manager().newSubManager()) {
+                List<long[]> prompts = new ArrayList<>(chunk.size());
+                List<NDArray> pixels = new ArrayList<>(chunk.size());
+                NDArray all = batch.pixelValues(scope);
+                for (int p = 0; p < chunk.size(); p++) {
+                    prompts.add(promptOf(batch.chosen(), p));
+                    int t0 = batch.tileOffsets()[p];
+                    int t1 = batch.tileOffsets()[p + 1];
+                    pixels.add(t1 == t0 ? null : all.get(t0 + ":" + t1));
+                }
+                for (long[] out : model.generate(prompts, pixels, how)) {
+                    int end = 0;
+                    while (end < out.length && out[end] != eos) {
+                        end++;
+                    }
+                    answers.add(tokenizer.decode(Arrays.copyOf(out, end)).trim());
+                }
+            }
+        }
+        return new AnswerCheck(pairs, answers);
+    }
+
+    /** The prompt of row {@code r}: every token before the first trained label (the answer). */
+    private static long[] promptOf(SequenceBatch rows, int r) {
+        int length = 0;
+        while (length < rows.lengths()[r] && rows.label(r, length) == SequenceBatch.IGNORE) {
+            length++;
+        }
+        return Arrays.copyOfRange(rows.inputIds(), r * rows.length(), r * rows.length() + length);
+    }
+
+    public List<String> answers() { return answers; }
+
+    public boolean correct(int i) { return answers.get(i).equals(pairs.get(i).chosen().trim()); }
+
+    /** Share of questions whose greedy answer equals the chosen answer exactly (after trimming). */
+    public double accuracy() {
+        if (pairs.isEmpty()) {
+            return Double.NaN;
+        }
+        int n = 0;
+        for (int i = 0; i < pairs.size(); i++) {
+            n += correct(i) ? 1 : 0;
+        }
+        return (double) n / pairs.size();
+    }
+
+    /** One row per question: source, question, chosen, rejected, the model's answer, and whether it matches. */
+    public Table table() {
+        StringColumn source = StringColumn.create("source");
+        StringColumn question = StringColumn.create("question");
+        StringColumn chosen = StringColumn.create("chosen");
+        StringColumn answer = StringColumn.create("answer");
+        BooleanColumn ok = BooleanColumn.create("correct");
+        for (int i = 0; i < pairs.size(); i++) {
+            PreferencePair p = pairs.get(i);
+            source.append(p.source().toString());
+            question.append(p.question().replace("\n", "\\n"));
+            chosen.append(p.chosen());
+            answer.append(answers.get(i));
+            ok.append(correct(i));
+        }
+        return Table.create(String.format("greedy answers (accuracy %.3f)", accuracy()), source, question, chosen, answer, ok);
+    }
+
+    @Override
+    public String toString() {
+        return String.format("AnswerCheck: %d questions, accuracy %.3f", pairs.size(), accuracy());
+    }
+}
