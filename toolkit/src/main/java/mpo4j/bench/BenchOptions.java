@@ -14,12 +14,11 @@ import java.nio.file.Path;
  * @param steps          timed steps of the reference step (vision once, frozen-copy reference)
  * @param variantSteps   timed steps of the duplicate-vision and precomputed-reference variants
  * @param memorySteps    steps of the memory phase (1-pair batch)
- * @param memoryFirstAt  step of the memory phase whose RSS is the baseline of the growth
  * @param collatePairs   pairs collated per throughput measurement
  * @param gemmSizes      square sizes of the GEMM peak measurement
  * @param tokenizer      the tokenizer folder the synthetic data is encoded with
  */
-public record BenchOptions(int warmupSteps, int steps, int variantSteps, int memorySteps, int memoryFirstAt,
+public record BenchOptions(int warmupSteps, int steps, int variantSteps, int memorySteps,
         int collatePairs, int[] gemmSizes, Path tokenizer) {
 
     public BenchOptions {
@@ -27,28 +26,30 @@ public record BenchOptions(int warmupSteps, int steps, int variantSteps, int mem
             throw new IllegalArgumentException("bench needs warmup >= 0, steps >= 1, variant steps >= 1, memory steps >= 1, "
                     + "collate pairs >= 8: " + this);
         }
-        memoryFirstAt = Math.max(1, Math.min(memoryFirstAt, memorySteps));
     }
+
+    /** The memory-phase step whose RSS is the baseline of the growth: step 100, or a tenth of a shorter phase. */
+    public int memoryFirstAt() { return Math.max(1, Math.min(100, memorySteps / 10)); }
 
     /** The full run: 20 timed steps, 10 per variant, 1000 memory steps (about 10 minutes on 2 idle cores). */
     public static BenchOptions defaults() {
-        return new BenchOptions(3, 20, 10, 1000, 100, 512, new int[] {1024, 1536, 2048}, Path.of("datasets-sample/tokenizer"));
+        return new BenchOptions(3, 20, 10, 1000, 512, new int[] {1024, 1536, 2048}, Path.of("datasets-sample/tokenizer"));
     }
 
     /** A smoke run under a minute: a few steps per phase. */
     public static BenchOptions quick() {
-        return new BenchOptions(1, 3, 2, 30, 10, 64, new int[] {1024}, Path.of("datasets-sample/tokenizer"));
+        return new BenchOptions(1, 3, 2, 30, 64, new int[] {1024}, Path.of("datasets-sample/tokenizer"));
     }
 
-    public BenchOptions withSteps(int n) { return new BenchOptions(warmupSteps, n, variantSteps, memorySteps, memoryFirstAt, collatePairs, gemmSizes, tokenizer); }
+    public BenchOptions withSteps(int n) { return new BenchOptions(warmupSteps, n, variantSteps, memorySteps, collatePairs, gemmSizes, tokenizer); }
 
-    public BenchOptions withVariantSteps(int n) { return new BenchOptions(warmupSteps, steps, n, memorySteps, memoryFirstAt, collatePairs, gemmSizes, tokenizer); }
+    public BenchOptions withVariantSteps(int n) { return new BenchOptions(warmupSteps, steps, n, memorySteps, collatePairs, gemmSizes, tokenizer); }
 
-    public BenchOptions withWarmupSteps(int n) { return new BenchOptions(n, steps, variantSteps, memorySteps, memoryFirstAt, collatePairs, gemmSizes, tokenizer); }
+    public BenchOptions withWarmupSteps(int n) { return new BenchOptions(n, steps, variantSteps, memorySteps, collatePairs, gemmSizes, tokenizer); }
 
-    public BenchOptions withMemorySteps(int n) { return new BenchOptions(warmupSteps, steps, variantSteps, n, memoryFirstAt, collatePairs, gemmSizes, tokenizer); }
+    public BenchOptions withMemorySteps(int n) { return new BenchOptions(warmupSteps, steps, variantSteps, n, collatePairs, gemmSizes, tokenizer); }
 
-    public BenchOptions withTokenizer(Path p) { return new BenchOptions(warmupSteps, steps, variantSteps, memorySteps, memoryFirstAt, collatePairs, gemmSizes, p); }
+    public BenchOptions withTokenizer(Path p) { return new BenchOptions(warmupSteps, steps, variantSteps, memorySteps, collatePairs, gemmSizes, p); }
 
     /**
      * Command-line options: {@code --quick}, {@code --steps N}, {@code --variant-steps N},
@@ -93,7 +94,7 @@ public record BenchOptions(int warmupSteps, int steps, int variantSteps, int mem
     @Override
     public String toString() {
         return "BenchOptions[warmup=" + warmupSteps + ", steps=" + steps + ", variantSteps=" + variantSteps + ", memorySteps="
-                + memorySteps + ", memoryFirstAt=" + memoryFirstAt + ", collatePairs=" + collatePairs + ", gemmSizes="
+                + memorySteps + ", memoryFirstAt=" + memoryFirstAt() + ", collatePairs=" + collatePairs + ", gemmSizes="
                 + java.util.Arrays.toString(gemmSizes) + ", tokenizer=" + tokenizer + "]";
     }
 }

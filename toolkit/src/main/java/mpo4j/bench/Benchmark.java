@@ -174,6 +174,9 @@ public final class Benchmark {
         out.put("rss_growth_pct", 100 * (m.rssEnd() - m.rssFirst()) / m.rssFirst());
         out.put("heap_mb_step_" + m.memoryFirstAt(), m.heapFirst());
         out.put("heap_mb_end", m.heapEnd());
+        if (m.memoryError() != null) {
+            out.put("memory_phase_error", m.memoryError());
+        }
         return out;
     }
 
@@ -243,6 +246,9 @@ public final class Benchmark {
         TrainListener listener = new TrainListener() {
             @Override
             public void onStep(Progress p) {
+                if (p.step() % Math.max(1, p.totalSteps() / 10) == 0 && p.step() != firstAt && p.step() != p.totalSteps()) {
+                    log.printf("  memory step %d: RSS %.1f MiB, loss %.4f%n", p.step(), Memory.rssMb(), p.metrics().get("loss"));
+                }
                 if (p.step() == firstAt || p.step() == p.totalSteps()) {
                     System.gc();   // so the Java heap's own growth does not pass for a native leak
                     double rss = Memory.rssMb();
@@ -255,11 +261,17 @@ public final class Benchmark {
                         m.rssEnd = rss;
                         m.heapEnd = heap;
                     }
-                    log.printf("  memory step %d: RSS %.1f MiB, heap %.1f MiB%n", p.step(), rss, heap);
+                    log.printf("  memory step %d: RSS %.1f MiB, heap %.1f MiB, loss %.4f%n", p.step(), rss, heap, p.metrics().get("loss"));
                 }
             }
         };
-        TrainerSteps.fit(policy, TrainerSteps.Reference.FROZEN_COPY, loss, LR, onePair, collator::collate, options.memorySteps(), listener);
+        try {
+            TrainerSteps.fit(policy, TrainerSteps.Reference.FROZEN_COPY, loss, LR, onePair, collator::collate, options.memorySteps(), listener);
+        } catch (RuntimeException e) {
+            // Reported, not hidden: the other phases' numbers stand, and the JSON says why this one stopped.
+            m.memoryError = e.getClass().getSimpleName() + ": " + e.getMessage();
+            log.println("  memory phase stopped: " + m.memoryError);
+        }
     }
 
     /** Collates and keeps the wall time spent doing it, for the step timer to subtract. */

@@ -9,12 +9,14 @@ package mpo4j.bench;
  * @param precomputedRefMs  timed steps with precomputed reference log-probs
  * @param rowLengths        real lengths of the batch's rows (chosen then rejected)
  * @param memoryFirstAt     memory-phase step whose RSS is the growth baseline
+ * @param memoryError       why the memory phase stopped early, or {@code null}
  */
 public record Measurements(int cores, int torchThreads, int torchInteropThreads, double loadStart, double loadEnd,
         long parameters, double gemmGflops, int pairs, int[] rowLengths, FlopCount flops,
         double[] stepMs, double[] duplicateVisionMs, double[] precomputedRefMs,
         double collateSingle, double collateParallel, int collateThreads,
-        int memorySteps, int memoryFirstAt, double rssStart, double rssFirst, double rssEnd, double heapFirst, double heapEnd) {
+        int memorySteps, int memoryFirstAt, double rssStart, double rssFirst, double rssEnd, double heapFirst, double heapEnd,
+        String memoryError) {
 
     /** Filled phase by phase while the benchmark runs. */
     static final class Builder {
@@ -41,11 +43,12 @@ public record Measurements(int cores, int torchThreads, int torchInteropThreads,
         double rssEnd = Double.NaN;
         double heapFirst = Double.NaN;
         double heapEnd = Double.NaN;
+        String memoryError;
 
         Measurements build() {
             return new Measurements(cores, torchThreads, torchInteropThreads, loadStart, loadEnd, parameters, gemmGflops, pairs,
                     rowLengths, flops, stepMs, duplicateVisionMs, precomputedRefMs, collateSingle, collateParallel, collateThreads,
-                    memorySteps, memoryFirstAt, rssStart, rssFirst, rssEnd, heapFirst, heapEnd);
+                    memorySteps, memoryFirstAt, rssStart, rssFirst, rssEnd, heapFirst, heapEnd, memoryError);
         }
     }
 }

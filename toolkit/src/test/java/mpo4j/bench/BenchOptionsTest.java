@@ -21,13 +21,15 @@ class BenchOptionsTest {
         assertEquals(7, o.steps());
         assertEquals(40, o.memorySteps());
         assertEquals(2, o.variantSteps());
-        assertEquals(10, o.memoryFirstAt());
+        assertEquals(10, o.memoryFirstAt());                                  // a tenth of 40
         assertEquals(Path.of("tok"), o.tokenizer());
     }
 
     @Test
-    void memoryBaselineNeverPastTheLastStep() {
-        assertEquals(5, BenchOptions.parse("--memory-steps", "5").memoryFirstAt());
+    void memoryBaselineIsStep100OrATenthOfAShorterPhase() {
+        assertEquals(1, BenchOptions.parse("--memory-steps", "5").memoryFirstAt());
+        assertEquals(30, BenchOptions.parse("--memory-steps", "300").memoryFirstAt());
+        assertEquals(100, BenchOptions.parse("--memory-steps", "5000").memoryFirstAt());
     }
 
     @Test

@@ -17,7 +17,7 @@ class BenchReportTest {
         int[] rows = SyntheticPairs.BatchShape.reference().rowLengths(16);
         return new Measurements(2, 2, 1, 0.5, 0.7, 5_785_152L, 100.0, 8, rows, FlopCount.forward(VlmConfig.tinyVlm(), rows, 24),
                 new double[] {500, 100, 300, 200, 400}, new double[] {700, 800, 600}, new double[] {250, 200, 240},
-                4000, 6000, 2, 1000, 100, 1500, 1600, 1640, 10, 11);
+                4000, 6000, 2, 1000, 100, 1500, 1600, 1640, 10, 11, null);
     }
 
     @Test
