@@ -57,7 +57,7 @@ final class Nn {
         }
 
         NDArray apply(NDArray x) {
-            NDArray inverseRms = x.square().mean(new int[] {-1}, true).add(eps).pow(-0.5f);
+            NDArray inverseRms = x.square().mean(new int[] {-1}, true).add(eps).pow(constant(x, -0.5));
             return x.mul(inverseRms).mul(weight.getArray());
         }
     }
@@ -70,11 +70,25 @@ final class Nn {
     static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask) {
         long d = q.getShape().get(3);
         // scale the queries rather than the scores: [.., L, d] is smaller than [.., L, L]
-        NDArray scores = q.mul((float) (1 / Math.sqrt(d))).matMul(k.transpose(0, 1, 3, 2));
+        NDArray scores = q.mul(constant(q, 1 / Math.sqrt(d))).matMul(k.transpose(0, 1, 3, 2));
         if (mask != null) {
             scores = scores.add(mask);
         }
         return scores.softmax(-1).matMul(v);
+    }
+
+    /**
+     * A scalar of {@code like}'s type in its manager, in memory owned by libtorch. Use it instead of
+     * {@code x.mul(Number)}, {@code x.pow(Number)}, ... where autograd keeps the scalar for the backward
+     * pass: DJL wraps such a number in an array over a Java direct buffer and closes it at once, so a
+     * garbage collection before {@code backward()} frees memory the graph still reads (wrong or NaN
+     * gradients; {@code GcSafeGradientsTest} in {@code mpo4j.bench} reproduces it).
+     */
+    static NDArray constant(NDArray like, double value) {
+        try (NDArray javaBacked = like.getManager().create(value)) {
+            // a type conversion allocates in libtorch; the same type needs an explicit clone (toType would alias)
+            return javaBacked.getDataType() == like.getDataType() ? javaBacked.duplicate() : javaBacked.toType(like.getDataType(), false);
+        }
     }
 
     /** {@code [N, L, heads*d]} to {@code [N, heads, L, d]}. */
