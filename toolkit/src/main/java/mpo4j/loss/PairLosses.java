@@ -20,7 +20,8 @@ final class PairLosses {
                  NDArray ellC, NDArray ellR, NDArray sC, NDArray sR,
                  NDArray lenC, NDArray lenR, NDArray nll) {
         NDArray z() {
-            return sC.sub(sR).mul(beta);
+            NDArray d = sC.sub(sR);
+            return d.mul(Nd.constant(d, beta));
         }
     }
 
@@ -31,11 +32,12 @@ final class PairLosses {
             case SIGMOID:
                 return smoothedSigmoid(t.z(), eps);
             case HINGE:
-                return t.z().neg().add(1).maximum(0);
+                NDArray m = t.z().neg().add(1);
+                return m.maximum(Nd.constant(m, 0));
             case IPO:
                 return t.sC().div(t.lenC()).sub(t.sR().div(t.lenR())).sub(1 / (2 * beta)).square();
             case SIGMOID_NORM:
-                return logSigmoid(t.sC().div(t.lenC()).sub(t.sR().div(t.lenR())).mul(beta)).neg();
+                return logSigmoid(times(t.sC().div(t.lenC()).sub(t.sR().div(t.lenR())), beta)).neg();
             case EXO_PAIR: {
                 NDArray z = t.z();
                 NDArray pos = sigmoid(z).mul(logSigmoid(z).sub(Math.log(1 - eps)));
@@ -43,38 +45,38 @@ final class PairLosses {
                 return pos.add(neg);
             }
             case NCA_PAIR: {
-                NDArray c = t.sC().mul(beta);
-                NDArray r = t.sR().mul(beta);
-                return logSigmoid(c).neg().sub(logSigmoid(c.neg()).mul(0.5)).sub(logSigmoid(r.neg()).mul(0.5));
+                NDArray c = times(t.sC(), beta);
+                NDArray r = times(t.sR(), beta);
+                return logSigmoid(c).neg().sub(times(logSigmoid(c.neg()), 0.5)).sub(times(logSigmoid(r.neg()), 0.5));
             }
             case ROBUST: {
                 NDArray z = t.z();
-                return logSigmoid(z).mul(-(1 - eps)).add(logSigmoid(z.neg()).mul(eps)).div(1 - 2 * eps);
+                return over(times(logSigmoid(z), -(1 - eps)).add(times(logSigmoid(z.neg()), eps)), 1 - 2 * eps);
             }
             case BCO_PAIR: {
-                NDArray c = t.sC().mul(beta).sub(t.delta());
-                NDArray r = t.sR().mul(beta).sub(t.delta());
+                NDArray c = times(t.sC(), beta).sub(t.delta());
+                NDArray r = times(t.sR(), beta).sub(t.delta());
                 return logSigmoid(c).neg().sub(logSigmoid(r.neg()));
             }
             case SPPO_HARD:
                 return t.sC().sub(1 / (2 * beta)).square().add(t.sR().add(1 / (2 * beta)).square());
             case AOT: {
                 NDArray d = t.piC().sub(t.piR()).sort(0).sub(t.refC().sub(t.refR()).sort(0));
-                return smoothedSigmoid(d.mul(beta), eps);
+                return smoothedSigmoid(times(d, beta), eps);
             }
             case AOT_UNPAIRED: {
                 NDArray d = t.ellC().sort(0).sub(t.ellR().sort(0));
-                return smoothedSigmoid(d.mul(beta), eps);
+                return smoothedSigmoid(times(d, beta), eps);
             }
             case APO_ZERO:
-                return sigmoid(t.ellC().mul(beta)).neg().add(1).add(sigmoid(t.ellR().mul(beta)));
+                return sigmoid(times(t.ellC(), beta)).neg().add(1).add(sigmoid(times(t.ellR(), beta)));
             case APO_DOWN:
-                return sigmoid(t.ellC().mul(beta)).add(1).sub(sigmoid(t.z()));
+                return sigmoid(times(t.ellC(), beta)).add(1).sub(sigmoid(t.z()));
             case DISCOPOP: {
                 NDArray z = t.z();
-                NDArray modulation = sigmoid(z.div(t.tau()));
+                NDArray modulation = sigmoid(over(z, t.tau()));
                 // exp(−z)·m evaluated as exp(−z + log m): finite where exp(−z) alone overflows (m → 0 there)
-                NDArray expPart = z.neg().add(logSigmoid(z.div(t.tau()))).minimum(EXP_CAP).exp();
+                NDArray expPart = cap(z.neg().add(logSigmoid(over(z, t.tau())))).exp();
                 return logSigmoid(z).neg().mul(modulation.neg().add(1)).add(expPart);
             }
             case SFT:
@@ -90,14 +92,14 @@ final class PairLosses {
             case REVERSE_KL:
                 return ell;
             case FORWARD_KL:
-                return ell.neg().minimum(EXP_CAP).exp().neg();
+                return cap(ell.neg()).exp().neg();
             case JS_DIVERGENCE:
                 return logSigmoid(ell);
             case ALPHA_DIVERGENCE:
                 if (Math.abs(alphaCoef - 1) < 1e-6) {
                     return ell;
                 }
-                return ell.mul(alphaCoef - 1).minimum(EXP_CAP).exp().div(alphaCoef - 1);
+                return over(cap(times(ell, alphaCoef - 1)).exp(), alphaCoef - 1);
             default:
                 throw new IllegalStateException("no score for " + f);
         }
@@ -105,8 +107,23 @@ final class PairLosses {
 
     /** Conservative DPO: {@code −(1−ε)·log σ(x) − ε·log σ(−x)}. */
     static NDArray smoothedSigmoid(NDArray x, double eps) {
-        NDArray loss = logSigmoid(x).mul(-(1 - eps));
-        return eps == 0 ? loss : loss.sub(logSigmoid(x.neg()).mul(eps));
+        NDArray loss = times(logSigmoid(x), -(1 - eps));
+        return eps == 0 ? loss : loss.sub(times(logSigmoid(x.neg()), eps));
+    }
+
+    /** {@code x · v} with a libtorch-owned scalar (autograd keeps it; see {@link Nd#constant}). */
+    static NDArray times(NDArray x, double v) {
+        return x.mul(Nd.constant(x, v));
+    }
+
+    /** {@code x / v} with a libtorch-owned scalar (autograd keeps it; see {@link Nd#constant}). */
+    static NDArray over(NDArray x, double v) {
+        return x.div(Nd.constant(x, v));
+    }
+
+    /** {@code min(x, EXP_CAP)} with a libtorch-owned cap (autograd keeps it; see {@link Nd#constant}). */
+    static NDArray cap(NDArray x) {
+        return x.minimum(Nd.constant(x, EXP_CAP));
     }
 
     static NDArray logSigmoid(NDArray x) {

@@ -255,7 +255,8 @@ public final class PreferenceLoss {
                 lenR[i] = Math.max(tokens[b + i], 1);
                 chosenTokens += tokens[i];
             }
-            NDArray nll = policy.sums().get("0:" + b).sum().neg().div(Math.max(chosenTokens, 1));
+            NDArray chosenSum = policy.sums().get("0:" + b).sum().neg();
+            NDArray nll = chosenSum.div(Nd.constant(chosenSum, Math.max(chosenTokens, 1)));
 
             double[] ellValues = new double[2 * b];
             for (int i = 0; i < 2 * b; i++) {
@@ -273,7 +274,7 @@ public final class PreferenceLoss {
             PairLosses.Terms terms = new PairLosses.Terms(beta, labelSmoothing, discopopTau, deltaUsed == null ? 0 : deltaUsed,
                     pi.get("0:" + b), pi.get(b + ":"), ref.get("0:" + b), ref.get(b + ":"),
                     ellC, ellR, PairLosses.score(fDivergence, alphaCoef, ellC), PairLosses.score(fDivergence, alphaCoef, ellR),
-                    scope.create(lenC).toType(dt, false), scope.create(lenR).toType(dt, false), nll);
+                    Nd.owned(scope.create(lenC), dt), Nd.owned(scope.create(lenR), dt), nll);
             NDArray pairWeights = null;
             if (useWeighting) {
                 float[] w = policy.weights();
@@ -281,7 +282,7 @@ public final class PreferenceLoss {
                 for (int i = 0; i < b; i++) {
                     pw[i] = w[i] * w[b + i];
                 }
-                pairWeights = scope.create(pw).toType(dt, false);
+                pairWeights = Nd.owned(scope.create(pw), dt);
             }
 
             NDArray total = null;
@@ -304,7 +305,7 @@ public final class PreferenceLoss {
                 NDArray mean = losses.mean();
                 perPair.put(type, Nd.floats(values));
                 means.put(type, Nd.scalar(mean));
-                NDArray weighted = mean.mul(weights.get(k));
+                NDArray weighted = mean.mul(Nd.constant(mean, weights.get(k), DataType.FLOAT64));   // float64 total, as before
                 total = total == null ? weighted : total.add(weighted);
             }
             double value = Nd.scalar(total);

@@ -111,9 +111,11 @@ public final class SequenceLogps {
                 x = x.toType(DataType.FLOAT32, false);
             }
             DataType dt = x.getDataType();
-            NDArray mask = scope.create(masks.completion, new Shape(n, len - 1)).toType(dt, false);
-            NDArray sharedMask = scope.create(masks.shared, new Shape(n, len - 1)).toType(dt, false);
-            NDArray index = scope.create(masks.index, new Shape(n, len - 1, 1));
+            // libtorch-owned copies: autograd keeps the masks and the index for backward(), after this scope closes
+            // (arrays over Java buffers would be freed by the next garbage collection; see Nd.constant)
+            NDArray mask = Nd.owned(scope.create(masks.completion, new Shape(n, len - 1)), dt);
+            NDArray sharedMask = Nd.owned(scope.create(masks.shared, new Shape(n, len - 1)), dt);
+            NDArray index = Nd.owned(scope.create(masks.index, new Shape(n, len - 1, 1)), DataType.INT64);
 
             NDArray lse = logSumExp(x);                                    // [n, L-1]
             NDArray tokenLogp = x.gather(index, 2).squeeze(2).sub(lse);     // [n, L-1]
