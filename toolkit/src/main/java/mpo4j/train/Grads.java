@@ -27,6 +27,19 @@ public final class Grads {
         return grad;
     }
 
+    /**
+     * A scalar of {@code like}'s type in its manager, in libtorch-owned memory. Use it instead of
+     * {@code x.div(Number)} where autograd keeps the scalar for backward: DJL wraps the number in an
+     * array over a Java direct buffer and closes it at once, so a garbage collection before
+     * {@code backward()} would free memory the graph still reads ({@code GcSafeGradientsTest}).
+     */
+    static NDArray constant(NDArray like, double value) {
+        try (NDArray javaBacked = like.getManager().create(value)) {
+            // a type conversion allocates in libtorch; the same type needs an explicit clone (toType would alias)
+            return javaBacked.getDataType() == like.getDataType() ? javaBacked.duplicate() : javaBacked.toType(like.getDataType(), false);
+        }
+    }
+
     /** Sets every gradient to zero (before the first micro-batch of an optimizer step). */
     public static void zero(Collection<NDArray> params) {
         for (NDArray p : params) {

@@ -43,7 +43,8 @@ final class SftObjective implements Objective<PairBatch> {
         NDArray x = logits.get(":, :-1, :");
         NDArray tokenLogp = x.logSoftmax(2).gather(scope.create(index, new Shape(n, len - 1, 1)), 2).squeeze(2);
         NDArray rowSums = tokenLogp.mul(scope.create(mask, new Shape(n, len - 1))).sum(new int[] {1});
-        NDArray nll = rowSums.sum().neg().div(Math.max(trained, 1));
+        NDArray negSum = rowSums.sum().neg();
+        NDArray nll = negSum.div(Grads.constant(negSum, Math.max(trained, 1)));
         float[] perRow = rowSums.toFloatArray();
         double meanLogp = 0;
         for (float v : perRow) {

@@ -172,7 +172,7 @@ final class TrainLoop<B> {
                         throw new IllegalStateException("loss is " + value + " at step " + (step + 1) + " (epoch " + epoch
                                 + ", micro-batch " + j + ", examples " + java.util.Arrays.toString(idx) + ")");
                     }
-                    gc.backward(micro == 1 ? out.loss() : out.loss().div(micro));
+                    gc.backward(micro == 1 ? out.loss() : out.loss().div(Grads.constant(out.loss(), micro)));
                     accumulate(sums, counts, "loss", value, out.metrics());
                     tokens += out.tokens();
                 }
