@@ -179,21 +179,23 @@ public final class RewardLoss {
                 decidedAll += decided;
                 NDArray diff = h.scores0().reshape(-1).sub(h.scores1().reshape(-1));   // s0 − s1
                 if (decided > 0) {
-                    NDArray margins = diff.mul(scope.create(sign).toType(dt, false));       // c − r
+                    NDArray margins = diff.mul(Nd.owned(scope.create(sign), dt));               // c − r (libtorch-owned: see Nd.constant)
                     NDArray perPair = type == Type.SIGMOID
                             ? Activation.softPlus(margins.sub(margin).neg())                   // −log σ(c − r − m)
                             : Activation.softPlus(margins.neg());                              // log(1 + e^(r − c))
-                    NDArray mask = scope.create(sign).abs().toType(dt, false);
-                    NDArray loss = perPair.mul(mask).sum().div(decided);
+                    NDArray mask = Nd.owned(scope.create(sign).abs(), dt);
+                    NDArray decidedSum = perPair.mul(mask).sum();
+                    NDArray loss = decidedSum.div(Nd.constant(decidedSum, decided));
                     headLoss.put(h.head(), Nd.scalar(loss));
                     headAccuracy.put(h.head(), headCorrect / (double) decided);
                     total = total == null ? loss : total.add(loss);
                 }
                 if (ties > 0) {
-                    NDArray term = diff.abs().mul(scope.create(tie).toType(dt, false)).sum().div(ties);
+                    NDArray tieSum = diff.abs().mul(Nd.owned(scope.create(tie), dt)).sum();
+                    NDArray term = tieSum.div(Nd.constant(tieSum, ties));
                     tieTerm.put(h.head(), Nd.scalar(term));
                     // the coefficient takes the scores' type: a Java double would promote a float32 total to float64
-                    NDArray weighted = term.mul(scope.create(TIE_COEFFICIENT).toType(dt, false));
+                    NDArray weighted = term.mul(Nd.constant(term, TIE_COEFFICIENT, dt));
                     total = total == null ? weighted : total.add(weighted);
                 } else {
                     tieTerm.put(h.head(), 0.0);
