@@ -52,13 +52,24 @@ final class RewardHead {
     double logScale() { return logScale == null ? Double.NaN : logScale.getFloat(); }
 
     /**
+     * A scalar of {@code like}'s type in libtorch-owned memory: autograd keeps it for backward, and the
+     * array DJL makes for {@code x.mul(Number)} lives in a Java buffer that a garbage collection can free
+     * before then (see {@code GcSafeGradientsTest} in {@code mpo4j.bench}).
+     */
+    private static NDArray owned(NDArray like, double value) {
+        try (NDArray javaBacked = like.getManager().create(value)) {
+            return javaBacked.getDataType() == like.getDataType() ? javaBacked.duplicate() : javaBacked.toType(like.getDataType(), false);
+        }
+    }
+
+    /**
      * Scores {@code [N]} in (0,1) from hidden states {@code [N, L, H]} of rows with {@code lengths}
      * real tokens (right padding).
      */
     NDArray score(NDArray hidden, int[] lengths, NDManager scope) {
         NDArray x = pool(hidden, lengths, scope);
         x = x.getNDArrayInternal().linear(x, denseWeight, denseBias).singletonOrThrow();
-        x = x.mul(x.square().mean(new int[] {-1}, true).add(RMS_EPS).pow(-0.5f)).mul(normWeight);
+        x = x.mul(x.square().mean(new int[] {-1}, true).add(RMS_EPS).pow(owned(x, -0.5))).mul(normWeight);
         x = x.mul(Activation.sigmoid(x));                                                    // SiLU
         x = x.getNDArrayInternal().linear(x, outWeight, null).singletonOrThrow();
         return Activation.sigmoid(x.reshape(-1));
@@ -90,7 +101,7 @@ final class RewardHead {
             java.util.Arrays.fill(mask, r * len + lengths[r], (r + 1) * len, MASKED);
         }
         long h = hidden.getShape().get(2);
-        NDArray logits = hidden.matMul(query).mul((float) (1 / Math.sqrt(h)))
+        NDArray logits = hidden.matMul(query).mul(owned(hidden, 1 / Math.sqrt(h)))
                 .add(scope.create(mask, new Shape(n, len, 1)));
         return hidden.mul(logits.softmax(1)).sum(new int[] {1});
     }
