@@ -21,7 +21,7 @@ class BenchOptionsTest {
         assertEquals(7, o.steps());
         assertEquals(40, o.memorySteps());
         assertEquals(2, o.variantSteps());
-        assertEquals(10, o.memoryFirstAt());                                  // a tenth of 40
+        assertEquals(4, o.memoryFirstAt());                                   // a tenth of 40
         assertEquals(Path.of("tok"), o.tokenizer());
     }
 
