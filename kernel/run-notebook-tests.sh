@@ -2,7 +2,7 @@
 # Executes every notebooks/*.ipynb with the mpo4j kernel through real Jupyter (nbconvert), then checks
 # the executed outputs (kernel/check_notebooks.py: no errors, charts came back as image/png, tables as
 # text/html, tagged expectations) and that re-running one notebook prints the same text.
-#   MPO4J_REPRO_NOTEBOOK   the notebook run twice (default notebooks/00-smoke.ipynb; "none" to skip)
+#   MPO4J_REPRO_NOTEBOOK   the notebook run twice (default notebooks/04-mpo-training.ipynb, whose printed training metrics must repeat; "none" to skip)
 #   MPO4J_NOTEBOOKS        notebooks to run (default: notebooks/*.ipynb)
 # Without Jupyter: exits 1 under CI=true (CI must install it), else 0 with a message.
 set -euo pipefail
@@ -53,7 +53,7 @@ if [[ ${#executed[@]} -gt 0 ]]; then
   "$PY" "$ROOT/kernel/check_notebooks.py" outputs "${executed[@]}" || failed=1
 fi
 
-repro="${MPO4J_REPRO_NOTEBOOK:-notebooks/00-smoke.ipynb}"
+repro="${MPO4J_REPRO_NOTEBOOK:-notebooks/04-mpo-training.ipynb}"
 if [[ "$repro" != none && -f "$repro" && -f "$TMP/run1/$(basename "$repro")" ]]; then
   if execute "$repro" "$TMP/run2"; then
     "$PY" "$ROOT/kernel/check_notebooks.py" same "$TMP/run1/$(basename "$repro")" "$TMP/run2/$(basename "$repro")" \
