@@ -40,15 +40,20 @@ public abstract class TrainerBase<S extends TrainerBase<S>> {
     public S output(Path dir) { outputDir = dir; return self(); }
     public S output(String dir) { return output(Path.of(dir)); }
     public S listener(TrainListener l) { listeners.add(l); return self(); }
-    /** Force the terminal progress bar on or off (default: on when a console is attached). */
+    /** Force the terminal progress bar on or off (default: a live display in a notebook kernel, else on when a console is attached). */
     public S progressBar(boolean on) { progressBar = on; return self(); }
 
     public TrainConfig trainConfig() { return config; }
 
     protected List<TrainListener> allListeners() {
         List<TrainListener> all = new ArrayList<>(listeners);
-        boolean bar = progressBar != null ? progressBar : System.console() != null;
-        if (bar) {
+        boolean ownLive = listeners.stream().anyMatch(l -> l instanceof mpo4j.notebook.LiveTraining);
+        if (progressBar == null && mpo4j.notebook.Notebook.inKernel()) {
+            // In a notebook one display updates in place (bar, metrics, live curves) instead of printed lines.
+            if (!ownLive) {
+                all.add(mpo4j.notebook.LiveTraining.show("training"));
+            }
+        } else if (progressBar != null ? progressBar : System.console() != null) {
             all.add(new ProgressBar(System.out));
         }
         if (config.saveEvery() > 0 && outputDir == null) {
