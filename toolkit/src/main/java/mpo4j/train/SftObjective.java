@@ -25,7 +25,7 @@ final class SftObjective implements Objective<PairBatch> {
     public StepOutput compute(PairBatch micro, NDManager scope, boolean training) {
         PreferenceBatch batch = micro.batch();
         SequenceBatch rows = batch.chosen();
-        NDArray logits = policy.forward(rows, chosenImages(batch, scope), scope);
+        NDArray logits = policy.forward(rows, Images.chosenRowsOf(batch, scope), scope);
         int n = rows.rows();
         int len = rows.length();
         float[] mask = new float[n * (len - 1)];
@@ -58,17 +58,5 @@ final class SftObjective implements Objective<PairBatch> {
         metrics.put("loss/sft", (double) nll.getFloat());
         metrics.put("logps/chosen", meanLogp);
         return new StepOutput(nll, metrics, tokens);
-    }
-
-    /** The batch's tiles for its chosen rows only: row r uses pair r's tiles. */
-    static Images chosenImages(PreferenceBatch batch, NDManager scope) {
-        if (!batch.hasImages()) {
-            return null;
-        }
-        int[] rowToGroup = new int[batch.pairs()];
-        for (int r = 0; r < rowToGroup.length; r++) {
-            rowToGroup[r] = r;
-        }
-        return new Images(batch.pixelValues(scope), batch.tileOffsets(), batch.imageFlags(), rowToGroup);
     }
 }
