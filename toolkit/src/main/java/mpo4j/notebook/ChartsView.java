@@ -59,22 +59,7 @@ public final class ChartsView implements Renderable {
         for (int from = 0; from < charts.size(); from += columns) {
             rows.add(Render.sideBySide(charts.subList(from, Math.min(from + columns, charts.size()))));
         }
-        int width = rows.stream().mapToInt(BufferedImage::getWidth).max().orElse(1);
-        int height = rows.stream().mapToInt(BufferedImage::getHeight).sum();
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        java.awt.Graphics2D g = image.createGraphics();
-        try {
-            g.setColor(java.awt.Color.WHITE);
-            g.fillRect(0, 0, width, height);
-            int y = 0;
-            for (BufferedImage row : rows) {
-                g.drawImage(row, 0, y, null);
-                y += row.getHeight();
-            }
-        } finally {
-            g.dispose();
-        }
-        return image;
+        return Render.stack(rows, false);
     }
 
     @Override

@@ -62,21 +62,28 @@ public final class Render {
         if (charts.isEmpty()) {
             throw new IllegalArgumentException("sideBySide needs at least one chart");
         }
-        int width = 0;
-        int height = 0;
-        for (Chart<?, ?> chart : charts) {
-            width += chart.getWidth();
-            height = Math.max(height, chart.getHeight());
+        return stack(charts.stream().map(BitmapEncoder::getBufferedImage).toList(), true);
+    }
+
+    /** Images on one white canvas, left to right ({@code horizontal}, top-aligned) or top to bottom (left-aligned). */
+    public static BufferedImage stack(java.util.List<BufferedImage> images, boolean horizontal) {
+        int along = 0;
+        int across = 1;
+        for (BufferedImage im : images) {
+            along += horizontal ? im.getWidth() : im.getHeight();
+            across = Math.max(across, horizontal ? im.getHeight() : im.getWidth());
         }
+        int width = horizontal ? Math.max(along, 1) : across;
+        int height = horizontal ? across : Math.max(along, 1);
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         java.awt.Graphics2D g = image.createGraphics();
         try {
             g.setColor(java.awt.Color.WHITE);
             g.fillRect(0, 0, width, height);
-            int x = 0;
-            for (Chart<?, ?> chart : charts) {
-                g.drawImage(BitmapEncoder.getBufferedImage(chart), x, 0, null);
-                x += chart.getWidth();
+            int offset = 0;
+            for (BufferedImage im : images) {
+                g.drawImage(im, horizontal ? offset : 0, horizontal ? 0 : offset, null);
+                offset += horizontal ? im.getWidth() : im.getHeight();
             }
         } finally {
             g.dispose();
