@@ -33,15 +33,32 @@ if [[ -n "${MPO4J_NOTEBOOKS:-}" ]]; then read -r -a notebooks <<< "$MPO4J_NOTEBO
 else notebooks=(notebooks/*.ipynb); fi
 [[ -e "${notebooks[0]}" ]] || { echo "run-notebook-tests: no notebooks found" >&2; exit 1; }
 
+# The exception nbconvert ended with: the last line of its traceback that names an error.
+reason() { grep -E '^[A-Za-z_.]*(Error|Exception|Interrupt)\b' "$1" | tail -n 1; }
+
 execute() { # notebook output-dir
-  local start=$SECONDS
-  if ! "$JUPYTER" nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=mpo4j \
-      --ExecutePreprocessor.timeout="${MPO4J_CELL_TIMEOUT:-600}" --output-dir "$2" "$1" >"$TMP/nbconvert.log" 2>&1; then
-    cat "$TMP/nbconvert.log" >&2
-    echo "run-notebook-tests: FAIL: $1 did not execute cleanly" >&2
-    return 1
-  fi
-  echo "run-notebook-tests: executed $1 in $((SECONDS - start)) s"
+  local start=$SECONDS attempt
+  for attempt in 1 2; do
+    if "$JUPYTER" nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=mpo4j \
+        --ExecutePreprocessor.timeout="${MPO4J_CELL_TIMEOUT:-600}" --output-dir "$2" "$1" >"$TMP/nbconvert.log" 2>&1; then
+      echo "run-notebook-tests: executed $1 in $((SECONDS - start)) s"
+      return 0
+    fi
+    # A kernel that never came up ran none of the notebook: Jupyter chooses its ports and frees them before
+    # the kernel binds, and another process can take one in between. Try once more; anything that
+    # failed while cells ran is the notebook's own failure and is never retried.
+    if [[ $attempt == 1 ]] && grep -qE "Kernel died before replying to kernel_info|Kernel didn't respond in" "$TMP/nbconvert.log"; then
+      echo "run-notebook-tests: the kernel for $1 did not start ($(reason "$TMP/nbconvert.log")); starting it once more" >&2
+      sed 's/^/  | /' "$TMP/nbconvert.log" | grep -v '^  |   File \|^  |     ' | tail -n 30 >&2
+      continue
+    fi
+    break
+  done
+  # The cause first: CI logs are often read from the top, and a Python traceback buries it.
+  echo "run-notebook-tests: FAIL: $1 did not execute cleanly: $(reason "$TMP/nbconvert.log")" >&2
+  cat "$TMP/nbconvert.log" >&2
+  echo "run-notebook-tests: FAIL: $1 did not execute cleanly: $(reason "$TMP/nbconvert.log")" >&2
+  return 1
 }
 
 failed=0

@@ -14,13 +14,28 @@ public final class Main {
 
     private Main() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
         if (args.length != 1) {
             System.err.println("usage: mpo4j.kernel.Main <jupyter connection file>");
             System.exit(2);
         }
+        try {
+            run(Path.of(args[0]));
+        } catch (Throwable e) {
+            // JShell and ZeroMQ have already started non-daemon threads: returning from main would leave a
+            // process that never answers, and Jupyter would wait a minute before reporting a timeout instead
+            // of seeing a dead kernel at once (a port taken between Jupyter's choice and our bind, say).
+            System.err.println("mpo4j kernel: could not start with " + args[0] + ": " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+        // Threads started by cells (or native libraries) must not keep a shut-down kernel alive.
+        System.exit(0);
+    }
+
+    private static void run(Path connectionFile) throws Exception {
         KernelConnectionProperties connectionProperties =
-                KernelConnectionProperties.parse(Files.readString(Path.of(args[0])));
+                KernelConnectionProperties.parse(Files.readString(connectionFile));
         System.setProperty("java.awt.headless", "true");
         // On CPU-only machines DJL warns about CUDA at every engine start; in a notebook that lands in the
         // first cell's output. Users can still turn it back on with -D.
@@ -33,7 +48,5 @@ public final class Main {
         kernel.becomeHandlerForConnection(connection);
         connection.connect();
         connection.waitUntilClose();
-        // Threads started by cells (or native libraries) must not keep a shut-down kernel alive.
-        System.exit(0);
     }
 }
