@@ -23,14 +23,14 @@ class SampleDataTest {
     @Test
     void mmprTrainAndEvalCounts() {
         Dataset<PreferencePair> train = Datasets.load(SAMPLE.resolve("shapes/meta.json")).seed(42);
-        // color 250×1.0 + count 150×2.0 + position 120×1.0 + compare 80×1.0 + text floor(120×0.5)
-        assertEquals(250 + 300 + 120 + 80 + 60, train.size());
+        // color 300×1.0 + count 200×2.0 + position 250×1.0 + compare 100×1.0 + text floor(120×0.5)
+        assertEquals(300 + 400 + 250 + 100 + 60, train.size());
         Dataset<PreferencePair> eval = Datasets.load(SAMPLE.resolve("shapes/meta_eval.json"));
-        assertEquals(50 + 40 + 30 + 20 + 20, eval.size());
+        assertEquals(40 + 40 + 30 + 20 + 20, eval.size());
         // every record reads (images exist and decode, placeholders match)
         Map<Integer, Long> byImages = train.stream().collect(Collectors.groupingBy(p -> p.images().size(), Collectors.counting()));
-        assertEquals(Map.of(0, 60L, 1, 670L, 2, 80L), byImages);
-        assertEquals(Map.of(0, 20L, 1, 120L, 2, 20L),
+        assertEquals(Map.of(0, 60L, 1, 950L, 2, 100L), byImages);
+        assertEquals(Map.of(0, 20L, 1, 110L, 2, 20L),
                 eval.stream().collect(Collectors.groupingBy(p -> p.images().size(), Collectors.counting())));
         // held-out eval uses different images
         Set<Path> trainImages = train.stream().flatMap(p -> p.images().stream()).collect(Collectors.toSet());
@@ -41,8 +41,8 @@ class SampleDataTest {
         assertTrue(train.stream().anyMatch(p -> Integer.valueOf(4).equals(p.imageOptions().maxDynamicPatch())));
         assertTrue(train.stream().filter(p -> p.images().size() == 2).allMatch(p -> p.imageOptions().maxDynamicPatch() == 6));
         Split<PreferencePair> split = train.split(0.9);
-        assertEquals(729, split.train().size());
-        assertEquals(81, split.eval().size());
+        assertEquals(999, split.train().size());
+        assertEquals(111, split.eval().size());
     }
 
     @Test
@@ -110,7 +110,7 @@ class SampleDataTest {
     @Test
     void facadeLoadsTheSample() {
         var data = mpo4j.Mpo.dataset("../datasets-sample/shapes/meta.json").seed(42).split(0.9);
-        assertEquals(729, data.train().size());
+        assertEquals(999, data.train().size());
         assertEquals(300, mpo4j.Mpo.rewardDataset("../datasets-sample/reward/train.jsonl").size());
     }
 }

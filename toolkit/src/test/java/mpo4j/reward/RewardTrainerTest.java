@@ -148,8 +148,8 @@ class RewardTrainerTest {
     }
 
     /**
-     * Learning, text-only so it stays fast. The sample's colour-mixing questions ({@code text.jsonl}: 41,
-     * {@code eval_text.jsonl}: 9 held-out prompts) with a response-level preference between the right
+     * Learning, text-only so it stays fast. The sample's colour-mixing questions ({@code text.jsonl}: 120,
+     * {@code eval_text.jsonl}: 20 held-out lines) with a response-level preference between the right
      * colour and a refusal ("I am not sure."), placed as input 0 or 1 alternately. The preferred kind is
      * the one the untrained model ranks lower, so a 1-layer width-32 model from scratch starts at 0 and
      * must reverse its ranking on the held-out prompts.
