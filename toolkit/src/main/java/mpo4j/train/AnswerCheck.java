@@ -2,9 +2,12 @@ package mpo4j.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import mpo4j.collate.InternVlCollator;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
@@ -94,6 +97,22 @@ public final class AnswerCheck {
             n += correct(i) ? 1 : 0;
         }
         return (double) n / pairs.size();
+    }
+
+    /**
+     * Accuracy per source file (file name only, in first-seen order): which kinds of question the model
+     * answers and which it only guesses.
+     */
+    public Map<String, Double> accuracyByFile() {
+        Map<String, int[]> counts = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.size(); i++) {
+            int[] c = counts.computeIfAbsent(Path.of(pairs.get(i).source().file()).getFileName().toString(), k -> new int[2]);
+            c[0] += correct(i) ? 1 : 0;
+            c[1]++;
+        }
+        Map<String, Double> out = new LinkedHashMap<>();
+        counts.forEach((file, c) -> out.put(file, (double) c[0] / c[1]));
+        return out;
     }
 
     /** One row per question: source, question, chosen, rejected, the model's answer, and whether it matches. */

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import mpo4j.data.Source;
 import mpo4j.Mpo;
 import mpo4j.collate.InternVlCollator;
 import mpo4j.collate.PreferenceBatch;
@@ -54,8 +56,19 @@ class AnswerCheckTest {
             }
             assertEquals(1.0, AnswerCheck.greedy(model, collator, own).accuracy());
             assertEquals(0.0, AnswerCheck.greedy(model, collator, wrong).accuracy());
+            // per file (by file name, first-seen order): a.jsonl 1 of 1 right, b.jsonl 1 of 2
+            List<PreferencePair> mixed = List.of(
+                    withSource(own.get(0), new Source("x/a.jsonl", 1)),
+                    withSource(own.get(1), new Source("y/b.jsonl", 1)),
+                    withSource(wrong.get(2), new Source("z/b.jsonl", 2)));
+            assertEquals(List.of(Map.entry("a.jsonl", 1.0), Map.entry("b.jsonl", 0.5)),
+                    List.copyOf(AnswerCheck.greedy(model, collator, mixed).accuracyByFile().entrySet()));
             assertEquals(3, check.table().rowCount());
             assertArrayEquals(new String[] {"source", "question", "chosen", "answer", "correct"}, check.table().columnNames().toArray());
         }
+    }
+
+    private static PreferencePair withSource(PreferencePair p, Source source) {
+        return new PreferencePair(p.prompt(), p.chosen(), p.rejected(), p.images(), source, p.imageOptions());
     }
 }
