@@ -155,8 +155,9 @@ class RewardTrainerTest {
      * must reverse its ranking on the held-out prompts.
      *
      * <p>The question-conditioned task (right colour vs wrong colour) and the full vision reward data do
-     * not get above chance from scratch within a unit-test budget (see the report); this test checks that
-     * the trainer, the heads and the evaluation learn and generalise at all.
+     * not get above chance from a random backbone; {@link SampleRewardLearningTest} trains on them from an
+     * SFT backbone. This test checks quickly that the trainer, the heads and the evaluation learn and
+     * generalise at all.
      */
     @Test
     void learnsAResponseLevelPreferenceAndRanksHeldOutPromptsCorrectly() throws Exception {
