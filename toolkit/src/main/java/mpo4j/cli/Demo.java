@@ -67,9 +67,25 @@ public final class Demo {
         }
     }
 
+    static final String USAGE = "usage: ./mpo4j demo [--out runs/demo] [--data datasets-sample] [--seed 42] [--sft-epochs 4]"
+            + " [--mpo-epochs 3] [--sft-lr 3e-4] [--mpo-lr 2e-4] [--train-limit N] [--eval-limit N]";
+
     public static void main(String[] args) throws IOException {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            System.out.println(USAGE);
+            return;
+        }
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("mpo4j demo: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
         Mpo4jEngine.ensureOffline();
-        Map<String, Object> summary = run(Options.parse(args));
+        Map<String, Object> summary = run(options);
         System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(summary));
     }
 
