@@ -104,7 +104,7 @@ public final class RewardTrainer extends TrainerBase<RewardTrainer> {
         TrainRun run = resumeFrom == null ? trainer.fit() : trainer.resume(resumeFrom);
         boolean evaluatedLast = !evaluations.isEmpty() && evaluations.get(evaluations.size() - 1).step() == run.steps();
         if (heldOut != null && !heldOut.isEmpty() && !evaluatedLast && !run.interrupted()) {
-            RewardEvaluation last = model.withCollator(collator).evaluate(heldOut, config.batchSize());
+            RewardEvaluation last = model.withCollator(collator).evaluate(heldOut, config.evalBatchSizeOrTrain());
             last = new RewardEvaluation(run.steps(), last.heads(), last.samples());
             record(last, evaluations);
             Map<String, Double> row = new LinkedHashMap<>();
@@ -151,7 +151,7 @@ public final class RewardTrainer extends TrainerBase<RewardTrainer> {
      */
     private Batches<List<RewardBatch>> wholeSet(List<RewardPair> pairs) {
         RewardCollator c = collator;
-        int chunk = config.batchSize();
+        int chunk = config.evalBatchSizeOrTrain();
         return new Batches<>() {
             @Override
             public int size() { return 1; }

@@ -220,7 +220,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
                 }
                 trainBatches.precompute(config.batchSize(), score);
                 if (evalBatches != null) {
-                    evalBatches.precompute(config.batchSize(), score);
+                    evalBatches.precompute(config.evalBatchSizeOrTrain(), score);
                 }
                 if (file != null && config.saveEvery() > 0) {
                     ReferenceStore.save(file, trainBatches, evalBatches);

@@ -217,8 +217,9 @@ final class TrainLoop<B> {
         Map<String, Double> sums = new LinkedHashMap<>();
         Map<String, Integer> counts = new LinkedHashMap<>();
         int n = eval.size();
-        for (int from = 0; from < n; from += config.batchSize()) {
-            int[] idx = new int[Math.min(config.batchSize(), n - from)];
+        int size = config.evalBatchSizeOrTrain();
+        for (int from = 0; from < n; from += size) {
+            int[] idx = new int[Math.min(size, n - from)];
             for (int i = 0; i < idx.length; i++) {
                 idx[i] = from + i;
             }

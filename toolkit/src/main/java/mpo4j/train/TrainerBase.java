@@ -34,6 +34,8 @@ public abstract class TrainerBase<S extends TrainerBase<S>> {
     public S maxSteps(int n) { config = config.withMaxSteps(n); return self(); }
     public S seed(long seed) { config = config.withSeed(seed); return self(); }
     public S evalEvery(int n) { config = config.withEvalEvery(n); return self(); }
+    /** Pairs per evaluation batch (default: the training batch size). */
+    public S evalBatchSize(int n) { config = config.withEvalBatchSize(n); return self(); }
     /** Checkpoint every {@code n} steps into the output directory (needs {@link #output}). */
     public S saveEvery(int n) { config = config.withSaveEvery(n); return self(); }
     /** Where checkpoints go ({@code checkpoint-N/}). */

@@ -32,4 +32,13 @@ class DemoOptionsTest {
         e = assertThrows(IllegalArgumentException.class, () -> Demo.Options.parse(new String[] {"--sft-epochs", "four"}));
         assertTrue(e.getMessage().contains("four"), e.getMessage());
     }
+
+    @Test
+    void evaluationBatchesDivideTheHeldOutSetSoAccuraciesAreExactShares() {
+        assertEquals(15, Demo.exactBatch(150));
+        assertEquals(16, Demo.exactBatch(64));
+        assertEquals(14, Demo.exactBatch(70));
+        assertEquals(1, Demo.exactBatch(17));
+        assertEquals(3, Demo.exactBatch(3));
+    }
 }

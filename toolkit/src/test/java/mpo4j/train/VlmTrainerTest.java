@@ -177,6 +177,27 @@ class VlmTrainerTest {
     }
 
     @Test
+    void evalMetricsAreMeansOfBatchMeansAndEvalBatchSizeSetsTheBatches() {
+        List<PreferencePair> three = EVAL.subList(0, 3);
+        try (Vlm model = VlmFixtures.model(false, 3)) {
+            double[] v = new double[3];
+            for (int i = 0; i < 3; i++) {
+                v[i] = mpoTrainer(model, false).data(TRAIN, List.of(three.get(i))).evaluate().get("eval/logps/chosen");
+            }
+            double perBatch = mpoTrainer(model, false).data(TRAIN, three).evaluate().get("eval/logps/chosen");
+            double onePerPair = mpoTrainer(model, false).data(TRAIN, three).evalBatchSize(1).evaluate().get("eval/logps/chosen");
+            double oneBatch = mpoTrainer(model, false).data(TRAIN, three).evalBatchSize(3).evaluate().get("eval/logps/chosen");
+            double pairMean = (v[0] + v[1] + v[2]) / 3;
+            assertEquals(((v[0] + v[1]) / 2 + v[2]) / 2, perBatch, 1e-4, "batch size 2: batches {0,1} and {2}, as TRL");
+            assertEquals(pairMean, onePerPair, 1e-4);
+            assertEquals(pairMean, oneBatch, 1e-4);
+            assertTrue(Math.abs(perBatch - pairMean) > 1e-3, "the pairs differ enough for the grouping to show: " + java.util.Arrays.toString(v));
+        }
+        assertEquals("evalBatchSize must be >= 0 (0: the training batch size), got -1",
+                assertThrows(IllegalArgumentException.class, () -> TrainConfig.defaults().withEvalBatchSize(-1)).getMessage());
+    }
+
+    @Test
     void interruptLeavesAUsableModel() {
         try (Vlm model = VlmFixtures.model(false, 3)) {
             TrainRun run = mpoTrainer(model, false).listener(ToyTrainerTest.interruptAt(2)).fit();
