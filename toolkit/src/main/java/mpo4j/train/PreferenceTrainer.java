@@ -115,7 +115,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
     }
 
     public TrainRun fit() {
-        try (Session s = session(null)) {
+        try (Session s = new Session(null, true)) {
             return s.loop.fit();
         }
     }
@@ -127,7 +127,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
             if (outputDir == null) {
                 outputDir = checkpoint.getParent();
             }
-            try (Session s = session(checkpoint.getParent())) {
+            try (Session s = new Session(checkpoint.getParent(), true)) {
                 return s.loop.resume(checkpoint);
             }
         } catch (IOException e) {
@@ -144,12 +144,10 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
         if (eval == null || eval.isEmpty()) {
             throw new IllegalStateException("no eval pairs: call eval(...) or data(train, eval) first");
         }
-        try (Session s = session(null); NDManager root = NDManager.newBaseManager()) {
+        try (Session s = new Session(null, false); NDManager root = NDManager.newBaseManager()) {
             return s.loop.evaluate(root, false);
         }
     }
-
-    private Session session(Path resumeRoot) { return new Session(resumeRoot); }
 
     /** The collate function; for an InternVL collator, seeded by (run seed, split, example indices). */
     private PairBatches.Collate batcher(int split) {
@@ -165,7 +163,8 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
         final TrainLoop<PairBatch> loop;
         Vlm frozen;
 
-        Session(Path resumeRoot) {
+        /** {@code forTraining} false: only the held-out pairs will be scored (precomputed references for them alone). */
+        Session(Path resumeRoot, boolean forTraining) {
             if (collator == null && internVl == null) {
                 if (model.tokenizer().isEmpty()) {
                     throw new IllegalArgumentException("no collator and the model has no tokenizer: call collator(...) "
@@ -186,7 +185,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
             } else {
                 frozen = loadOrCopyReference(resumeRoot);
                 if (reference == Reference.PRECOMPUTED) {
-                    precompute(trainBatches, evalBatches, resumeRoot);
+                    precompute(forTraining ? trainBatches : null, evalBatches, resumeRoot);
                     frozen.close();          // the reference is not in memory during training
                     frozen = null;
                 }
@@ -214,6 +213,10 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
                     : (resumeRoot != null ? resumeRoot : outputDir).resolve(REFERENCE_LOGPS);
             try (NDManager root = NDManager.newBaseManager()) {
                 Function<PreferenceBatch, ReferenceLogps> score = b -> PreferenceObjective.score(frozen, b, root);
+                if (trainBatches == null) {      // evaluation only: nothing to store or resume
+                    evalBatches.precompute(config.evalBatchSizeOrTrain(), score);
+                    return;
+                }
                 if (resumeRoot != null && file != null && Files.isRegularFile(file)) {
                     ReferenceStore.load(file, trainBatches, evalBatches);
                     return;

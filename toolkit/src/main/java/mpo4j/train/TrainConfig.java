@@ -55,20 +55,41 @@ public record TrainConfig(
         return new TrainConfig(8, 1, 1e-6, Schedule.linear(), 0.0, 1.0, 0.9, 0.999, 1e-8, 3, -1, 42, 0, 0, 0);
     }
 
-    public TrainConfig withBatchSize(int v) { return new TrainConfig(v, gradAccum, lr, schedule, weightDecay, maxGradNorm, beta1, beta2, eps, epochs, maxSteps, seed, evalEvery, saveEvery, evalBatchSize); }
-    public TrainConfig withGradAccum(int v) { return new TrainConfig(batchSize, v, lr, schedule, weightDecay, maxGradNorm, beta1, beta2, eps, epochs, maxSteps, seed, evalEvery, saveEvery, evalBatchSize); }
-    public TrainConfig withLr(double v) { return new TrainConfig(batchSize, gradAccum, v, schedule, weightDecay, maxGradNorm, beta1, beta2, eps, epochs, maxSteps, seed, evalEvery, saveEvery, evalBatchSize); }
-    public TrainConfig withSchedule(Schedule v) { return new TrainConfig(batchSize, gradAccum, lr, v, weightDecay, maxGradNorm, beta1, beta2, eps, epochs, maxSteps, seed, evalEvery, saveEvery, evalBatchSize); }
-    public TrainConfig withWeightDecay(double v) { return new TrainConfig(batchSize, gradAccum, lr, schedule, v, maxGradNorm, beta1, beta2, eps, epochs, maxSteps, seed, evalEvery, saveEvery, evalBatchSize); }
-    public TrainConfig withMaxGradNorm(double v) { return new TrainConfig(batchSize, gradAccum, lr, schedule, weightDecay, v, beta1, beta2, eps, epochs, maxSteps, seed, evalEvery, saveEvery, evalBatchSize); }
-    public TrainConfig withBetas(double b1, double b2) { return new TrainConfig(batchSize, gradAccum, lr, schedule, weightDecay, maxGradNorm, b1, b2, eps, epochs, maxSteps, seed, evalEvery, saveEvery, evalBatchSize); }
-    public TrainConfig withEps(double v) { return new TrainConfig(batchSize, gradAccum, lr, schedule, weightDecay, maxGradNorm, beta1, beta2, v, epochs, maxSteps, seed, evalEvery, saveEvery, evalBatchSize); }
-    public TrainConfig withEpochs(int v) { return new TrainConfig(batchSize, gradAccum, lr, schedule, weightDecay, maxGradNorm, beta1, beta2, eps, v, maxSteps, seed, evalEvery, saveEvery, evalBatchSize); }
-    public TrainConfig withMaxSteps(int v) { return new TrainConfig(batchSize, gradAccum, lr, schedule, weightDecay, maxGradNorm, beta1, beta2, eps, epochs, v, seed, evalEvery, saveEvery, evalBatchSize); }
-    public TrainConfig withSeed(long v) { return new TrainConfig(batchSize, gradAccum, lr, schedule, weightDecay, maxGradNorm, beta1, beta2, eps, epochs, maxSteps, v, evalEvery, saveEvery, evalBatchSize); }
-    public TrainConfig withEvalEvery(int v) { return new TrainConfig(batchSize, gradAccum, lr, schedule, weightDecay, maxGradNorm, beta1, beta2, eps, epochs, maxSteps, seed, v, saveEvery, evalBatchSize); }
-    public TrainConfig withSaveEvery(int v) { return new TrainConfig(batchSize, gradAccum, lr, schedule, weightDecay, maxGradNorm, beta1, beta2, eps, epochs, maxSteps, seed, evalEvery, v, evalBatchSize); }
-    public TrainConfig withEvalBatchSize(int v) { return new TrainConfig(batchSize, gradAccum, lr, schedule, weightDecay, maxGradNorm, beta1, beta2, eps, epochs, maxSteps, seed, evalEvery, saveEvery, v); }
+    public TrainConfig withBatchSize(int v) { return with(f -> f.batchSize = v); }
+    public TrainConfig withGradAccum(int v) { return with(f -> f.gradAccum = v); }
+    public TrainConfig withLr(double v) { return with(f -> f.lr = v); }
+    public TrainConfig withSchedule(Schedule v) { return with(f -> f.schedule = v); }
+    public TrainConfig withWeightDecay(double v) { return with(f -> f.weightDecay = v); }
+    public TrainConfig withMaxGradNorm(double v) { return with(f -> f.maxGradNorm = v); }
+    public TrainConfig withBetas(double b1, double b2) { return with(f -> { f.beta1 = b1; f.beta2 = b2; }); }
+    public TrainConfig withEps(double v) { return with(f -> f.eps = v); }
+    public TrainConfig withEpochs(int v) { return with(f -> f.epochs = v); }
+    public TrainConfig withMaxSteps(int v) { return with(f -> f.maxSteps = v); }
+    public TrainConfig withSeed(long v) { return with(f -> f.seed = v); }
+    public TrainConfig withEvalEvery(int v) { return with(f -> f.evalEvery = v); }
+    public TrainConfig withSaveEvery(int v) { return with(f -> f.saveEvery = v); }
+    public TrainConfig withEvalBatchSize(int v) { return with(f -> f.evalBatchSize = v); }
+
+    /** A copy with some fields changed; the one place that lists every field, so a new one is added once. */
+    private TrainConfig with(java.util.function.Consumer<Fields> change) {
+        Fields f = new Fields(this);
+        change.accept(f);
+        return new TrainConfig(f.batchSize, f.gradAccum, f.lr, f.schedule, f.weightDecay, f.maxGradNorm, f.beta1, f.beta2, f.eps,
+                f.epochs, f.maxSteps, f.seed, f.evalEvery, f.saveEvery, f.evalBatchSize);
+    }
+
+    private static final class Fields {
+        int batchSize, gradAccum, epochs, maxSteps, evalEvery, saveEvery, evalBatchSize;
+        double lr, weightDecay, maxGradNorm, beta1, beta2, eps;
+        Schedule schedule;
+        long seed;
+
+        Fields(TrainConfig c) {
+            batchSize = c.batchSize; gradAccum = c.gradAccum; lr = c.lr; schedule = c.schedule; weightDecay = c.weightDecay;
+            maxGradNorm = c.maxGradNorm; beta1 = c.beta1; beta2 = c.beta2; eps = c.eps; epochs = c.epochs; maxSteps = c.maxSteps;
+            seed = c.seed; evalEvery = c.evalEvery; saveEvery = c.saveEvery; evalBatchSize = c.evalBatchSize;
+        }
+    }
 
     /** Pairs per evaluation batch: {@code evalBatchSize}, or {@code batchSize} when it is 0. */
     public int evalBatchSizeOrTrain() {

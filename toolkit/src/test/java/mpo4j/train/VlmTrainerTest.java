@@ -120,6 +120,22 @@ class VlmTrainerTest {
     }
 
     @Test
+    void evaluatingWithAPrecomputedReferenceScoresOnlyTheHeldOutPairs() {
+        try (Vlm model = VlmFixtures.model(false, 3)) {
+            java.util.concurrent.atomic.AtomicInteger collated = new java.util.concurrent.atomic.AtomicInteger();
+            var collate = VlmFixtures.collator(VlmFixtures.config(false));
+            Map<String, Double> precomputed = mpoTrainer(model, false).precomputedReference()
+                    .collator(pairs -> { collated.addAndGet(pairs.size()); return collate.apply(pairs); }).evaluate();
+            assertEquals(2 * EVAL.size(), collated.get(), "reference pass + evaluation over the 4 held-out pairs, none of the 8 train pairs");
+            Map<String, Double> frozen = mpoTrainer(model, false).evaluate();
+            assertEquals(frozen.keySet(), precomputed.keySet());
+            for (String k : frozen.keySet()) {
+                assertEquals(frozen.get(k), precomputed.get(k), 1e-4 * Math.max(1, Math.abs(frozen.get(k))), k);
+            }
+        }
+    }
+
+    @Test
     void clippingCapsTheGlobalNormOfTheVlm() {
         VlmConfig config = VlmFixtures.config(false);
         try (Vlm policy = VlmFixtures.model(false, 3); NDManager root = NDManager.newBaseManager()) {
