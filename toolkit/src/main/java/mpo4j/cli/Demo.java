@@ -122,10 +122,13 @@ public final class Demo {
             System.out.printf("held-out exact-answer accuracy after SFT: %.3f%n", answersSft.accuracy());
 
             // 3 epochs at lr 2e-4: held-out reward accuracy was 0.868 after 1 epoch, 0.882 after 2 and
-            // 0.928 after 3; lr 3e-4 for 2 epochs (0.875) or 5e-4 for 1 (0.789) did worse.
-            PreferenceTrainer mpo = PreferenceTrainer.of(model).loss(PreferenceLoss.mpo()).data(train, eval).collator(collator)
+            // 0.928 after 3 (means of batches of 8); lr 3e-4 for 2 epochs (0.875) or 5e-4 for 1 (0.789) did worse.
+            // The reference's log-probs are computed once before training instead of at every step
+            // (the frozen SFT copy would score each pair three times): about 1.3x faster per step.
+            PreferenceTrainer mpo = PreferenceTrainer.of(model).loss(PreferenceLoss.mpo()).precomputedReference()
+                    .data(train, eval).collator(collator)
                     .batchSize(8).evalBatchSize(exactBatch(eval.size())).lr(o.mpoLr).cosine().warmupRatio(0.03)
-                    .epochs(o.mpoEpochs).seed(o.seed).evalEvery(50).progressBar(true);
+                    .epochs(o.mpoEpochs).seed(o.seed).evalEvery(100).progressBar(true);
             // Before MPO the policy is its own reference: every implicit reward is 0, so the strict
             // reward accuracy is 0 by definition. "prefers chosen" (log π(chosen) > log π(rejected))
             // is the comparison that is meaningful on both sides.
