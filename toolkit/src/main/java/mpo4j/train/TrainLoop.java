@@ -75,8 +75,7 @@ final class TrainLoop<B> {
         try (AdamW optimizer = newOptimizer()) {
             Path checkpoint = Checkpoint.latest(dir);
             Checkpoint.State state = Checkpoint.readState(checkpoint);
-            TrainConfig saved = state.config().withEvalEvery(0).withSaveEvery(0);
-            if (!saved.equals(config.withEvalEvery(0).withSaveEvery(0))) {
+            if (!state.config().trainingPart().equals(config.trainingPart())) {
                 throw new IllegalArgumentException("cannot resume " + checkpoint + ": it was trained with " + state.config()
                         + " but this trainer has " + config);
             }

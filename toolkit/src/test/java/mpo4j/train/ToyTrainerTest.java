@@ -183,6 +183,9 @@ class ToyTrainerTest {
             Exception e = assertThrows(IllegalArgumentException.class, () -> Toy.trainer(b).maxSteps(5).lr(0.5).resume(tmp));
             assertTrue(e.getMessage().contains("cannot resume " + tmp.resolve("checkpoint-5")) && e.getMessage().contains("lr=0.5"),
                     e.getMessage());
+            // evaluation and checkpoint settings do not change the weights: a resume may change them
+            TrainRun again = Toy.trainer(b).maxSteps(5).evalEvery(2).evalBatchSize(3).saveEvery(1).output(tmp).resume(tmp);
+            assertEquals(5, again.steps());
         }
     }
 
