@@ -1,5 +1,7 @@
 package mpo4j;
 
+import mpo4j.engine.Mpo4jEngine;
+
 /**
  * The notebook facade: {@code import static mpo4j.Mpo.*;} brings every fluent entry point into scope.
  *

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tech.tablesaw.api.Table;
+import mpo4j.engine.Mpo4jEngine;
 
 class CellEvaluatorTest {
     private static CellEvaluator cells;
@@ -114,7 +115,7 @@ class CellEvaluatorTest {
         assertEquals(code.length() - "displ".length(), c.start());
         assertEquals(code.length(), c.end());
 
-        String member = "mpo4j.Mpo4jEngine.ensure";
+        String member = "mpo4j.engine.Mpo4jEngine.ensure";
         CellEvaluator.Completion m = cells.complete(member, member.length());
         assertEquals(java.util.List.of("ensureOffline()"), m.options());
     }

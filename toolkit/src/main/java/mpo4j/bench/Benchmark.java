@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import mpo4j.Mpo4jEngine;
+import mpo4j.engine.Mpo4jEngine;
 import mpo4j.collate.InternVlCollator;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.data.Dataset;

@@ -9,7 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import mpo4j.Mpo4jEngine;
+import mpo4j.engine.Mpo4jEngine;
 import mpo4j.collate.InternVlCollator;
 import mpo4j.data.Datasets;
 import mpo4j.data.PreferencePair;

@@ -3,6 +3,7 @@ package mpo4j.collate;
 import java.util.Arrays;
 import java.util.List;
 import mpo4j.text.EncodedSequence;
+import mpo4j.text.Labels;
 
 /** Right-pads encoded rows into a {@link SequenceBatch}. */
 final class Rows {
@@ -17,7 +18,7 @@ final class Rows {
         long[] labels = new long[ids.length];
         int[] lengths = new int[rows.size()];
         Arrays.fill(ids, padId);
-        Arrays.fill(labels, SequenceBatch.IGNORE);
+        Arrays.fill(labels, Labels.IGNORE);
         for (int r = 0; r < rows.size(); r++) {
             EncodedSequence s = rows.get(r);
             System.arraycopy(s.ids(), 0, ids, r * len, s.length());

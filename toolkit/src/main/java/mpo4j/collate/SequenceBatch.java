@@ -4,21 +4,21 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import mpo4j.text.Labels;
 
 /**
  * Right-padded token rows, row-major {@code [rows, length]}.
  *
  * <p>Row {@code r} holds {@code lengths[r]} real tokens; every position at or past that length is
- * padding (input id {@code padId}, label {@link #IGNORE}). The attention mask is built from the true
+ * padding (input id {@code padId}, label {@link Labels#IGNORE}). The attention mask is built from the true
  * lengths, never by comparing ids with the pad id (a real token may share the pad id).
  *
  * <p>Labels are aligned with input ids (Hugging Face convention): {@code labels[t]} is the token the
  * model should produce at position {@code t}, so the logits at {@code t-1} are scored against it, and
- * {@link #IGNORE} marks positions that are not trained (system, user, assistant prefix, padding).
+ * {@link Labels#IGNORE} marks positions that are not trained (system, user, assistant prefix, padding).
  */
 public record SequenceBatch(int rows, int length, long[] inputIds, long[] labels, int[] lengths, long padId) {
     /** The label of a position that is not trained. */
-    public static final long IGNORE = -100;
 
     public SequenceBatch {
         if (inputIds.length != (long) rows * length || labels.length != inputIds.length || lengths.length != rows) {
@@ -44,7 +44,7 @@ public record SequenceBatch(int rows, int length, long[] inputIds, long[] labels
     public float[] completionMask() {
         float[] mask = new float[labels.length];
         for (int i = 0; i < labels.length; i++) {
-            mask[i] = labels[i] == IGNORE ? 0f : 1f;
+            mask[i] = labels[i] == Labels.IGNORE ? 0f : 1f;
         }
         return mask;
     }
@@ -53,7 +53,7 @@ public record SequenceBatch(int rows, int length, long[] inputIds, long[] labels
     public int completionTokens(int row) {
         int n = 0;
         for (int t = 0; t < length; t++) {
-            if (label(row, t) != IGNORE) {
+            if (label(row, t) != Labels.IGNORE) {
                 n++;
             }
         }
@@ -83,7 +83,7 @@ public record SequenceBatch(int rows, int length, long[] inputIds, long[] labels
         long[] lab = new long[n * len];
         int[] lens = new int[n];
         Arrays.fill(ids, padId);
-        Arrays.fill(lab, IGNORE);
+        Arrays.fill(lab, Labels.IGNORE);
         copyRows(this, ids, lab, lens, 0, len);
         copyRows(below, ids, lab, lens, rows, len);
         return new SequenceBatch(n, len, ids, lab, lens, padId);

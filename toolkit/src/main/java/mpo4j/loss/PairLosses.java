@@ -2,7 +2,7 @@ package mpo4j.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
-import mpo4j.Scalar;
+import mpo4j.engine.Scalar;
 
 /**
  * The per-pair formulas of {@code spec/losses.md}, one case per loss type, on {@code [B]} arrays.

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
-import mpo4j.Mpo4jEngine;
-import mpo4j.Scalar;
+import mpo4j.engine.Mpo4jEngine;
+import mpo4j.engine.Scalar;
 
 /**
  * An immutable preference-loss configuration: one or several TRL loss types mixed with weights,

@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
-import mpo4j.Scalar;
+import mpo4j.engine.Scalar;
 
 /**
  * Scalar reward-model losses (LightRFT-style), immutable: {@code sigmoid} (Bradley–Terry with

@@ -6,7 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import mpo4j.collate.SequenceBatch;
-import mpo4j.Scalar;
+import mpo4j.engine.Scalar;
+import mpo4j.text.Labels;
 
 /**
  * Per-sequence policy log-probs of the completion tokens: what every preference loss consumes.
@@ -185,7 +186,7 @@ public final class SequenceLogps {
             for (int r = 0; r < n; r++) {
                 for (int t = 1; t < len; t++) {
                     long label = labels[r * len + t];
-                    if (label == SequenceBatch.IGNORE) {
+                    if (label == Labels.IGNORE) {
                         continue;
                     }
                     if (label < 0 || label >= vocab) {

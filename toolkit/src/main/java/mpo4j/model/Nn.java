@@ -3,7 +3,7 @@ package mpo4j.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import mpo4j.Scalar;
+import mpo4j.engine.Scalar;
 
 /**
  * The small layers both towers are made of.

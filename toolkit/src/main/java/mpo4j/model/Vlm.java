@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import mpo4j.Mpo4jEngine;
+import mpo4j.engine.Mpo4jEngine;
 import mpo4j.collate.InternVlCollator;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;

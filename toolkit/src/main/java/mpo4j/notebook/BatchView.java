@@ -5,6 +5,7 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
+import mpo4j.text.Labels;
 
 /**
  * A {@link PreferenceBatch} as a notebook shows it: its shapes, a <b>token map</b> (one strip per row,
@@ -78,7 +79,7 @@ public final class BatchView implements Renderable {
     /** What position {@code t} of row {@code r} is, as a colour. */
     static Color colour(SequenceBatch rows, int r, int t, long context) {
         if (t >= rows.lengths()[r]) return PADDING;
-        if (rows.label(r, t) != SequenceBatch.IGNORE) return TRAINED;
+        if (rows.label(r, t) != Labels.IGNORE) return TRAINED;
         return context >= 0 && rows.inputId(r, t) == context ? IMAGE : PROMPT;
     }
 

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import mpo4j.Mpo4jEngine;
+import mpo4j.engine.Mpo4jEngine;
 import mpo4j.loss.BcoDelta;
 import mpo4j.loss.LossResult;
 import mpo4j.loss.LossType;

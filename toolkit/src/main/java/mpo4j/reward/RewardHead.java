@@ -7,7 +7,7 @@ import ai.djl.nn.Activation;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import mpo4j.Scalar;
+import mpo4j.engine.Scalar;
 
 /**
  * One named scoring head on the backbone's final hidden states:

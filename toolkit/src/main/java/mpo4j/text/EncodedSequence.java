@@ -3,7 +3,7 @@ package mpo4j.text;
 import mpo4j.collate.SequenceBatch;
 
 /**
- * One tokenized conversation: ids with aligned labels ({@link SequenceBatch#IGNORE} where not trained).
+ * One tokenized conversation: ids with aligned labels ({@link Labels#IGNORE} where not trained).
  *
  * @param promptLength tokens before the answer (system, user turns, assistant prefix) after truncation
  */
@@ -15,7 +15,7 @@ public record EncodedSequence(long[] ids, long[] labels, int promptLength) {
     public int trainedTokens() {
         int n = 0;
         for (long l : labels) {
-            if (l != SequenceBatch.IGNORE) n++;
+            if (l != Labels.IGNORE) n++;
         }
         return n;
     }

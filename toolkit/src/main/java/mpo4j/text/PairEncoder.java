@@ -75,7 +75,7 @@ public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokens
         int n = promptIds.length + answerIds.length + suffixIds.length;
         long[] ids = new long[n];
         long[] labels = new long[n];
-        Arrays.fill(labels, SequenceBatch.IGNORE);
+        Arrays.fill(labels, Labels.IGNORE);
         System.arraycopy(promptIds, 0, ids, 0, promptIds.length);
         System.arraycopy(answerIds, 0, ids, promptIds.length, answerIds.length);
         System.arraycopy(suffixIds, 0, ids, promptIds.length + answerIds.length, suffixIds.length);

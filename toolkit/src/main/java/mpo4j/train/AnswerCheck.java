@@ -18,6 +18,7 @@ import mpo4j.text.Tokenizer;
 import tech.tablesaw.api.BooleanColumn;
 import tech.tablesaw.api.StringColumn;
 import tech.tablesaw.api.Table;
+import mpo4j.text.Labels;
 
 /**
  * Greedy answers of a model to held-out questions, compared with the chosen answers: the
@@ -77,7 +78,7 @@ public final class AnswerCheck {
     /** The prompt of row {@code r}: every token before the first trained label (the answer). */
     private static long[] promptOf(SequenceBatch rows, int r) {
         int length = 0;
-        while (length < rows.lengths()[r] && rows.label(r, length) == SequenceBatch.IGNORE) {
+        while (length < rows.lengths()[r] && rows.label(r, length) == Labels.IGNORE) {
             length++;
         }
         return Arrays.copyOfRange(rows.inputIds(), r * rows.length(), r * rows.length() + length);

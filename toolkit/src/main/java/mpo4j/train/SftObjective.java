@@ -9,7 +9,8 @@ import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.model.Images;
 import mpo4j.model.Vlm;
-import mpo4j.Scalar;
+import mpo4j.engine.Scalar;
+import mpo4j.text.Labels;
 
 /**
  * Supervised fine-tuning on the chosen answers only (the stage before preference training): the
@@ -34,7 +35,7 @@ final class SftObjective implements Objective<PairBatch> {
         for (int r = 0; r < n; r++) {
             for (int t = 1; t < len; t++) {
                 long label = rows.label(r, t);
-                if (label != SequenceBatch.IGNORE) {
+                if (label != Labels.IGNORE) {
                     mask[r * (len - 1) + t - 1] = 1f;
                     index[r * (len - 1) + t - 1] = label;
                     trained++;

@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import mpo4j.Scalar;
+import mpo4j.engine.Scalar;
 
 /**
  * The training loop shared by every trainer: data order, gradient accumulation, global-norm

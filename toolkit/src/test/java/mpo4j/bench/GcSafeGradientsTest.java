@@ -26,6 +26,7 @@ import mpo4j.text.Tokenizer;
 import mpo4j.train.Grads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import mpo4j.engine.Mpo4jEngine;
 
 /**
  * DJL/PyTorch arrays made from Java data ({@code create(float[])}, and the scalar behind
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GcSafeGradientsTest {
     @Test
     void mpoGradientsDoNotDependOnGarbageCollectionBeforeBackward(@TempDir Path dir) {
-        mpo4j.Mpo4jEngine.ensureOffline();
+        mpo4j.engine.Mpo4jEngine.ensureOffline();
         SyntheticPairs.BatchShape shape = SyntheticPairs.BatchShape.reference().withPairs(2);
         try (Tokenizer tok = Tokenizer.load(SyntheticPairsTest.TOKENIZER)) {
             VlmConfig config = VlmConfig.tinyVlm().withTokenizerIds(new VlmConfig.TokenIds((int) tok.imageContextId(),

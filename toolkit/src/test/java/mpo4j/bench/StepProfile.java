@@ -23,6 +23,7 @@ import mpo4j.model.VlmConfig;
 import mpo4j.text.Tokenizer;
 import mpo4j.train.AdamW;
 import mpo4j.train.Grads;
+import mpo4j.engine.Mpo4jEngine;
 
 /**
  * Not a unit test: splits one MPO step of the benchmark batch into its parts (best of N) to find
@@ -31,7 +32,7 @@ import mpo4j.train.Grads;
 public final class StepProfile {
     public static void main(String[] args) throws Exception {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        mpo4j.Mpo4jEngine.ensureOffline();
+        mpo4j.engine.Mpo4jEngine.ensureOffline();
         if (System.getProperty("ai.djl.pytorch.num_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(Runtime.getRuntime().availableProcessors()));
         }

@@ -15,6 +15,7 @@ import mpo4j.model.VlmConfig;
 import mpo4j.text.Tokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import mpo4j.engine.Mpo4jEngine;
 
 /** The synthetic data, read back from disk and collated by the real collator, has the benchmark's exact shape. */
 class SyntheticPairsTest {
@@ -22,7 +23,7 @@ class SyntheticPairsTest {
 
     @Test
     void collatedBatchHasTheReferenceShape(@TempDir Path dir) {
-        mpo4j.Mpo4jEngine.ensureOffline();
+        mpo4j.engine.Mpo4jEngine.ensureOffline();
         SyntheticPairs.BatchShape shape = SyntheticPairs.BatchShape.reference().withPairs(3);
         try (Tokenizer tok = Tokenizer.load(TOKENIZER)) {
             InternVlCollator collator = Benchmark.benchCollator(tok, VlmConfig.tinyVlm(), shape);

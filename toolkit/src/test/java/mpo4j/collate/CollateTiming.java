@@ -6,6 +6,7 @@ import mpo4j.data.Dataset;
 import mpo4j.data.Datasets;
 import mpo4j.data.PreferencePair;
 import mpo4j.text.Tokenizer;
+import mpo4j.engine.Mpo4jEngine;
 
 /**
  * Not a unit test: times collating 1,000 sample pairs (images included) in batches of 8 with the
@@ -15,7 +16,7 @@ import mpo4j.text.Tokenizer;
 public final class CollateTiming {
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 1;
-        mpo4j.Mpo4jEngine.ensureOffline();
+        mpo4j.engine.Mpo4jEngine.ensureOffline();
         Dataset<PreferencePair> data = Datasets.load("datasets-sample/shapes/meta.json").seed(42);
         List<PreferencePair> pairs = new ArrayList<>();
         while (pairs.size() < 1000) {

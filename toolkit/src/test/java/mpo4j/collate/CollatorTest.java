@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
-import mpo4j.Mpo4jEngine;
+import mpo4j.engine.Mpo4jEngine;
 import mpo4j.data.ChatMessage;
 import mpo4j.data.ImageOptions;
 import mpo4j.data.PreferencePair;
@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import mpo4j.text.Labels;
 
 class CollatorTest {
     static final long PAD = 2042, CONTEXT = 2047;
@@ -102,7 +103,7 @@ class CollatorTest {
         for (int t = 0; t < s.length(); t++) {
             boolean real = t < expected.length();
             assertEquals(real ? expected.ids()[t] : PAD, s.inputId(row, t), "id " + row + "," + t);
-            assertEquals(real ? expected.labels()[t] : SequenceBatch.IGNORE, s.label(row, t), "label " + row + "," + t);
+            assertEquals(real ? expected.labels()[t] : Labels.IGNORE, s.label(row, t), "label " + row + "," + t);
             assertEquals(real ? 1f : 0f, mask[row * s.length() + t], "mask " + row + "," + t);
         }
     }

@@ -11,8 +11,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import mpo4j.Mpo4jEngine;
-import mpo4j.Scalar;
+import mpo4j.engine.Mpo4jEngine;
+import mpo4j.engine.Scalar;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -3,7 +3,7 @@ package mpo4j.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
-import mpo4j.Mpo4jEngine;
+import mpo4j.engine.Mpo4jEngine;
 
 /** Float64 evaluation helpers shared by the loss tests. */
 final class LossTesting {

@@ -114,7 +114,7 @@ class SequenceLogpsTest {
     @Test
     void noVocabularySizedTemporaryOutlivesTheCall() {
         // Small intermediates stay in the caller's step scope until backward (autograd may read them;
-        // see mpo4j.Scalar); the [N, L, V] temporaries are released inside the call.
+        // see mpo4j.engine.Scalar); the [N, L, V] temporaries are released inside the call.
         try (NDManager s = m.newSubManager()) {
             NDArray logits = s.randomNormal(new Shape(4, 6, 11));
             long[] labels = new long[24];

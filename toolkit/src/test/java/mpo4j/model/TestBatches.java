@@ -7,6 +7,7 @@ import java.util.Random;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.data.Source;
+import mpo4j.text.Labels;
 
 /** Hand-built preference batches in the collator's layout (the collator is not needed to test the model). */
 final class TestBatches {
@@ -77,7 +78,7 @@ final class TestBatches {
         long[] input = new long[n * width];
         long[] labels = new long[n * width];
         Arrays.fill(input, ids.pad());
-        Arrays.fill(labels, SequenceBatch.IGNORE);
+        Arrays.fill(labels, Labels.IGNORE);
         for (int p = 0; p < n; p++) {
             long[] prompt = prompts.get(p);
             System.arraycopy(prompt, 0, input, p * width, prompt.length);

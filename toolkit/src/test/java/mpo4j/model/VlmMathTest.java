@@ -12,7 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
-import mpo4j.Mpo4jEngine;
+import mpo4j.engine.Mpo4jEngine;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import org.junit.jupiter.api.Test;

@@ -12,9 +12,10 @@ import org.dflib.jjava.jupyter.kernel.display.DisplayData;
 import org.dflib.jjava.jupyter.kernel.display.Renderer;
 import org.dflib.jjava.jupyter.kernel.display.mime.MIMEType;
 import org.junit.jupiter.api.Test;
+import mpo4j.text.Labels;
 
 class ViewsTest {
-    private static final long I = SequenceBatch.IGNORE;
+    private static final long I = Labels.IGNORE;
 
     /** One pair: prompt token 5, image tokens 9 9, answer 7 8 (chosen) or 6 + one pad (rejected). */
     static PreferenceBatch onePair() {

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import mpo4j.text.Labels;
 
 class RewardModelTest {
     static Tokenizer tok;
@@ -106,7 +107,7 @@ class RewardModelTest {
         int len = b.length() + extra;
         long[] ids = new long[b.rows() * len];
         long[] labels = new long[ids.length];
-        Arrays.fill(labels, SequenceBatch.IGNORE);
+        Arrays.fill(labels, Labels.IGNORE);
         for (int r = 0; r < b.rows(); r++) {
             for (int t = 0; t < len; t++) {
                 ids[r * len + t] = t < b.lengths()[r] ? b.inputId(r, t) : 100 + (7L * t + r) % 900;

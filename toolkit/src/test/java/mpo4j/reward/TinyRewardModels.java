@@ -3,7 +3,7 @@ package mpo4j.reward;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import mpo4j.Mpo4jEngine;
+import mpo4j.engine.Mpo4jEngine;
 import mpo4j.data.ChatMessage;
 import mpo4j.data.RewardPair;
 import mpo4j.data.Source;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.LongStream;
-import mpo4j.Mpo4jEngine;
+import mpo4j.engine.Mpo4jEngine;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.data.ChatMessage;
 import mpo4j.data.Source;
@@ -62,13 +62,13 @@ class PairEncoderTest {
         assertEquals(2043, s.ids()[promptLen - 3]);                     // <|im_start|> of the assistant prefix
         for (int t = 0; t < s.length(); t++) {
             boolean trained = t >= promptLen && t < promptLen + answer.length + 1;
-            assertEquals(trained ? s.ids()[t] : SequenceBatch.IGNORE, s.labels()[t], "label at " + t);
+            assertEquals(trained ? s.ids()[t] : Labels.IGNORE, s.labels()[t], "label at " + t);
         }
         assertEquals(answer.length + 1, s.trainedTokens());
         long[] trainedIds = Arrays.copyOfRange(s.ids(), promptLen, promptLen + answer.length + 1);
         assertEquals("The circle is red.<|im_end|>", tok.decode(trainedIds));
         assertEquals("\n", tok.decode(new long[] {s.ids()[s.length() - 1]}));
-        assertEquals(SequenceBatch.IGNORE, s.labels()[s.length() - 1]);
+        assertEquals(Labels.IGNORE, s.labels()[s.length() - 1]);
     }
 
     @Test

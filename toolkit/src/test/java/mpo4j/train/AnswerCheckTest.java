@@ -18,6 +18,7 @@ import mpo4j.data.PreferencePair;
 import mpo4j.model.Generation;
 import mpo4j.model.Vlm;
 import org.junit.jupiter.api.Test;
+import mpo4j.text.Labels;
 
 /** Batched greedy answers equal one-at-a-time generation, and accuracy counts exact matches. */
 class AnswerCheckTest {
@@ -32,7 +33,7 @@ class AnswerCheckTest {
                 PreferenceBatch one = collator.collate(List.of(pairs.get(i)));
                 SequenceBatch rows = one.chosen();
                 int prompt = 0;
-                while (rows.label(0, prompt) == SequenceBatch.IGNORE) {
+                while (rows.label(0, prompt) == Labels.IGNORE) {
                     prompt++;
                 }
                 long[] out;

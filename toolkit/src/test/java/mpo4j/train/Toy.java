@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-import mpo4j.Mpo4jEngine;
+import mpo4j.engine.Mpo4jEngine;
 
 /** A logistic-regression toy that proves the training mechanics without the VLM. */
 final class Toy {

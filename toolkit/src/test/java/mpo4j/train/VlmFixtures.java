@@ -6,13 +6,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
-import mpo4j.Mpo4jEngine;
+import mpo4j.engine.Mpo4jEngine;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.data.PreferencePair;
 import mpo4j.data.Source;
 import mpo4j.model.Vlm;
 import mpo4j.model.VlmConfig;
+import mpo4j.text.Labels;
 
 /**
  * Hand-made pairs and a character-level collator for the tiny VLM, so trainer tests do not depend
@@ -105,7 +106,7 @@ final class VlmFixtures {
         long[] input = new long[n * width];
         long[] labels = new long[n * width];
         Arrays.fill(input, ids.pad());
-        Arrays.fill(labels, SequenceBatch.IGNORE);
+        Arrays.fill(labels, Labels.IGNORE);
         for (int p = 0; p < n; p++) {
             long[] prompt = prompts.get(p);
             System.arraycopy(prompt, 0, input, p * width, prompt.length);

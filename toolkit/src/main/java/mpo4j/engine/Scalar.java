@@ -1,4 +1,4 @@
-package mpo4j;
+package mpo4j.engine;
 
 import ai.djl.ndarray.NDArray;
 

@@ -1,4 +1,4 @@
-package mpo4j;
+package mpo4j.engine;
 
 /**
  * Switches DJL to offline mode before the engine loads, so that the PyTorch natives come from the

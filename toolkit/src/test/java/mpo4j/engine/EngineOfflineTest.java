@@ -1,4 +1,4 @@
-package mpo4j;
+package mpo4j.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
