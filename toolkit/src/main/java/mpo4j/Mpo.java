@@ -59,8 +59,8 @@ public final class Mpo {
     }
 
     /** A collator matching {@code model}'s tokenizer, tile size and image tokens: {@code collator(model).maxTiles(6)}. */
-    public static mpo4j.collate.InternVlCollator collator(mpo4j.model.Vlm model) {
-        return model.collator();
+    public static mpo4j.collate.InternVlCollator collator(mpo4j.model.CausalLm model) {
+        return mpo4j.collate.InternVlCollator.forModel(model);
     }
 
     // ---------------------------------------------------------------- loss (mpo4j.loss)
@@ -94,38 +94,38 @@ public final class Mpo {
 
     /**
      * The benchmark-sized InternVL-style model with the sample tokenizer:
-     * {@code Vlm model = tinyVlm().seed(42).build();}
+     * {@code TinyVlm model = tinyVlm().seed(42).build();}
      */
-    public static mpo4j.model.Vlm.Builder tinyVlm() {
-        return mpo4j.model.Vlm.builder(mpo4j.model.VlmConfig.tinyVlm()).tokenizer(mpo4j.text.Tokenizer.sample());
+    public static mpo4j.model.TinyVlm.Builder tinyVlm() {
+        return mpo4j.model.TinyVlm.builder(mpo4j.model.TinyVlmConfig.tinyVlm()).tokenizer(mpo4j.text.Tokenizer.sample());
     }
 
     /** A model saved with {@code model.save(dir)} (Hugging Face layout: config.json + safetensors). */
-    public static mpo4j.model.Vlm load(String path) {
-        return mpo4j.model.Vlm.load(java.nio.file.Path.of(path));
+    public static mpo4j.model.TinyVlm load(String path) {
+        return mpo4j.model.TinyVlm.load(java.nio.file.Path.of(path));
     }
 
 
-    // ---------------------------------------------------------------- train (mpo4j.train)
+    // ---------------------------------------------------------------- preference training (mpo4j.preference)
 
     /**
      * Preference training of a model (DPO by default; {@code .loss(mpo())} for MPO), configured fluently:
      * {@code trainer(model).loss(mpo()).data(train, eval).collator(c::collate).lr(5e-5).cosine().fit()}.
      */
-    public static mpo4j.train.PreferenceTrainer trainer(mpo4j.model.Vlm model) {
-        return mpo4j.train.PreferenceTrainer.of(model);
+    public static mpo4j.preference.PreferenceTrainer trainer(mpo4j.model.CausalLm model) {
+        return mpo4j.preference.PreferenceTrainer.of(model);
     }
 
     /** Supervised fine-tuning on the chosen answers, the stage before preference training. */
-    public static mpo4j.train.PreferenceTrainer sftTrainer(mpo4j.model.Vlm model) {
-        return mpo4j.train.PreferenceTrainer.sft(model);
+    public static mpo4j.preference.PreferenceTrainer sftTrainer(mpo4j.model.CausalLm model) {
+        return mpo4j.preference.PreferenceTrainer.sft(model);
     }
 
 
     // ---------------------------------------------------------------- reward (mpo4j.reward)
 
     /** A scalar reward model on a backbone: {@code rewardModel(tinyVlm().seed(42).build()).tokenizer(tok).heads("preference").build()}. */
-    public static mpo4j.reward.RewardModel.Builder rewardModel(mpo4j.model.Vlm backbone) {
+    public static mpo4j.reward.RewardModel.Builder rewardModel(mpo4j.model.TinyVlm backbone) {
         return mpo4j.reward.RewardModel.builder(backbone);
     }
 

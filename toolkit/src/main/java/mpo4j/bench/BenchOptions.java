@@ -5,11 +5,6 @@ import java.nio.file.Path;
 /**
  * How long each phase of the benchmark runs.
  *
- * <pre>{@code
- * BenchOptions quick = BenchOptions.parse("--quick");
- * BenchOptions custom = BenchOptions.defaults().withSteps(50).withMemorySteps(2000);
- * }</pre>
- *
  * @param warmupSteps    untimed steps before each timed phase
  * @param steps          timed steps of the reference step (vision once, frozen-copy reference)
  * @param variantSteps   timed steps of the duplicate-vision and precomputed-reference variants

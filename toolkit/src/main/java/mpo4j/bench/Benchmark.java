@@ -22,10 +22,12 @@ import mpo4j.data.Dataset;
 import mpo4j.data.Datasets;
 import mpo4j.data.PreferencePair;
 import mpo4j.loss.PreferenceLoss;
-import mpo4j.model.Vlm;
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlm;
+import mpo4j.model.TinyVlmConfig;
 import mpo4j.text.Tokenizer;
 import mpo4j.train.TrainListener;
+import mpo4j.preference.Reference;
+import mpo4j.model.TokenIds;
 
 /**
  * The benchmark behind {@code ./mpo4j bench}: the fixed configuration of {@code shared/spec/bench.md}
@@ -33,11 +35,6 @@ import mpo4j.train.TrainListener;
  * 1e-4, float32 on all cores), run through the real collator and the trainer's step. Phases:
  * GEMM peak → collation throughput (raw JSONL + PNG → batch) → reference step → duplicate vision →
  * precomputed reference → memory (1-pair batch, RSS).
- *
- * <pre>{@code
- * Map<String, Object> result = Benchmark.run(BenchOptions.quick(), System.err);
- * System.out.println(Benchmark.json(result));
- * }</pre>
  */
 public final class Benchmark {
     static final double BETA = 0.1;
@@ -66,7 +63,7 @@ public final class Benchmark {
             m.gemmGflops = GemmPeak.measure(root, options.gemmSizes(), 5);
 
             SyntheticPairs.BatchShape shape = SyntheticPairs.BatchShape.reference();
-            VlmConfig config = VlmConfig.tinyVlm().withTokenizerIds(new VlmConfig.TokenIds((int) tokenizer.imageContextId(),
+            TinyVlmConfig config = TinyVlmConfig.tinyVlm().withTokenizerIds(new TokenIds((int) tokenizer.imageContextId(),
                     (int) tokenizer.imageStartId(), (int) tokenizer.imageEndId(), (int) tokenizer.padId(), (int) tokenizer.imEndId()));
             InternVlCollator collator = benchCollator(tokenizer, config, shape);
             dir = Files.createTempDirectory("mpo4j-bench");
@@ -83,15 +80,15 @@ public final class Benchmark {
             m.collateParallel = collateThroughput(jsonl, collator.threads(cores), shape.pairs());
 
             PreferenceLoss mpo = PreferenceLoss.mpo().beta(BETA);
-            try (Vlm policy = Vlm.builder(config).seed(42).build()) {
+            try (TinyVlm policy = TinyVlm.builder(config).seed(42).build()) {
                 m.parameters = policy.parameterCount();
                 log.println("bench: MPO step (vision once, frozen reference), " + options.steps() + " steps");
-                m.stepMs = steps(policy, TrainerSteps.Reference.FROZEN_COPY, mpo, batchPairs, collator, options.warmupSteps(), options.steps(), log);
+                m.stepMs = steps(policy, true, Reference.FROZEN_COPY, mpo, batchPairs, collator, options.warmupSteps(), options.steps(), log);
                 log.println("bench: duplicate vision, " + options.variantSteps() + " steps");
-                m.duplicateVisionMs = steps(policy.withVisionOncePerPair(false), TrainerSteps.Reference.FROZEN_COPY, mpo, batchPairs, collator,
+                m.duplicateVisionMs = steps(policy, false, Reference.FROZEN_COPY, mpo, batchPairs, collator,
                         options.warmupSteps(), options.variantSteps(), log);
                 log.println("bench: precomputed reference, " + options.variantSteps() + " steps");
-                m.precomputedRefMs = steps(policy, TrainerSteps.Reference.PRECOMPUTED, mpo, batchPairs, collator,
+                m.precomputedRefMs = steps(policy, true, Reference.PRECOMPUTED, mpo, batchPairs, collator,
                         options.warmupSteps(), options.variantSteps(), log);
                 log.println("bench: memory, " + options.memorySteps() + " steps of a 1-pair batch");
                 memory(policy, mpo, batchPairs.subList(0, 1), collator, options, m, log);
@@ -123,7 +120,7 @@ public final class Benchmark {
     }
 
     /** The collator of the configuration: tiny-model tiles, a {@code cols × 1} grid at most, thumbnail on. */
-    static InternVlCollator benchCollator(Tokenizer tokenizer, VlmConfig config, SyntheticPairs.BatchShape shape) {
+    static InternVlCollator benchCollator(Tokenizer tokenizer, TinyVlmConfig config, SyntheticPairs.BatchShape shape) {
         return InternVlCollator.of(tokenizer).tileSize(config.vision().tileSize()).tokensPerTile(config.tokensPerTile())
                 .maxTiles(shape.gridColumns()).thumbnail(true);
     }
@@ -218,7 +215,7 @@ public final class Benchmark {
      * the time spent collating (the trainer collates each micro-batch inside its step; the collation
      * throughput is reported on its own).
      */
-    private static double[] steps(Vlm policy, TrainerSteps.Reference reference, PreferenceLoss loss, List<PreferencePair> pairs,
+    private static double[] steps(TinyVlm policy, boolean visionOncePerPair, Reference reference, PreferenceLoss loss, List<PreferencePair> pairs,
             InternVlCollator collator, int warmup, int timed, PrintStream log) {
         TimedCollator timedCollator = new TimedCollator(collator::collate);
         double[] ms = new double[timed];
@@ -232,11 +229,11 @@ public final class Benchmark {
                 log.printf("  step %d/%d  %.1f ms  loss %.4f%n", p.step(), p.totalSteps(), step, p.metrics().get("loss"));
             }
         };
-        TrainerSteps.fit(policy, reference, loss, LR, pairs, timedCollator, warmup + timed, listener);
+        TrainerSteps.fit(policy, visionOncePerPair, reference, loss, LR, pairs, timedCollator, warmup + timed, listener);
         return ms;
     }
 
-    private static void memory(Vlm policy, PreferenceLoss loss, List<PreferencePair> onePair, InternVlCollator collator,
+    private static void memory(TinyVlm policy, PreferenceLoss loss, List<PreferencePair> onePair, InternVlCollator collator,
             BenchOptions options, Measurements.Builder m, PrintStream log) {
         int firstAt = options.memoryFirstAt();
         System.gc();
@@ -266,7 +263,7 @@ public final class Benchmark {
             }
         };
         try {
-            TrainerSteps.fit(policy, TrainerSteps.Reference.FROZEN_COPY, loss, LR, onePair, collator::collate, options.memorySteps(), listener);
+            TrainerSteps.fit(policy, true, Reference.FROZEN_COPY, loss, LR, onePair, collator::collate, options.memorySteps(), listener);
         } catch (RuntimeException e) {
             // Reported, not hidden: the other phases' numbers stand, and the JSON says why this one stopped.
             m.memoryError = e.getClass().getSimpleName() + ": " + e.getMessage();

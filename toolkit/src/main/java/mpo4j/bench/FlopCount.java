@@ -1,9 +1,9 @@
 package mpo4j.bench;
 
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlmConfig;
 
 /**
- * Analytic floating-point operations of one forward pass of a {@link mpo4j.model.Vlm} over a batch,
+ * Analytic floating-point operations of one forward pass of a {@link mpo4j.model.TinyVlm} over a batch,
  * and of one MPO training step built from it. Only matrix products are counted (one multiply-add =
  * 2 FLOPs); norms, activations, softmax, rotary, the embedding gather and the optimizer are
  * element-wise and left out, as in the usual MFU convention.
@@ -23,11 +23,6 @@ import mpo4j.model.VlmConfig;
  * Tiles are counted once per pair when vision is shared by the chosen and rejected rows (the
  * configuration); duplicating vision does more work for the same useful count.
  *
- * <pre>{@code
- * FlopCount f = FlopCount.forward(VlmConfig.tinyVlm(), rowLengths, 24);
- * double perStep = f.mpoStep(true);     // 3·F + F
- * }</pre>
- *
  * @param decoderLinear q/k/v/o and SwiGLU products of every real token
  * @param decoderAttention score and value products of every row
  * @param head         output-head products of every real token
@@ -42,8 +37,8 @@ public record FlopCount(double decoderLinear, double decoderAttention, double he
             + "tiles counted once per pair; step = 3*forward (policy forward+backward) + 1*forward (frozen reference)";
 
     /** A forward pass over rows of these real lengths that together use {@code tiles} encoded tiles. */
-    public static FlopCount forward(VlmConfig config, int[] rowLengths, int tiles) {
-        VlmConfig.Text t = config.text();
+    public static FlopCount forward(TinyVlmConfig config, int[] rowLengths, int tiles) {
+        TinyVlmConfig.Text t = config.text();
         double h = t.hidden();
         double d = t.headDim();
         double q = t.heads() * d;
@@ -63,7 +58,7 @@ public record FlopCount(double decoderLinear, double decoderAttention, double he
     }
 
     /** Vision tower plus projector for one tile. */
-    public static double visionPerTile(VlmConfig.Vision v, int textHidden) {
+    public static double visionPerTile(TinyVlmConfig.Vision v, int textHidden) {
         double p = v.patches();
         double w = v.width();
         double patchEmbedding = 2 * p * (3.0 * v.patchSize() * v.patchSize()) * w;

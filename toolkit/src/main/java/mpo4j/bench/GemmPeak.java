@@ -9,10 +9,6 @@ import ai.djl.ndarray.types.Shape;
  * The in-process float32 matrix-product peak of the engine: the best rate over a few square products
  * of each size, so MFU is measured against what this machine and this libtorch actually reach (not a
  * data-sheet number).
- *
- * <pre>{@code
- * double gflops = GemmPeak.measure(manager, new int[] {1024, 2048}, 5);
- * }</pre>
  */
 public final class GemmPeak {
     private GemmPeak() {}

@@ -29,11 +29,6 @@ import mpo4j.text.PairEncoder;
  * measured with the collator's own encoder, until the prompt has {@code promptTextTokens} text tokens
  * (everything but the {@code <IMG_CONTEXT>} run) and the completions have {@code chosenTokens} and
  * {@code rejectedTokens} tokens (answer, {@code <|im_end|>} and the template's trailing newline).
- *
- * <pre>{@code
- * Path jsonl = SyntheticPairs.write(dir, 64, BatchShape.reference(), collator, 42);
- * Dataset<PreferencePair> pairs = Datasets.mmprAnnotation(jsonl);
- * }</pre>
  */
 public final class SyntheticPairs {
     private static final String[] WORDS = {

@@ -5,8 +5,9 @@ import java.util.function.Function;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.data.PreferencePair;
 import mpo4j.loss.PreferenceLoss;
-import mpo4j.model.Vlm;
-import mpo4j.train.PreferenceTrainer;
+import mpo4j.model.CausalLm;
+import mpo4j.preference.PreferenceTrainer;
+import mpo4j.preference.Reference;
 import mpo4j.train.TrainListener;
 
 /**
@@ -16,15 +17,13 @@ import mpo4j.train.TrainListener;
  * step, each step reported to {@code listener}. The model is trained in place.
  */
 final class TrainerSteps {
-    /** Where the reference log-probs come from. */
-    enum Reference { FROZEN_COPY, PRECOMPUTED }
-
     private TrainerSteps() {}
 
-    static void fit(Vlm policy, Reference reference, PreferenceLoss loss, double lr, List<PreferencePair> pairs,
+    static void fit(CausalLm policy, boolean visionOncePerPair, Reference reference, PreferenceLoss loss, double lr, List<PreferencePair> pairs,
             Function<List<PreferencePair>, PreferenceBatch> collator, int steps, TrainListener listener) {
         PreferenceTrainer trainer = PreferenceTrainer.of(policy).loss(loss).data(pairs).collator(collator)
-                .batchSize(pairs.size()).lr(lr).constant().maxSteps(steps).seed(42).progressBar(false).listener(listener);
-        (reference == Reference.PRECOMPUTED ? trainer.precomputedReference() : trainer.frozenReference()).fit();
+                .batchSize(pairs.size()).lr(lr).constant().maxSteps(steps).seed(42).progressBar(false).listener(listener)
+                .visionOncePerPair(visionOncePerPair);
+        trainer.reference(reference).fit();
     }
 }

@@ -14,12 +14,12 @@ import mpo4j.collate.InternVlCollator;
 import mpo4j.data.Datasets;
 import mpo4j.data.PreferencePair;
 import mpo4j.loss.PreferenceLoss;
-import mpo4j.model.Vlm;
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlm;
+import mpo4j.model.TinyVlmConfig;
 import mpo4j.text.InternVl25Template;
 import mpo4j.text.Tokenizer;
-import mpo4j.train.AnswerCheck;
-import mpo4j.train.PreferenceTrainer;
+import mpo4j.preference.AnswerCheck;
+import mpo4j.preference.PreferenceTrainer;
 import mpo4j.train.TrainRun;
 
 /**
@@ -102,10 +102,10 @@ public final class Demo {
         Files.createDirectories(o.out);
 
         try (Tokenizer tokenizer = Tokenizer.load(o.data.resolve("tokenizer"));
-             Vlm model = Vlm.builder(VlmConfig.tinyVlm()).tokenizer(tokenizer).seed(o.seed).build()) {
+             TinyVlm model = TinyVlm.builder(TinyVlmConfig.tinyVlm()).tokenizer(tokenizer).seed(o.seed).build()) {
             // One 64 px tile per image and no system prompt keep rows short (~40 tokens), so the whole
             // demo fits in minutes on two cores; per-dataset max_dynamic_patch still applies.
-            InternVlCollator collator = model.collator().maxTiles(1).thumbnail(false).maxSeqLength(512)
+            InternVlCollator collator = InternVlCollator.forModel(model).maxTiles(1).thumbnail(false).maxSeqLength(512)
                     .template(InternVl25Template.DEFAULT.withoutSystem());
 
             System.out.printf("SFT: %d pairs (chosen answers), %d epochs%n", train.size(), o.sftEpochs);
@@ -155,7 +155,7 @@ public final class Demo {
     }
 
     /** Share of held-out pairs where the policy gives the chosen answer a higher log-prob than the rejected one. */
-    private static double prefersChosen(Vlm model, List<PreferencePair> train, List<PreferencePair> eval, InternVlCollator collator) {
+    private static double prefersChosen(TinyVlm model, List<PreferencePair> train, List<PreferencePair> eval, InternVlCollator collator) {
         return PreferenceTrainer.of(model).loss(PreferenceLoss.dpo()).referenceFree().data(train, eval).collator(collator)
                 .batchSize(exactBatch(eval.size())).progressBar(false).evaluate().get("eval/rewards/accuracies");
     }

@@ -2,8 +2,8 @@ package mpo4j.collate;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import mpo4j.data.PreferencePair;
+import mpo4j.model.CausalLm;
 import mpo4j.text.ChatTemplate;
 import mpo4j.text.EncodedSequence;
 import mpo4j.text.PairEncoder;
@@ -18,13 +18,6 @@ import mpo4j.vision.Tiling;
  * −100), and attention masks come from the true lengths.
  *
  * <p>Immutable; every setter returns a new collator.
- *
- * <pre>{@code
- * var collator = InternVlCollator.of(Tokenizer.load(Path.of("datasets-sample/tokenizer")))
- *         .tileSize(64).tokensPerTile(16).maxTiles(6).maxSeqLength(1024);
- * PreferenceBatch batch = collator.collate(pairs);
- * System.out.println(batch.summary());
- * }</pre>
  */
 public final class InternVlCollator {
     private final Tokenizer tokenizer;
@@ -34,7 +27,6 @@ public final class InternVlCollator {
     private final int maxSeqLength;
     private final long seed;
     private final int threads;
-    private final AtomicLong calls = new AtomicLong();
 
     private InternVlCollator(Tokenizer tokenizer, ChatTemplate template, Tiling tiling, int tokensPerTile, int maxSeqLength,
             long seed, int threads) {
@@ -52,6 +44,23 @@ public final class InternVlCollator {
      * to 12 with thumbnail, 256 tokens per tile, max sequence length 12288, seed 42, one loading thread.
      */
     public static InternVlCollator of(Tokenizer tokenizer) {
+        return defaults(tokenizer);
+    }
+
+    /**
+     * A collator matching {@code model}: its tokenizer, tile size and image tokens per tile.
+     *
+     * @throws IllegalStateException when the model carries no tokenizer
+     */
+    public static InternVlCollator forModel(CausalLm model) {
+        Tokenizer tokenizer = model.tokenizer().orElseThrow(() -> new IllegalStateException(
+                "this model has no tokenizer to collate with: build it with .tokenizer(tok), load a checkpoint that "
+                        + "has tokenizer.json, or use InternVlCollator.of(tokenizer)"));
+        InternVlCollator collator = of(tokenizer);
+        return model.vision().map(v -> collator.tileSize(v.tileSize()).tokensPerTile(v.tokensPerTile())).orElse(collator);
+    }
+
+    private static InternVlCollator defaults(Tokenizer tokenizer) {
         return new InternVlCollator(tokenizer, ChatTemplate.of(tokenizer), Tiling.defaults(), 256, 12288, 42, 1);
     }
 
@@ -102,7 +111,12 @@ public final class InternVlCollator {
     }
 
     PairImages images(List<PreferencePair> pairs) {
-        return PairImages.load(pairs, tiling, seed, calls.getAndIncrement(), threads);
+        return images(pairs, seed);
+    }
+
+    /** Tiles of {@code pairs}, with the {@code data_augment} JPEG qualities drawn from {@code augmentSeed}. */
+    PairImages images(List<PreferencePair> pairs, long augmentSeed) {
+        return PairImages.load(pairs, tiling, augmentSeed, 0, threads);
     }
 
     /**
@@ -113,10 +127,19 @@ public final class InternVlCollator {
      *         image or through the whole answer
      */
     public PreferenceBatch collate(List<PreferencePair> pairs) {
+        return collate(pairs, seed);
+    }
+
+    /**
+     * Collates {@code pairs} with the image augmentation drawn from {@code augmentSeed} instead of the
+     * collator's seed: the same pairs and seed always give the same batch (a trainer passes a seed
+     * derived from the run seed and the pairs' indices, so a resumed run sees the same tiles).
+     */
+    public PreferenceBatch collate(List<PreferencePair> pairs, long augmentSeed) {
         if (pairs.isEmpty()) {
             throw new IllegalArgumentException("cannot collate an empty list of pairs");
         }
-        PairImages images = images(pairs);
+        PairImages images = images(pairs, augmentSeed);
         PairEncoder encoder = encoder();
         List<EncodedSequence> chosen = new ArrayList<>(), rejected = new ArrayList<>();
         for (int p = 0; p < pairs.size(); p++) {

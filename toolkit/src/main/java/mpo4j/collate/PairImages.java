@@ -8,7 +8,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 import mpo4j.data.PreferencePair;
 import mpo4j.vision.ImageTiles;
-import mpo4j.vision.Images;
+import mpo4j.vision.RgbImages;
 import mpo4j.vision.Tiling;
 
 /**
@@ -82,9 +82,9 @@ final class PairImages {
         Tiling own = (max != null ? tiling.withMaxTiles(max) : tiling).perImage(pair.images().size());
         ImageTiles[] out = new ImageTiles[pair.images().size()];
         for (int i = 0; i < out.length; i++) {
-            BufferedImage img = Images.read(pair.images().get(i), pair.source());
+            BufferedImage img = RgbImages.read(pair.images().get(i), pair.source());
             if (pair.imageOptions().augment()) {
-                img = Images.jpegDegrade(img, new Random(mix(seed, call, index, i)));
+                img = RgbImages.jpegDegrade(img, new Random(mix(seed, call, index, i)));
             }
             out[i] = own.tile(img);
         }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import mpo4j.data.Source;
+import mpo4j.model.ImageInputs;
 
 /**
  * A collated batch of {@code B} preference pairs, the unit the trainer consumes.
@@ -53,6 +54,49 @@ public record PreferenceBatch(
     /** {@code [tiles, 3, tileSize, tileSize]} float32, or {@code null} for a text-only batch. */
     public NDArray pixelValues(NDManager manager) {
         return tiles == 0 ? null : manager.create(pixelValues, new Shape(tiles, 3, tileSize, tileSize));
+    }
+
+    /**
+     * The tiles for the {@code 2B} rows of {@link #concatenated()}, encoded once per pair: row {@code r}
+     * uses pair {@code r % B}'s tiles. {@code null} for a text-only batch.
+     */
+    public ImageInputs images(NDManager scope) {
+        if (!hasImages()) {
+            return null;
+        }
+        int[] rowToGroup = new int[2 * pairs()];
+        for (int r = 0; r < rowToGroup.length; r++) {
+            rowToGroup[r] = r % pairs();
+        }
+        return new ImageInputs(pixelValues(scope), tileOffsets, imageFlags, rowToGroup);
+    }
+
+    /**
+     * The tiles for the {@code 2B} rows duplicated so that every row has its own copy, as the Python
+     * tools encode them (each pair's tiles pass the vision tower twice); for benchmarks and tests.
+     */
+    public ImageInputs imagesPerRow(NDManager scope) {
+        if (!hasImages()) {
+            return null;
+        }
+        int b = pairs();
+        NDArray pixels = pixelValues(scope);
+        int[] twiceOffsets = new int[2 * b + 1];
+        for (int g = 0; g <= 2 * b; g++) {
+            twiceOffsets[g] = g <= b ? tileOffsets[g] : tiles + tileOffsets[g - b];
+        }
+        int[] twiceFlags = new int[2 * tiles];
+        System.arraycopy(imageFlags, 0, twiceFlags, 0, tiles);
+        System.arraycopy(imageFlags, 0, twiceFlags, tiles, tiles);
+        return new ImageInputs(pixels.concat(pixels, 0), twiceOffsets, twiceFlags, java.util.stream.IntStream.range(0, 2 * b).toArray());
+    }
+
+    /** The tiles for the {@code B} chosen rows alone (SFT on the chosen answers), or {@code null} for a text-only batch. */
+    public ImageInputs chosenImages(NDManager scope) {
+        if (!hasImages()) {
+            return null;
+        }
+        return new ImageInputs(pixelValues(scope), tileOffsets, imageFlags, java.util.stream.IntStream.range(0, pairs()).toArray());
     }
 
     /** The same batch with precomputed reference log-probs attached. */

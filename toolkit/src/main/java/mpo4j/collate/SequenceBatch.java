@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import mpo4j.model.TokenRows;
 import mpo4j.text.Labels;
 
 /**
@@ -26,6 +27,9 @@ public record SequenceBatch(int rows, int length, long[] inputIds, long[] labels
                     + " ids=" + inputIds.length + " labels=" + labels.length + " lengths=" + lengths.length);
         }
     }
+
+    /** The ids and real lengths a model reads (labels stay here). */
+    public TokenRows tokens() { return new TokenRows(rows, length, inputIds, lengths); }
 
     public long inputId(int row, int t) { return inputIds[row * length + t]; }
 

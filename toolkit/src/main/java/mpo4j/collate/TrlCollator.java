@@ -14,12 +14,6 @@ import mpo4j.text.Truncation;
  * TRL's {@code truncation_mode}: {@link Truncation#KEEP_END} (TRL's default) keeps the last
  * {@code max_length} tokens, {@link Truncation#KEEP_START} the first. Images are tiled once per pair,
  * as in {@link InternVlCollator}, whose settings it shares.
- *
- * <pre>{@code
- * var trl = InternVlCollator.of(tokenizer).tileSize(64).tokensPerTile(16).trl()
- *         .maxLength(512).truncation(Truncation.KEEP_START).padToMultipleOf(8);
- * PreferenceBatch b = trl.collate(pairs, refChosenLogps, refRejectedLogps);
- * }</pre>
  */
 public final class TrlCollator {
     private final InternVlCollator base;

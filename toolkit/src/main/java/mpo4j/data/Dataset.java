@@ -26,12 +26,6 @@ import java.util.stream.StreamSupport;
  * {@link #split(double)} use it (for a dataset read from an MMPR meta.json it also drives the
  * {@code repeat_time} sampling and the per-dataset shuffles).
  *
- * <pre>{@code
- * Dataset<PreferencePair> data = Datasets.load(Path.of("datasets-sample/shapes/meta.json")).seed(42);
- * Split<PreferencePair> split = data.split(0.9);
- * split.train().take(5).table();
- * }</pre>
- *
  * @param <T> the record type
  */
 public abstract class Dataset<T> implements Iterable<T> {

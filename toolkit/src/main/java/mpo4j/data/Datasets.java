@@ -21,12 +21,6 @@ import java.util.stream.Stream;
  * and their header decodes as an image; a full decode is the vision package's job). Bad lines throw a
  * {@link DatasetException} naming file, line and field when read; {@link Dataset#validate()} reads every
  * line up front, and {@link Dataset#onError(OnError) onError(SKIP)} drops and counts bad lines at load.
- *
- * <pre>{@code
- * Dataset<PreferencePair> data = Datasets.load("datasets-sample/shapes/meta.json").seed(42);
- * Dataset<PreferencePair> lenient = Datasets.load("my.jsonl").onError(OnError.SKIP);
- * Dataset<RewardPair> rm = Datasets.loadReward("datasets-sample/reward/train.jsonl");
- * }</pre>
  */
 public final class Datasets {
     private Datasets() {}

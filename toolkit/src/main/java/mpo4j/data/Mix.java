@@ -10,10 +10,6 @@ import java.util.Random;
  * is repeated whole and topped up with a sample, otherwise it is sampled without replacement. The result
  * is shuffled. Without {@link #size(int)} the size is the largest that needs no repetition,
  * {@code floor(min_k n_k · Σw / w_k)}.
- *
- * <pre>{@code
- * Dataset<PreferencePair> mixed = Datasets.<PreferencePair>mix().add(shapes, 0.8).add(text, 0.2).seed(42).build();
- * }</pre>
  */
 public final class Mix<T> {
     private final List<Dataset<T>> parts = new ArrayList<>();

@@ -138,8 +138,8 @@ final class MmprReader implements Loaded.Reader<PreferencePair> {
     static Function<JsonLine, PreferencePair> annotationParser(Path root, ImageOptions options) {
         return line -> {
             List<String> names = line.strings("image");
-            List<Path> images = Images.resolve(names, root, line, "image", true);
-            String question = Images.withPlaceholders(line.string("question"), images.size(), line, "question");
+            List<Path> images = ImagePaths.resolve(names, root, line, "image", true);
+            String question = ImagePaths.withPlaceholders(line.string("question"), images.size(), line, "question");
             String chosen = line.string("chosen");
             if (!line.json.has("rejected")) {
                 throw line.error("rejected", "missing");

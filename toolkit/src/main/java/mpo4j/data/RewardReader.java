@@ -20,8 +20,8 @@ final class RewardReader {
     static Function<JsonLine, RewardPair> parser(Path root) {
         return line -> {
             String imageField = line.has("images") ? "images" : "image";
-            List<Path> images = Images.resolve(line.strings(imageField), root, line, imageField, true);
-            String question = Images.withPlaceholders(line.string("question"), images.size(), line, "question");
+            List<Path> images = ImagePaths.resolve(line.strings(imageField), root, line, imageField, true);
+            String question = ImagePaths.withPlaceholders(line.string("question"), images.size(), line, "question");
             String r0 = line.string("response0");
             String r1 = line.string("response1");
             JsonElement labelsJson = line.require("labels");

@@ -32,7 +32,7 @@ final class TrlReader {
     static Function<JsonLine, PreferencePair> parser(Path root) {
         return line -> {
             String imageField = line.has("images") ? "images" : "image";
-            List<Path> images = Images.resolve(line.strings(imageField), root, line, imageField, true);
+            List<Path> images = ImagePaths.resolve(line.strings(imageField), root, line, imageField, true);
             JsonElement chosenJson = line.require("chosen");
             line.require("rejected");
             List<ChatMessage> prompt;
@@ -132,7 +132,7 @@ final class TrlReader {
             }
             String type = part.getAsJsonObject().get("type").getAsString();
             if (type.equals("image")) {
-                sb.append(Images.PLACEHOLDER);
+                sb.append(ImagePaths.PLACEHOLDER);
                 afterImage = true;
             } else if (type.equals("text")) {
                 JsonElement text = part.getAsJsonObject().get("text");
@@ -164,17 +164,17 @@ final class TrlReader {
         int found = 0;
         int firstUser = -1;
         for (int i = 0; i < prompt.size(); i++) {
-            found += Images.countPlaceholders(prompt.get(i).content());
+            found += ImagePaths.countPlaceholders(prompt.get(i).content());
             if (firstUser < 0 && prompt.get(i).role().equals("user")) firstUser = i;
         }
         if (images == 1 && found == 0 && firstUser >= 0) {
             List<ChatMessage> out = new ArrayList<>(prompt);
             ChatMessage m = prompt.get(firstUser);
-            out.set(firstUser, new ChatMessage(m.role(), Images.PLACEHOLDER + "\n" + m.content()));
+            out.set(firstUser, new ChatMessage(m.role(), ImagePaths.PLACEHOLDER + "\n" + m.content()));
             return out;
         }
         if (found != images) {
-            throw line.error("prompt", "has " + found + " " + Images.PLACEHOLDER + " placeholder" + (found == 1 ? "" : "s")
+            throw line.error("prompt", "has " + found + " " + ImagePaths.PLACEHOLDER + " placeholder" + (found == 1 ? "" : "s")
                     + " but the line has " + images + " image" + (images == 1 ? "" : "s"));
         }
         return prompt;

@@ -13,10 +13,6 @@ import ai.djl.ndarray.NDArray;
  * ({@code BackwardAfterScopeTest} reproduces it). These helpers put the number in memory PyTorch owns,
  * in {@code x}'s type and manager. Every differentiable op with a Java number goes through here;
  * {@code add}/{@code sub} with a number are safe (their backward reads no operand).
- *
- * <pre>{@code
- * NDArray z = Scalar.mul(margins, beta);   // not margins.mul(beta)
- * }</pre>
  */
 public final class Scalar {
     private Scalar() {}

@@ -13,13 +13,6 @@ import java.util.Map;
  * β·ℓ over the batch's 2B sequences, and δ becomes {@code (m_1 + … + m_k)/k}: step 1 uses its own
  * batch mean.
  *
- * <pre>{@code
- * BcoDelta delta = new BcoDelta();
- * LossResult r = mpo().compute(policy, reference, delta);   // updates delta
- * String saved = delta.toJson();                            // {"mean":0.01,"count":1}
- * BcoDelta resumed = BcoDelta.fromJson(saved);
- * }</pre>
- *
  * <p>Mutable and not thread-safe: one instance per training run.
  */
 public final class BcoDelta {

@@ -7,10 +7,6 @@ import java.util.stream.Collectors;
 /**
  * The preference loss types, named as TRL names them ({@link #trlName()}); semantics in
  * {@code spec/losses.md}.
- *
- * <pre>{@code
- * LossType.of("bco_pair")   // BCO_PAIR
- * }</pre>
  */
 public enum LossType {
     SIGMOID("sigmoid"),

@@ -20,15 +20,6 @@ import mpo4j.engine.Scalar;
  * plus β, label smoothing, f-divergence, reference-free mode, {@code ldAlpha}, WPO weighting and the
  * BCO δ switch (semantics: {@code spec/losses.md}). Defaults are TRL's (β 0.1, ε 0, reverse KL, τ 0.05).
  *
- * <pre>{@code
- * PreferenceLoss mpo = PreferenceLoss.mpo();                       // sigmoid 0.8 + bco_pair 0.2 + sft 1.0
- * PreferenceLoss ipo = PreferenceLoss.loss("ipo").beta(0.5);
- * PreferenceLoss mix = PreferenceLoss.loss("sigmoid,ipo").weights(0.5, 0.5);
- * LossResult r = mpo.compute(new float[] {-10, -12}, new float[] {-14, -11},    // πc, πr
- *                            new float[] {-11, -12}, new float[] {-13, -12});   // rc, rr
- * System.out.println(r);                                            // every component and metric
- * }</pre>
- *
  * <p>Range errors are raised by the wither that causes them. {@code exo_pair} needs ε &gt; 0, which can
  * only be set after naming the loss, so {@link #validate()} (called by every {@code compute} and by
  * the trainer at construction) checks it.

@@ -10,13 +10,6 @@ import java.util.Arrays;
  * {@code min(Lc, Lr)} completion tokens; only {@code ldAlpha} reads them. {@link #of(float[], float[])}
  * sets them equal to the full sums (no tail), so store them with {@link #from(SequenceLogps)} when
  * you train with {@code ldAlpha}.
- *
- * <pre>{@code
- * ReferenceLogps ref;
- * try (NDManager s = manager.newSubManager()) {   // reference forward, no gradient collector open
- *     ref = ReferenceLogps.from(SequenceLogps.fromLogits(refLogits, rows, false));
- * }
- * }</pre>
  */
 public record ReferenceLogps(float[] chosen, float[] rejected, float[] chosenShared, float[] rejectedShared) {
 

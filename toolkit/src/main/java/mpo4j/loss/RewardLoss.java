@@ -22,12 +22,6 @@ import mpo4j.engine.Scalar;
  * {@code mean|s0 − s1|} over its tie pairs (0 without ties). The total is the sum of the losses of the
  * heads that have at least one A/B pair plus {@link #TIE_COEFFICIENT} × the sum of the tie terms
  * (the 0.01 is applied once). Accuracy counts A/B pairs whose chosen score is strictly higher.
- *
- * <pre>{@code
- * RewardLossResult r = RewardLoss.sigmoid().margin(0.1).compute(
- *         new HeadScores("overall", scores0, scores1, List.of("A", "B", "C")));
- * r.loss().backward();  r.metrics();   // loss, loss/overall, tie/overall, accuracy, accuracy/overall
- * }</pre>
  */
 public final class RewardLoss {
     /** The weight of the tie terms in the total. */

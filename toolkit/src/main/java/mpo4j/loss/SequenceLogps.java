@@ -22,12 +22,6 @@ import mpo4j.text.Labels;
  *   <li>{@link #weights()}: WPO weights {@code exp(mean_t(log p_t − log Σ_v p_v²))} (constants), if asked;</li>
  *   <li>mean raw logit over completion positions × vocabulary of the chosen and rejected halves.</li>
  * </ul>
- *
- * <pre>{@code
- * NDArray logits = model.forward(batch.concatenated());          // [2B, L, V]
- * SequenceLogps policy = SequenceLogps.fromLogits(logits, batch.concatenated(), loss.useWeighting());
- * LossResult r = loss.compute(policy, reference, delta);
- * }</pre>
  */
 public final class SequenceLogps {
     private final NDArray sums;

@@ -1,28 +1,12 @@
 /**
- * Preference losses (every TRL loss type, MPO), their inputs from logits, their metrics, and
- * scalar reward-model losses. Semantics: {@code spec/losses.md}.
+ * Preference losses (every TRL loss type, MPO), their inputs from logits, their metrics, and scalar
+ * reward-model losses. Semantics: {@code docs/losses.md} and {@code docs/reward-model.md}.
  *
- * <p>Entry point: {@link mpo4j.loss.PreferenceLoss} (immutable configuration). One training step:
- * <pre>{@code
- * PreferenceLoss loss = PreferenceLoss.mpo();              // or loss("ipo").beta(0.5), ...
- * BcoDelta delta = new BcoDelta();                          // training state: checkpoint delta.toJson()
- * MetricsAverager step = new MetricsAverager();
- * for (PreferenceBatch micro : microBatches) {
- *     SequenceBatch rows = micro.concatenated();            // chosen rows above rejected rows
- *     ReferenceLogps ref = micro.hasPrecomputedReference()
- *             ? ReferenceLogps.of(micro)
- *             : ReferenceLogps.from(SequenceLogps.fromLogits(referenceLogits, rows, false));
- *     try (GradientCollector gc = engine.newGradientCollector()) {
- *         NDArray logits = policy.forward(rows);            // [2B, L, V]
- *         LossResult r = loss.compute(SequenceLogps.fromLogits(logits, rows, loss.isWeighted()), ref, delta);
- *         gc.backward(r.loss().div(microBatches.size()));
- *         step.add(r);                                      // metrics averaged, never summed
- *     }
- * }
- * Map<String, Double> logged = step.mean();                 // rewards/*, logps/*, logits/*, loss, loss/<type>, bco/delta
- * }</pre>
- *
- * <p>From JShell, on hand-made log-probs: {@code PreferenceLoss.mpo().compute(πc, πr, rc, rr)} prints
- * every component and metric.
+ * <p>Entry point: {@link mpo4j.loss.PreferenceLoss}, an immutable configuration. Its inputs are
+ * {@link mpo4j.loss.SequenceLogps} (per-sequence completion log-probs computed from logits without a
+ * vocabulary-sized log-softmax copy) and {@link mpo4j.loss.ReferenceLogps}; the result,
+ * {@link mpo4j.loss.LossResult}, carries the differentiable total and TRL's metrics. From JShell,
+ * {@code PreferenceLoss.mpo().compute(πc, πr, rc, rr)} on hand-made log-probs prints every component
+ * and metric.
  */
 package mpo4j.loss;

@@ -15,12 +15,12 @@ import mpo4j.model.Nn.RmsNorm;
 
 /** The Qwen2-style language model ({@code model.*}), with the output head tied to the input embedding. */
 final class Decoder {
-    final VlmConfig.Text config;
+    final TinyVlmConfig.Text config;
     final Parameter embedTokens;
     final List<Layer> layers = new ArrayList<>();
     final RmsNorm norm;
 
-    Decoder(Weights root, VlmConfig.Text config) {
+    Decoder(Weights root, TinyVlmConfig.Text config) {
         this.config = config;
         Weights w = root.at("model");
         embedTokens = w.normal("embed_tokens.weight", config.vocabSize(), config.hidden());
@@ -57,7 +57,7 @@ final class Decoder {
         final RmsNorm postAttentionNorm;
         final Mlp mlp;
 
-        Layer(Weights w, VlmConfig.Text c) {
+        Layer(Weights w, TinyVlmConfig.Text c) {
             inputNorm = new RmsNorm(w.at("input_layernorm"), c.hidden(), c.rmsNormEps());
             attention = new Attention(w.at("self_attn"), c);
             postAttentionNorm = new RmsNorm(w.at("post_attention_layernorm"), c.hidden(), c.rmsNormEps());
@@ -79,7 +79,7 @@ final class Decoder {
         final int heads;
         final int kvHeads;
 
-        Attention(Weights w, VlmConfig.Text c) {
+        Attention(Weights w, TinyVlmConfig.Text c) {
             int d = c.headDim();
             heads = c.heads();
             kvHeads = c.numKeyValueHeads();
@@ -119,7 +119,7 @@ final class Decoder {
         final Linear up;
         final Linear down;
 
-        Mlp(Weights w, VlmConfig.Text c) {
+        Mlp(Weights w, TinyVlmConfig.Text c) {
             gate = new Linear(w.at("gate_proj"), c.hidden(), c.intermediate(), false);
             up = new Linear(w.at("up_proj"), c.hidden(), c.intermediate(), false);
             down = new Linear(w.at("down_proj"), c.intermediate(), c.hidden(), false);
@@ -182,40 +182,6 @@ final class Decoder {
             NDArray x2 = x.get(new NDIndex("..., {}:", half));
             NDArray rotated = NDArrays.concat(new ai.djl.ndarray.NDList(x2.neg(), x1), -1);
             return x.mul(cos).add(rotated.mul(sin));
-        }
-    }
-
-    /**
-     * Keys and values of the positions seen so far, per layer, for incremental decoding. They live in
-     * the cache's own manager so each step's scope can close behind it.
-     */
-    static final class KvCache {
-        private final NDArray[] keys;
-        private final NDArray[] values;
-        private final NDManager manager;
-        private long length;
-
-        KvCache(int layers, NDManager manager) {
-            keys = new NDArray[layers];
-            values = new NDArray[layers];
-            this.manager = manager;
-        }
-
-        long length() { return length; }
-
-        NDArray appendKeys(int layer, NDArray k) { return keys[layer] = append(keys[layer], k); }
-
-        NDArray appendValues(int layer, NDArray v) { return values[layer] = append(values[layer], v); }
-
-        void advance(long tokens) { length += tokens; }
-
-        private NDArray append(NDArray past, NDArray now) {
-            NDArray all = past == null ? now.duplicate() : past.concat(now, 2);
-            all.attach(manager);
-            if (past != null) {
-                past.close();
-            }
-            return all;
         }
     }
 }

@@ -3,11 +3,7 @@ package mpo4j.model;
 import java.nio.file.Path;
 
 /**
- * How {@link Vlm#save(Path, SaveOptions)} writes a checkpoint.
- *
- * <pre>{@code
- * model.save(dir, SaveOptions.defaults().withTokenizer(Path.of("tokenizer.json")));
- * }</pre>
+ * How {@link TinyVlm#save(Path, SaveOptions)} writes a checkpoint.
  *
  * @param tokenizerJson a {@code tokenizer.json} to copy next to the weights (or a folder holding it and
  *                      optionally {@code tokenizer_config.json}), or {@code null}

@@ -15,7 +15,7 @@ import mpo4j.model.Nn.Linear;
  * width: {@code [T, tokensPerTile, hidden]}.
  */
 final class VisionEncoder {
-    final VlmConfig.Vision config;
+    final TinyVlmConfig.Vision config;
     final Parameter patchWeight;
     final Parameter patchBias;
     final Parameter positions;
@@ -25,7 +25,7 @@ final class VisionEncoder {
     final Linear projectorIn;
     final Linear projectorOut;
 
-    VisionEncoder(Weights root, VlmConfig.Vision c, int textHidden) {
+    VisionEncoder(Weights root, TinyVlmConfig.Vision c, int textHidden) {
         this.config = c;
         Weights w = root.at("vision_model");
         Weights embeddings = w.at("embeddings");
@@ -83,7 +83,7 @@ final class VisionEncoder {
         final Linear fc2;
         final int heads;
 
-        Layer(Weights w, VlmConfig.Vision c) {
+        Layer(Weights w, TinyVlmConfig.Vision c) {
             heads = c.heads();
             norm1 = new LayerNorm(w.at("norm1"), c.width(), c.layerNormEps());
             qkv = new Linear(w.at("attn.qkv"), c.width(), 3L * c.width(), true);

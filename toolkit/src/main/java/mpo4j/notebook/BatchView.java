@@ -12,12 +12,6 @@ import mpo4j.text.Labels;
  * chosen rows above rejected rows, each position coloured by what it is: prompt text, image tokens,
  * trained answer tokens, padding) and a table of each pair's lengths, trained tokens and tiles. The
  * notebook extension uses it for every returned batch; in JShell it prints {@link PreferenceBatch#summary()}.
- *
- * <pre>{@code
- * PreferenceBatch batch = collator.collate(data.take(4));
- * batch                          // in a notebook: the HTML view
- * BatchView.of(batch).toImage()  // just the token map
- * }</pre>
  */
 public final class BatchView implements Renderable {
     /** Colours of the token map: prompt text, image tokens, trained (label != -100), padding. */

@@ -9,11 +9,6 @@ import org.knowm.xchart.internal.chartpart.Chart;
  * Several charts shown as one picture, in rows of {@code columns} (e.g. {@code plotLoss(...)}'s loss
  * and gradient charts side by side, or a run's training panels); in JShell each chart prints as text,
  * one below the other.
- *
- * <pre>{@code
- * ChartsView.of(List.of(lossChart, gradientChart))     // one row, one PNG in a notebook
- * ChartsView.grid(run.curves().charts().values(), 3)   // three per row
- * }</pre>
  */
 public final class ChartsView implements Renderable {
     private final List<? extends Chart<?, ?>> charts;

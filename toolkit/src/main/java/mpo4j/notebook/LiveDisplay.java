@@ -5,13 +5,6 @@ package mpo4j.notebook;
  * e.g. a training progress bar with live reward curves. Outside a kernel it does nothing, so code that
  * drives it (a trainer listener) runs unchanged in JShell or tests; check {@link #isLive()} to fall back
  * to printing.
- *
- * <pre>{@code
- * LiveDisplay live = LiveDisplay.show("starting...");
- * for (int step = 1; step <= 100; step++) {
- *     live.update(progressChart(step));           // the same output area changes
- * }
- * }</pre>
  */
 public final class LiveDisplay {
     private final String id;

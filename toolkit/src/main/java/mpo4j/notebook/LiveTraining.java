@@ -16,11 +16,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * with a bar, the latest metrics and live reward curves (chosen and rejected rewards, their margin,
  * and the held-out margin at each evaluation). Outside a kernel it shows nothing, so the same code
  * runs in JShell (use the trainer's progress bar there).
- *
- * <pre>{@code
- * TrainRun run = trainer(model).loss(mpo()).data(train).collator(collator)
- *         .listener(LiveTraining.show("MPO")).fit();
- * }</pre>
  */
 public final class LiveTraining implements TrainListener {
     /** Metrics shown next to the bar, when the step logged them. */
@@ -44,6 +39,9 @@ public final class LiveTraining implements TrainListener {
     public static LiveTraining show(String label) {
         return new LiveTraining(label);
     }
+
+    @Override
+    public boolean isDisplay() { return true; }
 
     @Override
     public void onStep(Progress p) {
@@ -84,8 +82,8 @@ public final class LiveTraining implements TrainListener {
     }
 
     /** The current view: bar, latest metrics and the reward curves so far. */
-    public mpo4j.notebook.Progress view() {
-        mpo4j.notebook.Progress view = mpo4j.notebook.Progress.of(label, Math.min(step, total), total);
+    public ProgressView view() {
+        ProgressView view = ProgressView.of(label, Math.min(step, total), total);
         for (String name : SHOWN) {
             if (latest.containsKey(name)) {
                 view = view.withMetric(name, latest.get(name));

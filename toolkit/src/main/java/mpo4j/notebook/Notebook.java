@@ -9,11 +9,6 @@ import org.dflib.jjava.jupyter.kernel.display.DisplayData;
  * The bridge between toolkit code and whatever is showing it. Inside a jjava-jupyter kernel (mpo4j's own
  * or JJava) values are rendered with the kernel's renderer and published as display data; in plain JShell
  * or a program, {@link #display} prints {@link Render#text} and display updates are dropped.
- *
- * <pre>{@code
- * LiveDisplay d = Notebook.display(chart);   // shows the chart under the cell
- * Notebook.updateDisplay(d.id(), newChart);  // replaces it in place
- * }</pre>
  */
 public final class Notebook {
     private Notebook() {}

@@ -15,12 +15,6 @@ import tech.tablesaw.api.Table;
  * Turns toolkit values into the bytes and markup a notebook shows: charts and images to PNG, tables to
  * scrollable HTML, anything to plain text (charts as ASCII art, for JShell). Pure functions with no
  * kernel dependency, so they are testable and reusable by any front end.
- *
- * <pre>{@code
- * byte[] png = Render.png(chart);                 // XChart -> PNG bytes
- * String html = Render.html(table, 20);           // first 20 rows, with the row count
- * System.out.println(Render.text(chart));         // an ASCII plot for a terminal
- * }</pre>
  */
 public final class Render {
     /** Rows a table shows before it says "... n more rows". */

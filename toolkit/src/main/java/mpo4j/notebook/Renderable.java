@@ -8,13 +8,6 @@ import java.awt.image.BufferedImage;
  * extension turns it into Jupyter display data, so implementing it is all a class needs to render.
  * Notebook front ends show only the richest type they get (HTML before PNG): a view that needs both text
  * and pictures returns HTML with the pictures inlined ({@link Render#imgTag}).
- *
- * <pre>{@code
- * record Score(String name, double value) implements Renderable {
- *     public String toText() { return name + " = " + value; }
- *     public String toHtml() { return "<b>" + Render.escape(name) + "</b> = " + value; }
- * }
- * }</pre>
  */
 public interface Renderable {
 

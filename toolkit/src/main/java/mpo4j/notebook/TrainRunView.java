@@ -8,11 +8,6 @@ import mpo4j.train.TrainRun;
  * A finished (or interrupted) training run as a notebook shows it: steps done and the last train and
  * eval values of the headline metrics (the curves are {@code run.curves()}). The text form leaves out
  * the wall time, so a re-run of a notebook prints the same thing.
- *
- * <pre>{@code
- * TrainRun run = trainer(model).loss(mpo())...fit();
- * run                                  // in a notebook: this view
- * }</pre>
  */
 public final class TrainRunView implements Renderable {
     static final List<String> HEADLINE = List.of("loss", "rewards/chosen", "rewards/rejected", "rewards/margins",

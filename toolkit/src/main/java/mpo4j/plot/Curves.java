@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import mpo4j.train.MetricsLog;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -25,12 +24,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * {@code eval/} rows) are drawn next to the train series. Panels without data are left out.
  *
  * <p>Rendering uses off-screen images, so it works headless.
- *
- * <pre>{@code
- * Curves c = run.curves();
- * XYChart margins = c.get("margins");          // style it further if you like
- * c.saveAll(Path.of("runs/x/plots"));          // margins.png, rewards.png, ...
- * }</pre>
  */
 public final class Curves {
     private static final int WIDTH = 560;
@@ -40,16 +33,18 @@ public final class Curves {
 
     private Curves(Map<String, XYChart> charts) { this.charts = charts; }
 
-    /** Builds the panels from a metrics history and the losses' values at initialisation. */
-    public static Curves of(MetricsLog log, Map<String, Double> initialLosses) {
-        List<Map<String, Double>> rows = log.rows();
+    /**
+     * Builds the panels from logged rows (one map per step or evaluation, metric name to value, with a
+     * {@code step} entry) and the losses' values at initialisation.
+     */
+    public static Curves of(List<Map<String, Double>> rows, Map<String, Double> initialLosses) {
         Map<String, XYChart> charts = new LinkedHashMap<>();
         panel(charts, rows, "rewards", "reward", List.of("rewards/chosen", "rewards/rejected"), null);
         panel(charts, rows, "margins", "reward margin", List.of("rewards/margins"), null);
         panel(charts, rows, "accuracies", "reward accuracy", List.of("rewards/accuracies"), null);
         panel(charts, rows, "logps", "log-prob", List.of("logps/chosen", "logps/rejected"), null);
         List<String> losses = new ArrayList<>();
-        for (String c : log.columns()) {
+        for (String c : columnsOf(rows)) {
             if (c.equals("loss") || c.startsWith("loss/")) {
                 losses.add(c);
             }
@@ -60,6 +55,13 @@ public final class Curves {
         panel(charts, rows, "learning_rate", "learning rate", List.of("learning_rate"), null);
         panel(charts, rows, "grad_norm", "grad norm (before clipping)", List.of("grad_norm"), null);
         return new Curves(charts);
+    }
+
+    /** Every metric name in first-seen order. */
+    private static List<String> columnsOf(List<Map<String, Double>> rows) {
+        java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+        rows.forEach(r -> names.addAll(r.keySet()));
+        return List.copyOf(names);
     }
 
     private static void panel(Map<String, XYChart> charts, List<Map<String, Double>> rows, String name, String yTitle,

@@ -31,11 +31,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * weighting is left out (there are no token distributions). The gradient chart shows
  * {@code |d loss / d x|} by central differences in float64.
  *
- * <pre>{@code
- * LossPlots plots = LossPlots.of(PreferenceLoss.mpo(), PreferenceLoss.loss("ipo").beta(0.5));
- * XYChart chart = plots.loss();          // BitmapEncoder.saveBitmap(chart, "loss", PNG)
- * }</pre>
- *
  * @param loss     loss vs margin, one series per configured loss
  * @param gradient |d loss / d margin| vs margin, same series
  */

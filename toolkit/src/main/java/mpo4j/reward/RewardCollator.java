@@ -5,18 +5,13 @@ import mpo4j.collate.InternVlCollator;
 import mpo4j.data.ImageOptions;
 import mpo4j.data.PreferencePair;
 import mpo4j.data.RewardPair;
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlmConfig;
 import mpo4j.text.Tokenizer;
 
 /**
  * Turns {@link RewardPair}s into a {@link RewardBatch} with the pipeline's InternVL collator (same
  * tokenizer, ChatML template, image expansion and tiling as preference training): each pair becomes
  * the two rows {@code prompt + response0} and {@code prompt + response1}, whose images are tiled once.
- *
- * <pre>{@code
- * RewardCollator collator = RewardCollator.forModel(tokenizer, backbone.config());
- * RewardBatch batch = collator.collate(rewardDataset("datasets-sample/reward/train.jsonl").take(8).toList());
- * }</pre>
  */
 public final class RewardCollator {
     private final InternVlCollator collator;
@@ -31,7 +26,7 @@ public final class RewardCollator {
     }
 
     /** A collator whose tile size and tokens per tile match {@code model} (a text-only model keeps the defaults). */
-    public static RewardCollator forModel(Tokenizer tokenizer, VlmConfig model) {
+    public static RewardCollator forModel(Tokenizer tokenizer, TinyVlmConfig model) {
         InternVlCollator c = InternVlCollator.of(tokenizer);
         if (model.hasVision()) {
             c = c.tileSize(model.vision().tileSize()).tokensPerTile(model.tokensPerTile());

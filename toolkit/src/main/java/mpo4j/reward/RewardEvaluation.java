@@ -22,12 +22,6 @@ import mpo4j.data.Source;
  * preferred input's score is strictly higher), mean score of the preferred ("chosen") and other
  * ("rejected") input over those pairs, and every pair's scores (ties included).
  *
- * <pre>{@code
- * RewardEvaluation e = rm.evaluate(rewardDataset("datasets-sample/reward/eval.jsonl").toList());
- * e.accuracy("preference");                      // 0.86
- * e.writeJsonl(Path.of("runs/rm/evals/eval_results_final.jsonl"));
- * }</pre>
- *
  * @param step the optimizer step it was taken at ({@code -1} outside training)
  */
 public record RewardEvaluation(int step, Map<String, Head> heads, List<Sample> samples) {

@@ -21,28 +21,19 @@ import java.util.Map;
 import mpo4j.data.ChatMessage;
 import mpo4j.data.RewardPair;
 import mpo4j.data.Source;
-import mpo4j.model.Vlm;
+import mpo4j.collate.PreferenceBatch;
+import mpo4j.model.TinyVlm;
 import mpo4j.text.Tokenizer;
 import mpo4j.train.TensorFile;
 import mpo4j.train.Trainable;
 
 /**
- * A scalar reward model: a (vision-)language backbone ({@link Vlm}, with or without vision tower) and one
+ * A scalar reward model: a (vision-)language backbone ({@link TinyVlm}, with or without vision tower) and one
  * or more named heads (default {@code preference}) that map the pooled final hidden state to a score in
  * (0,1). Each head: last real token (or attention pooling with a learnable query) → Linear(H,H) →
  * RMSNorm → SiLU → Linear(H,1, no bias) → sigmoid. With {@link Builder#hpsScale(boolean)} each head also
  * has a learnable log-scale {@code s_h} (initialised to {@code ln(1/0.07)}) and training uses
  * {@code score · exp(s_h)}; scoring and evaluation always use the unscaled score.
- *
- * <pre>{@code
- * Tokenizer tok = Tokenizer.load(Path.of("datasets-sample/tokenizer"));
- * RewardModel rm = RewardModel.builder(Vlm.builder(VlmConfig.tinyVlm()).seed(42).build())
- *         .tokenizer(tok).heads("preference").seed(7).build();
- * RewardTrainer.of(rm).loss("sigmoid").data(train).eval(heldOut).lr(1e-4).epochs(2).fit();
- * Map<String, Double> s = rm.score("<image>\nWhat color is the square?", "red", List.of(Path.of("square.png")));
- * rm.save(Path.of("runs/rm"));                 // backbone (HF layout) + reward_heads.safetensors + reward_config.json
- * RewardModel again = RewardModel.load(Path.of("runs/rm"), rm.collator());
- * }</pre>
  *
  * <p>Parameters: the backbone's Hugging Face names, then {@code heads.<name>.…}. Closing the model frees
  * the heads and the backbone.
@@ -54,7 +45,7 @@ public final class RewardModel implements Trainable, AutoCloseable {
     static final String CONFIG_FILE = "reward_config.json";
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
-    private final Vlm backbone;
+    private final TinyVlm backbone;
     private final NDManager headManager;
     private final Map<String, RewardHead> heads;
     private final boolean attentionPooling;
@@ -62,7 +53,7 @@ public final class RewardModel implements Trainable, AutoCloseable {
     private final RewardCollator collator;
     private final Map<String, NDArray> parameters;
 
-    private RewardModel(Vlm backbone, List<String> names, boolean attentionPooling, boolean hpsScale, long seed, RewardCollator collator) {
+    private RewardModel(TinyVlm backbone, List<String> names, boolean attentionPooling, boolean hpsScale, long seed, RewardCollator collator) {
         if (names.isEmpty()) {
             throw new IllegalArgumentException("a reward model needs at least one head");
         }
@@ -88,20 +79,20 @@ public final class RewardModel implements Trainable, AutoCloseable {
         this.parameters = Collections.unmodifiableMap(all);
     }
 
-    public static Builder builder(Vlm backbone) { return new Builder(backbone); }
+    public static Builder builder(TinyVlm backbone) { return new Builder(backbone); }
 
     /** Builds a reward model; only the backbone is required. */
     public static final class Builder {
-        private final Vlm backbone;
+        private final TinyVlm backbone;
         private List<String> heads = List.of(DEFAULT_HEAD);
         private boolean attentionPooling;
         private boolean hpsScale;
         private long seed = 42;
         private RewardCollator collator;
 
-        private Builder(Vlm backbone) {
+        private Builder(TinyVlm backbone) {
             if (backbone == null || !backbone.isTrainable()) {
-                throw new IllegalArgumentException("the reward model's backbone must be a trainable Vlm (not a frozen copy)");
+                throw new IllegalArgumentException("the reward model's backbone must be a trainable TinyVlm (not a frozen copy)");
             }
             this.backbone = backbone;
         }
@@ -129,7 +120,7 @@ public final class RewardModel implements Trainable, AutoCloseable {
 
     // ------------------------------------------------------------------------------------ accessors
 
-    public Vlm backbone() { return backbone; }
+    public TinyVlm backbone() { return backbone; }
 
     /** Head names in order. */
     public List<String> heads() { return List.copyOf(heads.keySet()); }
@@ -175,7 +166,8 @@ public final class RewardModel implements Trainable, AutoCloseable {
      * {@code 2N} batch padded to one length (vision encoded once per pair), then split.
      */
     public Map<String, Sides> forward(RewardBatch batch, NDManager scope) {
-        NDArray hidden = backbone.hidden(batch.sides(), scope);
+        PreferenceBatch sides = batch.sides();
+        NDArray hidden = backbone.hidden(sides.concatenated().tokens(), sides.images(scope), scope);
         int[] lengths = batch.sides().concatenated().lengths();
         int n = batch.pairs();
         Map<String, Sides> out = new LinkedHashMap<>();
@@ -336,7 +328,7 @@ public final class RewardModel implements Trainable, AutoCloseable {
         }
         List<String> names = new ArrayList<>();
         json.getAsJsonArray("heads").forEach(e -> names.add(e.getAsString()));
-        Vlm backbone = Vlm.load(dir);
+        TinyVlm backbone = TinyVlm.load(dir);
         RewardModel model = new RewardModel(backbone, names, "attention".equals(json.get("pooling").getAsString()),
                 json.get("hps_scale").getAsBoolean(), json.get("seed").getAsLong(), collator);
         try {
@@ -351,7 +343,7 @@ public final class RewardModel implements Trainable, AutoCloseable {
     /** Overwrites the live backbone and head parameters with those saved in {@code dir} (for resume). */
     @Override
     public void loadInPlace(Path dir) throws IOException {
-        try (Vlm saved = Vlm.load(dir)) {
+        try (TinyVlm saved = TinyVlm.load(dir)) {
             for (Map.Entry<String, Parameter> e : backbone.parameters().entrySet()) {
                 Parameter from = saved.parameters().get(e.getKey());
                 if (from == null) {

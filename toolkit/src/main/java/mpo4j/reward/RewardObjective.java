@@ -21,8 +21,9 @@ import mpo4j.train.StepOutput;
  * run's standard curves, {@code rewards/chosen}, {@code rewards/rejected}, {@code rewards/margins},
  * {@code rewards/accuracies}. The moving averages are training state (checkpointed, restored on resume).
  *
- * <p>During evaluation ({@code training == false}) the whole held-out set comes as one list of chunks,
- * so the {@code eval/} metrics are exact over all pairs; every pair's unscaled scores are also kept, for the
+ * <p>Each metric carries its weight (A/B pairs of its head, tie pairs for {@code {h}_tie}, pairs for
+ * {@code loss}), so the trainer's evaluation rows are exact over all held-out pairs. During evaluation
+ * ({@code training == false}) every pair's unscaled scores are also kept, batch after batch, for the
  * {@code evals/eval_results_{step}.jsonl} file; {@link #takeEvaluation} hands them over.
  */
 final class RewardObjective implements Objective<List<RewardBatch>> {
@@ -89,13 +90,15 @@ final class RewardObjective implements Objective<List<RewardBatch>> {
             s1.put(h, s.scores1().toFloatArray());
         });
         Map<String, Double> metrics = new LinkedHashMap<>();
+        Map<String, Double> weights = new LinkedHashMap<>();
         metrics.put("loss", result.value());
+        weights.put("loss", (double) allLabels.size());
         double chosenAll = 0, rejectedAll = 0, correctAll = 0;
         int decidedAll = 0;
         for (String h : sides.keySet()) {
             List<String> labels = labelsOf(allLabels, h);
             double chosen = 0, rejected = 0;
-            int decided = 0, correct = 0;
+            int decided = 0, correct = 0, ties = 0;
             for (int i = 0; i < labels.size(); i++) {
                 int sign = RewardEvaluation.sign(labels.get(i));
                 if (sign != 0) {
@@ -105,6 +108,8 @@ final class RewardObjective implements Objective<List<RewardBatch>> {
                     rejected += r;
                     correct += c > r ? 1 : 0;
                     decided++;
+                } else {
+                    ties++;
                 }
             }
             if (decided > 0) {
@@ -112,8 +117,12 @@ final class RewardObjective implements Objective<List<RewardBatch>> {
                 metrics.put(h + "_acc", correct / (double) decided);
                 metrics.put(h + "_chosen_reward", chosen / decided);
                 metrics.put(h + "_reject_reward", rejected / decided);
+                for (String m : List.of("_loss", "_acc", "_chosen_reward", "_reject_reward")) {
+                    weights.put(h + m, (double) decided);
+                }
             }
             metrics.put(h + "_tie", result.tieTerms().get(h));
+            weights.put(h + "_tie", (double) ties);
             chosenAll += chosen;
             rejectedAll += rejected;
             correctAll += correct;
@@ -124,6 +133,9 @@ final class RewardObjective implements Objective<List<RewardBatch>> {
             metrics.put("rewards/rejected", rejectedAll / decidedAll);
             metrics.put("rewards/margins", (chosenAll - rejectedAll) / decidedAll);
             metrics.put("rewards/accuracies", correctAll / decidedAll);
+            for (String m : List.of("rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies")) {
+                weights.put(m, (double) decidedAll);
+            }
         }
         if (training) {
             addMovingAverages(metrics, sides.keySet());
@@ -146,7 +158,7 @@ final class RewardObjective implements Objective<List<RewardBatch>> {
             }
         }
         long tokens = chunks.stream().mapToLong(RewardBatch::tokens).sum();
-        return new StepOutput(result.loss(), metrics, tokens);
+        return new StepOutput(result.loss(), metrics, tokens, weights);
     }
 
     private static List<String> labelsOf(List<Map<String, String>> labels, String head) {

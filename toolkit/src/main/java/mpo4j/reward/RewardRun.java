@@ -9,13 +9,6 @@ import tech.tablesaw.api.Table;
 /**
  * The outcome of {@link RewardTrainer#fit()}: the training run (metrics, curves, checkpoints) and the
  * held-out evaluations with every pair's scores.
- *
- * <pre>{@code
- * RewardRun run = trainer.fit();
- * run.metrics();                                  // one row per step: loss, preference_acc, preference_acc_ma, ...
- * run.lastEvaluation();                           // accuracy, mean chosen/rejected score per head
- * run.save(Path.of("runs/rm"));                   // model/, metrics, plots/, evals/
- * }</pre>
  */
 public final class RewardRun {
     private final TrainRun run;

@@ -2,9 +2,7 @@ package mpo4j.reward;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import mpo4j.data.Dataset;
 import mpo4j.data.RewardPair;
 import mpo4j.loss.RewardLoss;
@@ -17,17 +15,6 @@ import mpo4j.train.TrainerBase;
 /**
  * Trains a {@link RewardModel} on A/B/C-labelled pairs with the shared training loop (AdamW, schedules,
  * global-norm clipping, accumulation, checkpoints, metrics, listeners, cancellation).
- *
- * <pre>{@code
- * RewardRun run = RewardTrainer.of(rm)
- *         .loss("sigmoid").margin(0.1)                 // or "logexp", "hps"
- *         .data(rewardDataset("datasets-sample/reward/train.jsonl"))
- *         .eval(rewardDataset("datasets-sample/reward/eval.jsonl"))
- *         .batchSize(8).lr(1e-4).cosine().warmupRatio(0.05).epochs(3).evalEvery(20)
- *         .output("runs/rm").fit();                   // evals/eval_results_{step}.jsonl under runs/rm
- * run.lastEvaluation().accuracy("preference");
- * run.curves().saveAll(Path.of("runs/rm/plots"));
- * }</pre>
  *
  * <p>Every {@code evalEvery} steps, and once at the end if the last step was not evaluated, the held-out
  * pairs are scored: per head accuracy over A/B pairs (strict {@code >}), mean chosen and rejected scores,
@@ -47,26 +34,38 @@ public final class RewardTrainer extends TrainerBase<RewardTrainer> {
         this.collator = model.collator();
     }
 
+    private RewardTrainer(RewardTrainer other) {
+        super(other);
+        this.model = other.model;
+        this.loss = other.loss;
+        this.train = other.train;
+        this.heldOut = other.heldOut;
+        this.collator = other.collator;
+    }
+
+    @Override
+    protected RewardTrainer copy() { return new RewardTrainer(this); }
+
     public static RewardTrainer of(RewardModel model) { return new RewardTrainer(model); }
 
     /** {@code sigmoid} (Bradley–Terry with margin, default), {@code logexp} or {@code hps}. */
-    public RewardTrainer loss(String name) { loss = RewardLoss.of(name).margin(loss.margin()); return this; }
+    public RewardTrainer loss(String name) { return loss(RewardLoss.of(name).margin(loss.margin())); }
 
-    public RewardTrainer loss(RewardLoss l) { loss = l; return this; }
+    public RewardTrainer loss(RewardLoss l) { return change(t -> t.loss = l); }
 
     /** The Bradley–Terry margin of {@code sigmoid} (default 0.1; ignored by the other losses). */
-    public RewardTrainer margin(double m) { loss = loss.margin(m); return this; }
+    public RewardTrainer margin(double m) { return loss(loss.margin(m)); }
 
     public RewardTrainer data(Dataset<RewardPair> pairs) { return data(pairs.toList()); }
 
-    public RewardTrainer data(List<RewardPair> pairs) { train = List.copyOf(pairs); return this; }
+    public RewardTrainer data(List<RewardPair> pairs) { List<RewardPair> copy = List.copyOf(pairs); return change(t -> t.train = copy); }
 
     public RewardTrainer eval(Dataset<RewardPair> pairs) { return eval(pairs.toList()); }
 
-    public RewardTrainer eval(List<RewardPair> pairs) { heldOut = List.copyOf(pairs); return this; }
+    public RewardTrainer eval(List<RewardPair> pairs) { List<RewardPair> copy = List.copyOf(pairs); return change(t -> t.heldOut = copy); }
 
     /** Overrides the model's collator for training and evaluation. */
-    public RewardTrainer collator(RewardCollator c) { collator = c; return this; }
+    public RewardTrainer collator(RewardCollator c) { return change(t -> t.collator = c); }
 
     public RewardLoss rewardLoss() { return loss; }
 
@@ -84,35 +83,24 @@ public final class RewardTrainer extends TrainerBase<RewardTrainer> {
         }
         RewardObjective objective = new RewardObjective(model, loss);
         List<RewardEvaluation> evaluations = new ArrayList<>();
-        CustomTrainer<List<RewardBatch>> trainer = CustomTrainer.of(model, objective, trainBatches(train)).config(config);
+        CustomTrainer<List<RewardBatch>> trainer = CustomTrainer.of(model, objective, trainBatches(train)).config(trainConfig());
         if (heldOut != null && !heldOut.isEmpty()) {
-            trainer.eval(wholeSet(heldOut));
+            trainer = trainer.eval(trainBatches(heldOut)).evaluateAtEnd(true);
         }
-        if (outputDir != null) {
-            trainer.output(outputDir);
+        if (outputDir() != null) {
+            trainer = trainer.output(outputDir());
         }
-        if (progressBar != null) {
-            trainer.progressBar(progressBar);
-        }
-        trainer.listener(new TrainListener() {
+        trainer = trainer.listener(new TrainListener() {
             @Override
             public void onEval(Progress p) {
                 record(objective.takeEvaluation(p.step()), evaluations);
             }
         });
-        listeners.forEach(trainer::listener);
-        TrainRun run = resumeFrom == null ? trainer.fit() : trainer.resume(resumeFrom);
-        boolean evaluatedLast = !evaluations.isEmpty() && evaluations.get(evaluations.size() - 1).step() == run.steps();
-        if (heldOut != null && !heldOut.isEmpty() && !evaluatedLast && !run.interrupted()) {
-            RewardEvaluation last = model.withCollator(collator).evaluate(heldOut, config.evalBatchSizeOrTrain());
-            last = new RewardEvaluation(run.steps(), last.heads(), last.samples());
-            record(last, evaluations);
-            Map<String, Double> row = new LinkedHashMap<>();
-            row.put("step", (double) run.steps());
-            row.put("epoch", (double) config.epochs());
-            last.metrics().forEach((k, v) -> row.put("eval/" + k, v));
-            run.log().add(row);
+        for (TrainListener l : allListeners()) {
+            trainer = trainer.listener(l);
         }
+        trainer = trainer.progressBar(false);    // allListeners() above already chose the display
+        TrainRun run = resumeFrom == null ? trainer.fit() : trainer.resume(resumeFrom);
         return new RewardRun(run, evaluations);
     }
 
@@ -121,8 +109,8 @@ public final class RewardTrainer extends TrainerBase<RewardTrainer> {
             return;
         }
         evaluations.add(e);
-        if (outputDir != null) {
-            e.writeInto(outputDir);
+        if (outputDir() != null) {
+            e.writeInto(outputDir());
         }
     }
 
@@ -140,29 +128,6 @@ public final class RewardTrainer extends TrainerBase<RewardTrainer> {
                     picked.add(pairs.get(i));
                 }
                 return List.of(c.collate(picked));
-            }
-        };
-    }
-
-    /**
-     * The held-out set as a single "example" whose batch is every pair, in chunks of the batch size:
-     * the loop then evaluates once over all pairs, so accuracy counts every A/B pair exactly (the loop
-     * would otherwise average per-batch accuracies).
-     */
-    private Batches<List<RewardBatch>> wholeSet(List<RewardPair> pairs) {
-        RewardCollator c = collator;
-        int chunk = config.evalBatchSizeOrTrain();
-        return new Batches<>() {
-            @Override
-            public int size() { return 1; }
-
-            @Override
-            public List<RewardBatch> batch(int[] indices) {
-                List<RewardBatch> chunks = new ArrayList<>();
-                for (int from = 0; from < pairs.size(); from += chunk) {
-                    chunks.add(c.collate(pairs.subList(from, Math.min(pairs.size(), from + chunk))));
-                }
-                return chunks;
             }
         };
     }

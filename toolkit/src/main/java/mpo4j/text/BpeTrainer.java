@@ -26,12 +26,6 @@ import java.util.regex.Pattern;
  * adjacent pair (ties: lexicographically smallest) is merged until the vocabulary, special tokens
  * included, reaches the target size or no pair is left. Special tokens get the last ids.
  *
- * <pre>{@code
- * var t = new BpeTrainer(2048, BpeTrainer.CHATML_SPECIALS);
- * t.train(List.of("What color is the circle?", "The circle is red."));
- * t.write(Path.of("datasets-sample/tokenizer"));
- * }</pre>
- *
  * <p>Command line: {@code BpeTrainer [--vocab N] [--shapes] --out DIR file.txt|file.jsonl ...}
  * (JSONL: every string value of every line is training text; {@code --shapes} adds the built-in
  * shapes-domain corpus).

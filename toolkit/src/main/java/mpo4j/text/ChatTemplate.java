@@ -5,11 +5,6 @@ import mpo4j.data.ChatMessage;
 
 /**
  * Turns a conversation into the text a model is trained on.
- *
- * <pre>{@code
- * ChatTemplate t = ChatTemplate.internVl25();
- * t.render(List.of(ChatMessage.user("<image>\nWhat color is the circle?")), true);
- * }</pre>
  */
 public interface ChatTemplate {
 

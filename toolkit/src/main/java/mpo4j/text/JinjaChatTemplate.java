@@ -14,11 +14,6 @@ import mpo4j.data.ChatMessage;
 /**
  * A Hugging Face {@code chat_template} (Jinja) rendered with Jinjava. The template sees
  * {@code messages} (maps with {@code role} and {@code content}) and {@code add_generation_prompt}.
- *
- * <pre>{@code
- * var t = new JinjaChatTemplate(tokenizer.chatTemplate().orElseThrow());
- * t.render(List.of(ChatMessage.user("Hi")), true);
- * }</pre>
  */
 public final class JinjaChatTemplate implements ChatTemplate {
     private final String source;

@@ -16,11 +16,6 @@ import mpo4j.data.Source;
  * <p>The template's text is tokenized segment by segment (prompt, answer, suffix) so the label
  * boundaries are exact whatever BPE would do across them.
  *
- * <pre>{@code
- * var enc = new PairEncoder(tokenizer, ChatTemplate.internVl25(), 16, 2048, Truncation.KEEP_START);
- * EncodedSequence s = enc.encode(pair.prompt(), pair.chosen(), new int[] {3}, pair.source());
- * }</pre>
- *
  * @param tokensPerTile {@code (tile/patch)^2 * downsample^2}: 256 for 448/14/0.5, 16 for 64/8/0.5
  * @param maxSeqLength  longest sequence kept, or {@code <= 0} for no limit
  */

@@ -26,13 +26,6 @@ import java.util.regex.Pattern;
  * {@code <|im_end|>}) to its single id: the text is split at special tokens here and only the pieces
  * between them go through BPE, so the result does not depend on how the native library treats added
  * tokens.
- *
- * <pre>{@code
- * Tokenizer tok = Tokenizer.load(Path.of("datasets-sample/tokenizer"));
- * long[] ids = tok.encode("What color is the circle?");
- * tok.decode(ids);                      // "What color is the circle?"
- * tok.imageContextId();                 // id of <IMG_CONTEXT>
- * }</pre>
  */
 public final class Tokenizer implements AutoCloseable {
     public static final String IM_START = "<|im_start|>";
@@ -67,11 +60,6 @@ public final class Tokenizer implements AutoCloseable {
     /**
      * The 2048-id byte-level BPE tokenizer of {@code datasets-sample/tokenizer}, read from the toolkit
      * jar, so it works from any working directory (a notebook runs in {@code notebooks/}).
-     *
-     * <pre>{@code
-     * Tokenizer tok = Tokenizer.sample();
-     * tok.decode(tok.encode("What color is the circle?"));   // round-trips
-     * }</pre>
      */
     public static Tokenizer sample() {
         try {

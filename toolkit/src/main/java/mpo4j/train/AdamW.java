@@ -18,12 +18,6 @@ import java.util.Map;
  * restore it bit-exactly; DJL's own optimizers keep theirs private. Parameters without a gradient
  * are skipped (they took no part in the backward pass). Defaults follow Hugging Face / TRL:
  * β1 0.9, β2 0.999, ε 1e-8, weight decay 0 (DJL's AdamW defaults to 0.01).
- *
- * <pre>{@code
- * try (AdamW opt = new AdamW(0.9, 0.999, 1e-8, 0.0)) {
- *     opt.update(model.trainableParameters(), 5e-5);   // after backward()
- * }
- * }</pre>
  */
 public final class AdamW implements AutoCloseable {
     private final double beta1;

@@ -11,13 +11,6 @@ import java.util.Map;
  * {@link #restore} let checkpoints save and restore it so that a resumed run equals an
  * uninterrupted one.
  *
- * <pre>{@code
- * Objective<float[][]> mse = (batch, scope, training) -> {
- *     NDArray loss = ...;                        // created in scope
- *     return new StepOutput(loss, Map.of("loss", (double) loss.getFloat()), batch.length);
- * };
- * }</pre>
- *
  * @param <B> the batch type
  */
 @FunctionalInterface

@@ -5,9 +5,11 @@ import java.util.Map;
 
 /**
  * A single updating terminal line: step/total, loss, margin, accuracy, speed and ETA.
- * <pre>{@code  [#########.........]  45/100  loss 0.6421  margin 0.0312  acc 0.625  1.9 it/s  ETA 00:29}</pre>
  */
 public final class ProgressBar implements TrainListener {
+    @Override
+    public boolean isDisplay() { return true; }
+
     private static final int WIDTH = 24;
     private final PrintStream out;
 

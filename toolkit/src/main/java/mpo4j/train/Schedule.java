@@ -6,11 +6,6 @@ package mpo4j.train;
  * the remaining steps. The optimizer step {@code s} (0-based) uses {@code lr · factor(s, total)}, so
  * with warmup the first step has rate 0, as in {@code transformers.get_*_schedule_with_warmup}.
  *
- * <pre>{@code
- * Schedule s = Schedule.cosine().withWarmupRatio(0.1);
- * double f = s.factor(5, 100);   // 0.5: halfway through the 10 warmup steps
- * }</pre>
- *
  * @param kind         constant, linear or cosine
  * @param warmupRatio  fraction of the total steps used for warmup ({@code ceil(ratio·total)} steps)
  * @param warmupSteps  explicit warmup steps; when &gt; 0 it overrides {@code warmupRatio} (as in HF)

@@ -1,17 +1,42 @@
 package mpo4j.train;
 
 import ai.djl.ndarray.NDArray;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * What one forward pass over a micro-batch gives the trainer.
  *
+ * <p>Each metric is a mean over something the batch holds (pairs, tokens, decided pairs of a head), and
+ * its weight says how many: the trainer's {@link MetricReducer} combines micro-batches and evaluation
+ * batches with these weights, so a logged value is the exact mean over every example it covers, whatever
+ * the batch boundaries. A metric without a weight counts once per batch.
+ *
  * @param loss    the scalar to minimise, still attached to the graph when training
- * @param metrics named values to log for this micro-batch (e.g. TRL's {@code rewards/margins})
+ * @param metrics named values to log for this micro-batch (e.g. TRL's {@code rewards/margins}), in the order to show them
  * @param tokens  real (non-padding) tokens processed, for {@code tokens_per_s}
+ * @param weights how many examples each metric's value averages over (missing: 1)
  */
-public record StepOutput(NDArray loss, Map<String, Double> metrics, long tokens) {
+public record StepOutput(NDArray loss, Map<String, Double> metrics, long tokens, Map<String, Double> weights) {
     public StepOutput {
-        metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));   // keeps the objective's column order
+        metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
+        weights = Map.copyOf(weights);
     }
+
+    /** Metrics that count once per batch. */
+    public StepOutput(NDArray loss, Map<String, Double> metrics, long tokens) {
+        this(loss, metrics, tokens, Map.of());
+    }
+
+    /** Every metric averages over {@code examples} examples (e.g. the pairs of a preference batch). */
+    public StepOutput weightedBy(double examples) {
+        Map<String, Double> w = new LinkedHashMap<>();
+        metrics.keySet().forEach(k -> w.put(k, examples));
+        w.putAll(weights);
+        return new StepOutput(loss, metrics, tokens, w);
+    }
+
+    /** The weight of {@code metric} (1 when none was given). */
+    public double weight(String metric) { return weights.getOrDefault(metric, 1.0); }
 }

@@ -43,7 +43,7 @@ public final class TensorFile {
         writeFloats(file, data, shapes);
     }
 
-    static void writeFloats(Path file, Map<String, float[]> data, Map<String, long[]> shapes) throws IOException {
+    public static void writeFloats(Path file, Map<String, float[]> data, Map<String, long[]> shapes) throws IOException {
         JsonObject header = new JsonObject();
         long offset = 0;
         for (Map.Entry<String, float[]> e : data.entrySet()) {

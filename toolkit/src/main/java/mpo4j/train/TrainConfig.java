@@ -6,10 +6,6 @@ package mpo4j.train;
  * warmup, weight decay 0, max grad norm 1.0, Adam β 0.9/0.999, ε 1e-8, batch size 8, gradient
  * accumulation 1, 3 epochs, seed 42. Evaluation and checkpoints are off unless a cadence is set.
  *
- * <pre>{@code
- * TrainConfig c = TrainConfig.defaults().withLr(5e-5).withSchedule(Schedule.cosine().withWarmupRatio(0.03));
- * }</pre>
- *
  * @param maxSteps when &gt; 0, stop after this many optimizer steps (overrides epochs, as HF)
  * @param evalBatchSize pairs per evaluation batch, 0 for {@code batchSize} (HF's
  *     {@code per_device_eval_batch_size}). Evaluation metrics are means of per-batch means, as in

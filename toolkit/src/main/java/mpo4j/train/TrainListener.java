@@ -5,12 +5,6 @@ import java.util.Map;
 /**
  * Callbacks from the training loop, on the training thread. A notebook display or a progress bar
  * implements the ones it needs.
- *
- * <pre>{@code
- * trainer.listener(new TrainListener() {
- *     public void onStep(Progress p) { System.out.println(p.step() + " " + p.metrics().get("loss")); }
- * });
- * }</pre>
  */
 public interface TrainListener {
 
@@ -22,6 +16,9 @@ public interface TrainListener {
 
     /** Once at the end (also after an interrupt). */
     default void onEnd(TrainRun run) {}
+
+    /** True for a listener that shows the run (a live view or a bar), so the trainer adds no default display. */
+    default boolean isDisplay() { return false; }
 
     /**
      * Where the loop is.

@@ -26,7 +26,7 @@ import mpo4j.engine.Scalar;
  *
  * <p>Use it through a trainer ({@link CustomTrainer}, the preference trainer); it is single-use.
  */
-final class TrainLoop<B> {
+public final class TrainLoop<B> {
     /** Keys whose values depend on wall time (excluded when comparing runs). */
     static final List<String> TIMING_KEYS = List.of("tokens_per_s", "step_time_ms");
 
@@ -41,11 +41,12 @@ final class TrainLoop<B> {
     private final Map<String, NDArray> params;
     private final int totalSteps;
     private final int stepsPerEpoch;
+    private boolean evaluateAtEnd;
     private int step;
     private long startNanos;
     private int stepsThisFit;
 
-    TrainLoop(Trainable model, Objective<B> objective, Batches<B> train, Batches<B> eval,
+    public TrainLoop(Trainable model, Objective<B> objective, Batches<B> train, Batches<B> eval,
               TrainConfig config, List<TrainListener> listeners, Path runDir) {
         if (train == null || train.size() == 0) {
             throw new IllegalArgumentException("no training data: call data(...) with at least one example");
@@ -65,13 +66,22 @@ final class TrainLoop<B> {
         this.stepsPerEpoch = config.stepsPerEpoch(train.size());
     }
 
-    TrainRun fit() {
+    /**
+     * Evaluates the final model even when {@code evalEvery} is 0 (by default the final model gets an
+     * evaluation only when periodic evaluation is on and its last step was not one).
+     */
+    public TrainLoop<B> evaluateAtEnd(boolean on) {
+        evaluateAtEnd = on;
+        return this;
+    }
+
+    public TrainRun fit() {
         try (AdamW optimizer = newOptimizer()) {
             return loop(optimizer);
         }
     }
 
-    TrainRun resume(Path dir) {
+    public TrainRun resume(Path dir) {
         try (AdamW optimizer = newOptimizer()) {
             Path checkpoint = Checkpoint.latest(dir);
             Checkpoint.State state = Checkpoint.readState(checkpoint);
@@ -121,7 +131,7 @@ final class TrainLoop<B> {
                 }
             }
             boolean evaluatedLast = config.evalEvery() > 0 && step % config.evalEvery() == 0;
-            if (!interrupted && eval != null && config.evalEvery() > 0 && !evaluatedLast && stepsThisFit > 0) {
+            if (!interrupted && eval != null && (config.evalEvery() > 0 || evaluateAtEnd) && !evaluatedLast && stepsThisFit > 0) {
                 evaluate(root, true);      // the final model always gets an evaluation row
             }
             if (interrupted && runDir != null && config.saveEvery() > 0 && step > 0) {
@@ -154,8 +164,7 @@ final class TrainLoop<B> {
         double lr = config.lr() * config.schedule().factor(step, totalSteps);
 
         Grads.zero(params.values());
-        Map<String, Double> sums = new LinkedHashMap<>();
-        Map<String, Integer> counts = new LinkedHashMap<>();
+        MetricReducer metrics = new MetricReducer();
         long tokens = 0;
         for (int j = first; j < last; j++) {
             if (j > first && Thread.currentThread().isInterrupted()) {
@@ -173,7 +182,7 @@ final class TrainLoop<B> {
                                 + ", micro-batch " + j + ", examples " + java.util.Arrays.toString(idx) + ")");
                     }
                     gc.backward(micro == 1 ? out.loss() : Scalar.div(out.loss(), micro));
-                    accumulate(sums, counts, "loss", value, out.metrics());
+                    accumulate(metrics, value, out);
                     tokens += out.tokens();
                 }
             }
@@ -185,7 +194,7 @@ final class TrainLoop<B> {
         Map<String, Double> row = new LinkedHashMap<>();
         row.put("step", (double) (step + 1));
         row.put("epoch", epoch + (double) (step % stepsPerEpoch + 1) / stepsPerEpoch);
-        sums.forEach((k, s) -> row.put(k, s / counts.get(k)));
+        row.putAll(metrics.means());
         row.put("learning_rate", lr);
         row.put("grad_norm", gradNorm);
         row.put("tokens_per_s", tokens / (ms / 1000.0));
@@ -193,28 +202,23 @@ final class TrainLoop<B> {
         return row;
     }
 
-    /** Adds one micro-batch's metrics; averaging (not summing) keeps accuracies within [0,1]. */
-    private static void accumulate(Map<String, Double> sums, Map<String, Integer> counts, String lossKey, double loss, Map<String, Double> metrics) {
-        Map<String, Double> all = new LinkedHashMap<>();
-        all.put(lossKey, loss);
-        metrics.forEach((k, v) -> {
-            if (!k.equals(lossKey)) {
-                all.put(k, v);
+    /** Adds one batch: its loss first (so it leads the row), then the objective's other metrics, each with its weight. */
+    private static void accumulate(MetricReducer metrics, double loss, StepOutput out) {
+        metrics.add("loss", loss, out.weight("loss"));
+        out.metrics().forEach((k, v) -> {
+            if (!k.equals("loss")) {
+                metrics.add(k, v, out.weight(k));
             }
-        });
-        all.forEach((k, v) -> {
-            sums.merge(k, v, Double::sum);
-            counts.merge(k, 1, Integer::sum);
         });
     }
 
     /**
-     * Evaluation over all held-out examples in order, without gradients; metrics averaged over
-     * batches. With {@code record} the row is logged and listeners are told.
+     * Evaluation over all held-out examples in order, without gradients; each metric is the exact
+     * weighted mean over the examples ({@link MetricReducer}). With {@code record} the row is logged
+     * and listeners are told.
      */
-    Map<String, Double> evaluate(NDManager root, boolean record) {
-        Map<String, Double> sums = new LinkedHashMap<>();
-        Map<String, Integer> counts = new LinkedHashMap<>();
+    public Map<String, Double> evaluate(NDManager root, boolean record) {
+        MetricReducer metrics = new MetricReducer();
         int n = eval.size();
         int size = config.evalBatchSizeOrTrain();
         for (int from = 0; from < n; from += size) {
@@ -224,13 +228,13 @@ final class TrainLoop<B> {
             }
             try (NDManager scope = root.newSubManager()) {
                 StepOutput out = objective.compute(eval.batch(idx), scope, false);
-                accumulate(sums, counts, "loss", scalar(out.loss()), out.metrics());
+                accumulate(metrics, scalar(out.loss()), out);
             }
         }
         Map<String, Double> row = new LinkedHashMap<>();
         row.put("step", (double) step);
         row.put("epoch", (double) step / stepsPerEpoch);
-        sums.forEach((k, s) -> row.put("eval/" + k, s / counts.get(k)));
+        metrics.means().forEach((k, v) -> row.put("eval/" + k, v));
         if (record) {
             log.add(row);
             TrainListener.Progress p = progress(row);
@@ -265,7 +269,7 @@ final class TrainLoop<B> {
     }
 
     /** The example order of one epoch: a Fisher–Yates shuffle seeded by (seed, epoch), recomputable on resume. */
-    static int[] permutation(int n, long seed, int epoch) {
+    public static int[] permutation(int n, long seed, int epoch) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
             p[i] = i;
@@ -281,7 +285,7 @@ final class TrainLoop<B> {
     }
 
     /** A copy of the rows without wall-time metrics, for comparing runs. */
-    static List<Map<String, Double>> withoutTiming(List<Map<String, Double>> rows) {
+    public static List<Map<String, Double>> withoutTiming(List<Map<String, Double>> rows) {
         List<Map<String, Double>> out = new ArrayList<>();
         for (Map<String, Double> r : rows) {
             Map<String, Double> c = new LinkedHashMap<>(r);

@@ -13,13 +13,6 @@ import tech.tablesaw.api.Table;
  * The outcome of {@code fit()} or {@code resume()}: the trained model (updated in place), the
  * metrics history, and whether the run was interrupted (then the model holds the weights after
  * the last complete step).
- *
- * <pre>{@code
- * TrainRun run = trainer.fit();
- * run.metrics();                        // Tablesaw table, one row per step / evaluation
- * run.curves().saveAll(Path.of("plots"));
- * run.save(Path.of("runs/shapes-mpo"));
- * }</pre>
  */
 public final class TrainRun {
     private final Trainable model;
@@ -79,7 +72,7 @@ public final class TrainRun {
     }
 
     /** Reward curves and the other training panels. */
-    public Curves curves() { return Curves.of(log, initialLosses); }
+    public Curves curves() { return Curves.of(log.rows(), initialLosses); }
 
     /** Writes {@code model/}, {@code metrics.jsonl}, {@code metrics.csv} and {@code plots/*.png} into {@code dir}. */
     public Path save(Path dir) {

@@ -10,13 +10,6 @@ import mpo4j.data.Source;
  * left-to-right, top-to-bottom, append a thumbnail of the whole image when there is more than one
  * tile, and normalise each tile with the ImageNet mean and std into CHW floats.
  *
- * <pre>{@code
- * Tiling tiling = Tiling.defaults().withTileSize(64).withMaxTiles(6);
- * tiling.grid(1000, 1000);                      // 2x2+thumb = 5 tiles
- * ImageTiles tiles = tiling.tile(Path.of("datasets-sample/shapes/images/0001.png"));
- * tiles.toImage();                               // the tiles side by side, for a notebook
- * }</pre>
- *
  * @param tileSize  tile edge in pixels (448 for InternVL, 64 for the tiny model)
  * @param minTiles  fewest grid tiles ({@code min_num}, default 1)
  * @param maxTiles  most grid tiles ({@code max_num} / {@code max_dynamic_patch}, default 12)
@@ -87,7 +80,7 @@ public record Tiling(int tileSize, int minTiles, int maxTiles, boolean thumbnail
     /** Tiles an image already in memory. */
     public ImageTiles tile(BufferedImage image) {
         int w = image.getWidth(), h = image.getHeight();
-        int[] rgb = Images.pixels(image);
+        int[] rgb = RgbImages.pixels(image);
         TileGrid grid = grid(w, h);
         int s = tileSize, plane = s * s;
         float[] pixels = new float[grid.tiles() * 3 * plane];
@@ -107,7 +100,7 @@ public record Tiling(int tileSize, int minTiles, int maxTiles, boolean thumbnail
 
     /** Reads and tiles an image file; errors name the file and {@code source}. */
     public ImageTiles tile(Path file, Source source) {
-        return tile(Images.read(file, source));
+        return tile(RgbImages.read(file, source));
     }
 
     /** Reads and tiles an image file. */

@@ -8,14 +8,14 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.util.List;
 import java.util.Map;
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlmConfig;
 import org.junit.jupiter.api.Test;
 
 /** The report's keys and derived values from given measurements, and its one-line JSON form. */
 class BenchReportTest {
     static Measurements sample() {
         int[] rows = SyntheticPairs.BatchShape.reference().rowLengths(16);
-        return new Measurements(2, 2, 1, 0.5, 0.7, 5_785_152L, 100.0, 8, rows, FlopCount.forward(VlmConfig.tinyVlm(), rows, 24),
+        return new Measurements(2, 2, 1, 0.5, 0.7, 5_785_152L, 100.0, 8, rows, FlopCount.forward(TinyVlmConfig.tinyVlm(), rows, 24),
                 new double[] {500, 100, 300, 200, 400}, new double[] {700, 800, 600}, new double[] {250, 200, 240},
                 4000, 6000, 2, 1000, 100, 1500, 1600, 1640, 10, 11, null);
     }

@@ -3,7 +3,7 @@ package mpo4j.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlmConfig;
 import org.junit.jupiter.api.Test;
 
 /** The analytic count of the benchmark configuration, worked out by hand (see the comments). */
@@ -25,12 +25,12 @@ class FlopCountTest {
         // per layer: 2·64·(192·576 + 192·192 + 192·768 + 768·192) = 128·442,368 = 56,623,104
         //            + attention 3 heads · 4·64²·64 = 3,145,728            → ×4 layers = 239,075,328
         // projector 2·16·(768·256 + 256·256) = 8,388,608
-        assertEquals(4_718_592 + 239_075_328 + 8_388_608, FlopCount.visionPerTile(VlmConfig.tinyVlm().vision(), 256), 0);
+        assertEquals(4_718_592 + 239_075_328 + 8_388_608, FlopCount.visionPerTile(TinyVlmConfig.tinyVlm().vision(), 256), 0);
     }
 
     @Test
     void forwardOfTheBenchmarkBatchByHand() {
-        FlopCount f = FlopCount.forward(VlmConfig.tinyVlm(), ROWS, 24);
+        FlopCount f = FlopCount.forward(TinyVlmConfig.tinyVlm(), ROWS, 24);
         // per token and layer: q,k,v,o 4·2·256·256 = 524,288 + SwiGLU 3·2·256·688 = 1,056,768 → 1,581,056; 1728 tokens, 4 layers
         assertEquals(4.0 * 1_581_056 * 1728, f.decoderLinear(), 0);
         assertEquals(10_928_259_072.0, f.decoderLinear(), 0);
@@ -46,21 +46,21 @@ class FlopCountTest {
 
     @Test
     void stepIsThreeForwardsForThePolicyPlusOneForTheFrozenReference() {
-        FlopCount f = FlopCount.forward(VlmConfig.tinyVlm(), ROWS, 24);
+        FlopCount f = FlopCount.forward(TinyVlmConfig.tinyVlm(), ROWS, 24);
         assertEquals(78_232_158_208.0, f.mpoStep(true), 0);
         assertEquals(58_674_118_656.0, f.mpoStep(false), 0);
     }
 
     @Test
     void groupedQueryAttentionShrinksKeyAndValueProjections() {
-        VlmConfig gqa = VlmConfig.tinyVlm().withText(VlmConfig.tinyVlm().text().withNumKeyValueHeads(2));
+        TinyVlmConfig gqa = TinyVlmConfig.tinyVlm().withText(TinyVlmConfig.tinyVlm().text().withNumKeyValueHeads(2));
         // q and o 2·256·256 each, k and v 2·256·128 each: 393,216; + SwiGLU 1,056,768 = 1,449,984 per token and layer
         assertEquals(4.0 * 1_449_984 * 10, FlopCount.forward(gqa, new int[] {10}, 0).decoderLinear(), 0);
     }
 
     @Test
     void textOnlyModelHasNoVisionFlops() {
-        FlopCount f = FlopCount.forward(VlmConfig.tinyVlm().textOnly(), new int[] {5, 3}, 6);
+        FlopCount f = FlopCount.forward(TinyVlmConfig.tinyVlm().textOnly(), new int[] {5, 3}, 6);
         assertEquals(0, f.vision(), 0);
         assertEquals(1_048_576.0 * 8, f.head(), 0);
         assertEquals(4.0 * 4 * 4 * 64 * (25 + 9), f.decoderAttention(), 0);

@@ -20,13 +20,14 @@ import mpo4j.loss.BcoDelta;
 import mpo4j.loss.PreferenceLoss;
 import mpo4j.loss.ReferenceLogps;
 import mpo4j.loss.SequenceLogps;
-import mpo4j.model.Vlm;
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlm;
+import mpo4j.model.TinyVlmConfig;
 import mpo4j.text.Tokenizer;
 import mpo4j.train.Grads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import mpo4j.engine.Mpo4jEngine;
+import mpo4j.model.TokenIds;
 
 /**
  * DJL/PyTorch arrays made from Java data ({@code create(float[])}, and the scalar behind
@@ -42,11 +43,11 @@ class GcSafeGradientsTest {
         mpo4j.engine.Mpo4jEngine.ensureOffline();
         SyntheticPairs.BatchShape shape = SyntheticPairs.BatchShape.reference().withPairs(2);
         try (Tokenizer tok = Tokenizer.load(SyntheticPairsTest.TOKENIZER)) {
-            VlmConfig config = VlmConfig.tinyVlm().withTokenizerIds(new VlmConfig.TokenIds((int) tok.imageContextId(),
+            TinyVlmConfig config = TinyVlmConfig.tinyVlm().withTokenizerIds(new TokenIds((int) tok.imageContextId(),
                     (int) tok.imageStartId(), (int) tok.imageEndId(), (int) tok.padId(), (int) tok.imEndId()));
             InternVlCollator collator = Benchmark.benchCollator(tok, config, shape);
             PreferenceBatch batch = collator.collate(Datasets.mmprAnnotation(SyntheticPairs.write(dir, 2, shape, collator, 3)).toList());
-            try (Vlm policy = Vlm.builder(config).seed(5).build(); Vlm frozen = policy.frozenCopy()) {
+            try (TinyVlm policy = TinyVlm.builder(config).seed(5).build(); TinyVlm frozen = policy.frozenCopy()) {
                 float[] calm = gradients(policy, frozen, batch, false);
                 float[] stressed = gradients(policy, frozen, batch, true);
                 double norm = 0;
@@ -60,17 +61,17 @@ class GcSafeGradientsTest {
     }
 
     /** Every parameter gradient of one MPO loss, flattened (first 64 values of each parameter). */
-    private static float[] gradients(Vlm policy, Vlm frozen, PreferenceBatch batch, boolean collectBeforeBackward) {
+    private static float[] gradients(TinyVlm policy, TinyVlm frozen, PreferenceBatch batch, boolean collectBeforeBackward) {
         List<NDArray> params = new ArrayList<>();
         for (Parameter p : policy.parameters().values()) {
             params.add(p.getArray());
         }
         Grads.zero(params);
         try (NDManager step = policy.manager().newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            SequenceLogps logps = SequenceLogps.fromLogits(policy.forward(batch, step), batch.concatenated(), false);
+            SequenceLogps logps = SequenceLogps.fromLogits(policy.forward(batch.concatenated().tokens(), batch.images(step), step), batch.concatenated(), false);
             ReferenceLogps ref;
             try (NDManager s = step.newSubManager()) {
-                ref = ReferenceLogps.from(SequenceLogps.fromLogits(frozen.forward(batch, s).stopGradient(), batch.concatenated(), false));
+                ref = ReferenceLogps.from(SequenceLogps.fromLogits(frozen.forward(batch.concatenated().tokens(), batch.images(s), s).stopGradient(), batch.concatenated(), false));
             }
             NDArray loss = PreferenceLoss.mpo().compute(logps, ref, new BcoDelta()).loss();
             if (collectBeforeBackward) {

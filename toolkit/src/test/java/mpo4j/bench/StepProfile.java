@@ -18,12 +18,13 @@ import mpo4j.loss.LossResult;
 import mpo4j.loss.PreferenceLoss;
 import mpo4j.loss.ReferenceLogps;
 import mpo4j.loss.SequenceLogps;
-import mpo4j.model.Vlm;
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlm;
+import mpo4j.model.TinyVlmConfig;
 import mpo4j.text.Tokenizer;
 import mpo4j.train.AdamW;
 import mpo4j.train.Grads;
 import mpo4j.engine.Mpo4jEngine;
+import mpo4j.model.TokenIds;
 
 /**
  * Not a unit test: splits one MPO step of the benchmark batch into its parts (best of N) to find
@@ -39,14 +40,14 @@ public final class StepProfile {
         Path dir = Files.createTempDirectory("mpo4j-profile");
         try (Tokenizer tok = Tokenizer.load(Path.of("datasets-sample/tokenizer"))) {
             SyntheticPairs.BatchShape shape = SyntheticPairs.BatchShape.reference();
-            VlmConfig config = VlmConfig.tinyVlm().withTokenizerIds(new VlmConfig.TokenIds((int) tok.imageContextId(),
+            TinyVlmConfig config = TinyVlmConfig.tinyVlm().withTokenizerIds(new TokenIds((int) tok.imageContextId(),
                     (int) tok.imageStartId(), (int) tok.imageEndId(), (int) tok.padId(), (int) tok.imEndId()));
             InternVlCollator collator = Benchmark.benchCollator(tok, config, shape);
             List<PreferencePair> pairs = Datasets.mmprAnnotation(SyntheticPairs.write(dir, 8, shape, collator, 42)).toList();
             PreferenceBatch batch = collator.collate(pairs);
             PreferenceLoss loss = PreferenceLoss.mpo();
             Map<String, Double> best = new LinkedHashMap<>();
-            try (Vlm policy = Vlm.builder(config).seed(42).build(); Vlm frozen = policy.frozenCopy(); AdamW adam = new AdamW(0.9, 0.999, 1e-8, 0);
+            try (TinyVlm policy = TinyVlm.builder(config).seed(42).build(); TinyVlm frozen = policy.frozenCopy(); AdamW adam = new AdamW(0.9, 0.999, 1e-8, 0);
                  NDManager root = NDManager.newBaseManager()) {
                 Map<String, NDArray> params = new LinkedHashMap<>();
                 policy.parameters().forEach((k, p) -> params.put(k, p.getArray()));
@@ -57,7 +58,7 @@ public final class StepProfile {
                     Grads.zero(params.values());
                     t0 = lap(t, "zero_grad", t0);
                     try (NDManager scope = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray hidden = policy.hidden(batch, scope);
+                        NDArray hidden = policy.hidden(batch.concatenated().tokens(), batch.images(scope), scope);
                         t0 = lap(t, "policy_hidden", t0);
                         NDArray logits = policy.logits(hidden);
                         t0 = lap(t, "policy_head", t0);
@@ -65,7 +66,7 @@ public final class StepProfile {
                         t0 = lap(t, "logps", t0);
                         ReferenceLogps ref;
                         try (NDManager s = scope.newSubManager()) {
-                            ref = ReferenceLogps.from(SequenceLogps.fromLogits(frozen.forward(batch, s).stopGradient(), batch.concatenated(), false));
+                            ref = ReferenceLogps.from(SequenceLogps.fromLogits(frozen.forward(batch.concatenated().tokens(), batch.images(s), s).stopGradient(), batch.concatenated(), false));
                         }
                         t0 = lap(t, "reference", t0);
                         LossResult res = loss.compute(lp, ref, delta);

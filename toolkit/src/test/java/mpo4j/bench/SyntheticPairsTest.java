@@ -11,7 +11,7 @@ import mpo4j.collate.InternVlCollator;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.data.Datasets;
 import mpo4j.data.PreferencePair;
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlmConfig;
 import mpo4j.text.Tokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +26,7 @@ class SyntheticPairsTest {
         mpo4j.engine.Mpo4jEngine.ensureOffline();
         SyntheticPairs.BatchShape shape = SyntheticPairs.BatchShape.reference().withPairs(3);
         try (Tokenizer tok = Tokenizer.load(TOKENIZER)) {
-            InternVlCollator collator = Benchmark.benchCollator(tok, VlmConfig.tinyVlm(), shape);
+            InternVlCollator collator = Benchmark.benchCollator(tok, TinyVlmConfig.tinyVlm(), shape);
             Path jsonl = SyntheticPairs.write(dir, 3, shape, collator, 7);
             List<PreferencePair> pairs = Datasets.mmprAnnotation(jsonl).toList();
             PreferenceBatch batch = collator.collate(pairs);
@@ -56,7 +56,7 @@ class SyntheticPairsTest {
     void checkShapeNamesTheMismatch(@TempDir Path dir) {
         SyntheticPairs.BatchShape shape = SyntheticPairs.BatchShape.reference().withPairs(1);
         try (Tokenizer tok = Tokenizer.load(TOKENIZER)) {
-            InternVlCollator collator = Benchmark.benchCollator(tok, VlmConfig.tinyVlm(), shape);
+            InternVlCollator collator = Benchmark.benchCollator(tok, TinyVlmConfig.tinyVlm(), shape);
             PreferenceBatch batch = collator.collate(Datasets.mmprAnnotation(SyntheticPairs.write(dir, 1, shape, collator, 7)).toList());
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> Benchmark.checkShape(batch, shape.withPairs(1).withPromptTextTokens(25), 16));

@@ -34,7 +34,7 @@ class SampleDataCollateTest {
             Tiling perImage = (two.imageOptions().maxDynamicPatch() != null
                     ? tiling.withMaxTiles(two.imageOptions().maxDynamicPatch()) : tiling).perImage(2);
             for (Path img : two.images()) {
-                var size = mpo4j.vision.Images.read(img, two.source());
+                var size = mpo4j.vision.RgbImages.read(img, two.source());
                 expectedTwo += perImage.grid(size.getWidth(), size.getHeight()).tiles();
             }
             assertEquals(expectedTwo, b.tilesOf(1));

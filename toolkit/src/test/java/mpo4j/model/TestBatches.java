@@ -17,8 +17,8 @@ final class TestBatches {
      * The tiny model's shapes with fewer layers (2 decoder, 1 vision): every code path of the full model
      * at a fraction of the test time on a shared 2-core machine.
      */
-    static VlmConfig small() {
-        VlmConfig tiny = VlmConfig.tinyVlm();
+    static TinyVlmConfig small() {
+        TinyVlmConfig tiny = TinyVlmConfig.tinyVlm();
         return tiny.withVision(tiny.vision().withLayers(1)).withText(tiny.text().withLayers(2));
     }
 
@@ -27,9 +27,9 @@ final class TestBatches {
      * plus {@code <img>}, the image tokens and {@code </img>}, then chosen/rejected completions of the
      * given lengths (rejected rows shorter, so padding is exercised).
      */
-    static PreferenceBatch batch(VlmConfig config, int pairs, int tilesPerPair, int promptText, int chosenLen, int rejectedLen, long seed) {
+    static PreferenceBatch batch(TinyVlmConfig config, int pairs, int tilesPerPair, int promptText, int chosenLen, int rejectedLen, long seed) {
         Random random = new Random(seed);
-        VlmConfig.TokenIds ids = config.tokens();
+        TokenIds ids = config.tokens();
         int perTile = config.tokensPerTile();
         List<long[]> prompts = new ArrayList<>();
         for (int p = 0; p < pairs; p++) {
@@ -68,7 +68,7 @@ final class TestBatches {
     }
 
     /** Completions of length {@code len - variation*p} (at least 2) after each prompt; labels mark the completion. */
-    static SequenceBatch rows(List<long[]> prompts, int len, VlmConfig.TokenIds ids, Random random, int variation) {
+    static SequenceBatch rows(List<long[]> prompts, int len, TokenIds ids, Random random, int variation) {
         int n = prompts.size();
         int[] lengths = new int[n];
         for (int p = 0; p < n; p++) {

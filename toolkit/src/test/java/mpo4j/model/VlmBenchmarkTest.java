@@ -18,23 +18,23 @@ class VlmBenchmarkTest {
     @Test
     void forwardBackwardOnTheBenchBatch() {
         assumeTrue(Boolean.getBoolean("mpo4j.bench"), "benchmark disabled");
-        VlmConfig config = VlmConfig.tinyVlm();
+        TinyVlmConfig config = TinyVlmConfig.tinyVlm();
         // prompt: 24 text tokens around <img> + 48 <IMG_CONTEXT> + </img>; completions 40 and 32.
         PreferenceBatch batch = TestBatches.batch(config, 8, 3, 22, 40, 32, 11);
         for (boolean once : new boolean[] {true, false}) {
-            try (Vlm model = Vlm.builder(config).seed(42).visionOncePerPair(once).build()) {
+            try (TinyVlm model = TinyVlm.builder(config).seed(42).build()) {
                 double best = Double.MAX_VALUE;
                 double forwardOnly = Double.MAX_VALUE;
                 for (int i = 0; i < 6; i++) {
                     try (NDManager scope = model.manager().newSubManager()) {
                         long t0 = System.nanoTime();
                         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                            NDArray logits = model.forward(batch, scope);
+                            NDArray logits = model.forward(batch.concatenated().tokens(), (once ? batch.images(scope) : batch.imagesPerRow(scope)), scope);
                             collector.backward(logits.logSoftmax(-1).mean());
                         }
                         best = Math.min(best, (System.nanoTime() - t0) / 1e6);
                         long t1 = System.nanoTime();
-                        model.forward(batch, scope).getFloat(0, 0, 0);
+                        model.forward(batch.concatenated().tokens(), (once ? batch.images(scope) : batch.imagesPerRow(scope)), scope).getFloat(0, 0, 0);
                         forwardOnly = Math.min(forwardOnly, (System.nanoTime() - t1) / 1e6);
                     }
                 }

@@ -14,13 +14,13 @@ class VlmForwardTest {
 
     @Test
     void forwardOverAPreferenceBatchGivesLogitsForChosenThenRejectedRows() {
-        VlmConfig config = VlmConfig.tinyVlm();
+        TinyVlmConfig config = TinyVlmConfig.tinyVlm();
         PreferenceBatch batch = TestBatches.batch(config, 2, 2, 6, 5, 4, 1);
-        try (Vlm model = Vlm.builder(config).seed(42).build(); NDManager scope = model.manager().newSubManager()) {
-            NDArray logits = model.forward(batch, scope);
+        try (TinyVlm model = TinyVlm.builder(config).seed(42).build(); NDManager scope = model.manager().newSubManager()) {
+            NDArray logits = model.forward(batch.concatenated().tokens(), batch.images(scope), scope);
             int len = batch.concatenated().length();
             assertEquals(new Shape(4, len, 2048), logits.getShape());
-            assertEquals(new Shape(4, len, 256), model.hidden(batch, scope).getShape());
+            assertEquals(new Shape(4, len, 256), model.hidden(batch.concatenated().tokens(), batch.images(scope), scope).getShape());
             float[] values = logits.toFloatArray();
             for (float v : values) {
                 assertTrue(Float.isFinite(v));
@@ -30,17 +30,17 @@ class VlmForwardTest {
 
     @Test
     void textOnlyModelRunsWithoutImages() {
-        VlmConfig config = VlmConfig.tinyVlm().textOnly();
+        TinyVlmConfig config = TinyVlmConfig.tinyVlm().textOnly();
         PreferenceBatch batch = TestBatches.batch(config, 3, 0, 7, 5, 4, 2);
-        try (Vlm model = Vlm.builder(config).seed(1).build(); NDManager scope = model.manager().newSubManager()) {
-            assertEquals(new Shape(6, batch.concatenated().length(), 2048), model.forward(batch, scope).getShape());
+        try (TinyVlm model = TinyVlm.builder(config).seed(1).build(); NDManager scope = model.manager().newSubManager()) {
+            assertEquals(new Shape(6, batch.concatenated().length(), 2048), model.forward(batch.concatenated().tokens(), batch.images(scope), scope).getShape());
             assertTrue(model.parameters().keySet().stream().noneMatch(n -> n.startsWith("vision_model") || n.startsWith("mlp1")));
         }
     }
 
     @Test
     void parametersCarryHuggingFaceNames() {
-        try (Vlm model = Vlm.builder(VlmConfig.tinyVlm()).build()) {
+        try (TinyVlm model = TinyVlm.builder(TinyVlmConfig.tinyVlm()).build()) {
             // vision: patch 192*192+192, positions 64*192, 4 x (2 LN 768 + qkv 576*193 + proj 192*193 + fc1 768*193
             //         + fc2 192*769), post LN 384; mlp1: LN 1536 + 768*256+256 + 256*256+256      = 2,093,376
             // text:   embed 2048*256, 4 x (q,k,v 3*256*257 + o 256*256 + SwiGLU 3*256*688 + 2 norms 512) + norm 256
@@ -66,13 +66,13 @@ class VlmForwardTest {
 
     @Test
     void forwardScopeFreesEveryIntermediate() {
-        VlmConfig config = TestBatches.small();
+        TinyVlmConfig config = TestBatches.small();
         PreferenceBatch batch = TestBatches.batch(config, 2, 1, 4, 3, 3, 3);
-        try (Vlm model = Vlm.builder(config).build()) {
+        try (TinyVlm model = TinyVlm.builder(config).build()) {
             int before = model.manager().getManagedArrays().size();
             for (int i = 0; i < 3; i++) {
                 try (NDManager scope = model.manager().newSubManager()) {
-                    model.forward(batch, scope).sum().getFloat();
+                    model.forward(batch.concatenated().tokens(), batch.images(scope), scope).sum().getFloat();
                 }
             }
             assertEquals(before, model.manager().getManagedArrays().size());

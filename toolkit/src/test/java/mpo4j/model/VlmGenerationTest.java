@@ -12,17 +12,19 @@ import java.util.SplittableRandom;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import org.junit.jupiter.api.Test;
+import mpo4j.generate.Generator;
+import mpo4j.generate.Generation;
 
 class VlmGenerationTest {
 
     /** Greedy decoding without a cache: rerun the whole sequence and take the argmax of the last position. */
-    private static long[] argmaxWithoutCache(Vlm model, long[] prompt, NDArray pixels, int steps) {
+    private static long[] argmaxWithoutCache(TinyVlm model, long[] prompt, NDArray pixels, int steps) {
         long[] seq = prompt.clone();
         long[] out = new long[steps];
         for (int i = 0; i < steps; i++) {
             try (NDManager s = model.manager().newSubManager()) {
                 SequenceBatch row = new SequenceBatch(1, seq.length, seq, seq.clone(), new int[] {seq.length}, 0);
-                NDArray logits = model.forward(row, pixels == null ? null : Images.single(pixels), s);
+                NDArray logits = model.forward(row.tokens(), pixels == null ? null : ImageInputs.single(pixels), s);
                 out[i] = logits.get("0, -1, :").argMax().getLong();
             }
             seq = Arrays.copyOf(seq, seq.length + 1);
@@ -33,14 +35,14 @@ class VlmGenerationTest {
 
     @Test
     void kvCacheGreedyGenerationEqualsArgmaxDecodingWithoutCache() {
-        VlmConfig config = TestBatches.small().withText(TestBatches.small().text().withNumKeyValueHeads(2));
+        TinyVlmConfig config = TestBatches.small().withText(TestBatches.small().text().withNumKeyValueHeads(2));
         PreferenceBatch batch = TestBatches.batch(config, 1, 2, 6, 1, 1, 21);
         SequenceBatch chosen = batch.chosen();
         long[] prompt = Arrays.copyOf(chosen.inputIds(), chosen.lengths()[0] - 2);   // the prompt part
-        try (Vlm model = Vlm.builder(config).seed(17).build(); NDManager m = model.manager().newSubManager()) {
+        try (TinyVlm model = TinyVlm.builder(config).seed(17).build(); NDManager m = model.manager().newSubManager()) {
             NDArray pixels = batch.pixelValues(m);
             int before = model.manager().getManagedArrays().size();
-            long[] cached = model.generate(prompt, pixels, Generation.greedy(6));
+            long[] cached = Generator.of(model).generate(prompt, pixels, Generation.greedy(6));
             assertEquals(before, model.manager().getManagedArrays().size(), "generation frees its cache");
             assertEquals(6, cached.length);
             assertArrayEquals(argmaxWithoutCache(model, prompt, pixels, 6), cached);
@@ -49,38 +51,38 @@ class VlmGenerationTest {
 
     @Test
     void batchedGenerationGivesEachPromptTheTokensItGetsAlone() {
-        VlmConfig config = TestBatches.small().withText(TestBatches.small().text().withNumKeyValueHeads(2));
+        TinyVlmConfig config = TestBatches.small().withText(TestBatches.small().text().withNumKeyValueHeads(2));
         PreferenceBatch withImage = TestBatches.batch(config, 2, 1, 5, 1, 1, 22);
         long[] imagePrompt = Arrays.copyOf(withImage.chosen().inputIds(), withImage.chosen().lengths()[0] - 2);
         long[] shortText = {11, 12, 13};
         long[] longText = {21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33};
-        try (Vlm model = Vlm.builder(config).seed(19).build(); NDManager m = model.manager().newSubManager()) {
+        try (TinyVlm model = TinyVlm.builder(config).seed(19).build(); NDManager m = model.manager().newSubManager()) {
             NDArray tile = withImage.pixelValues(m).get("0:1");
             Generation how = Generation.greedy(5);
-            var batched = model.generate(java.util.List.of(shortText, imagePrompt, longText), java.util.Arrays.asList(null, tile, null), how);
-            assertArrayEquals(model.generate(shortText, null, how), batched.get(0));
-            assertArrayEquals(model.generate(imagePrompt, tile, how), batched.get(1));
-            assertArrayEquals(model.generate(longText, null, how), batched.get(2));
+            var batched = Generator.of(model).generate(java.util.List.of(shortText, imagePrompt, longText), java.util.Arrays.asList(null, tile, null), how);
+            assertArrayEquals(Generator.of(model).generate(shortText, null, how), batched.get(0));
+            assertArrayEquals(Generator.of(model).generate(imagePrompt, tile, how), batched.get(1));
+            assertArrayEquals(Generator.of(model).generate(longText, null, how), batched.get(2));
         }
     }
 
     @Test
     void generationStopsAtTheEndToken() {
-        VlmConfig base = TestBatches.small().textOnly();
+        TinyVlmConfig base = TestBatches.small().textOnly();
         long[] prompt = {5, 6, 7, 8};
         // Hot sampling, so that the untrained model does not just repeat one token.
         Generation how = Generation.sampled(5.0, 1).withMaxNewTokens(8);
         long[] free;
-        try (Vlm model = Vlm.builder(base).seed(3).build()) {
-            free = model.generate(prompt, null, how);
+        try (TinyVlm model = TinyVlm.builder(base).seed(3).build()) {
+            free = Generator.of(model).generate(prompt, null, how);
         }
         // Declare the first sampled token that is new (after the first) the end token: generation must stop right after it.
         int stop = firstNewToken(free);
         assertTrue(stop < free.length, "the random model repeats one token: " + Arrays.toString(free));
-        VlmConfig.TokenIds t = base.tokens();
-        VlmConfig withEnd = base.withTokenizerIds(t.imgContext(), t.imgStart(), t.imgEnd(), t.pad(), (int) free[stop]);
-        try (Vlm stopping = Vlm.builder(withEnd).seed(3).build()) {
-            assertArrayEquals(Arrays.copyOf(free, stop + 1), stopping.generate(prompt, null, how));
+        TokenIds t = base.tokens();
+        TinyVlmConfig withEnd = base.withTokenizerIds(t.imgContext(), t.imgStart(), t.imgEnd(), t.pad(), (int) free[stop]);
+        try (TinyVlm stopping = TinyVlm.builder(withEnd).seed(3).build()) {
+            assertArrayEquals(Arrays.copyOf(free, stop + 1), Generator.of(stopping).generate(prompt, null, how));
         }
     }
 
@@ -97,13 +99,13 @@ class VlmGenerationTest {
 
     @Test
     void samplingIsSeededAndTopKOneIsGreedy() {
-        try (Vlm model = Vlm.builder(TestBatches.small().textOnly()).seed(3).build()) {
+        try (TinyVlm model = TinyVlm.builder(TestBatches.small().textOnly()).seed(3).build()) {
             long[] prompt = {5, 6, 7, 8};
             Generation hot = Generation.sampled(5.0, 1).withMaxNewTokens(6);
-            long[] a = model.generate(prompt, null, hot);
-            assertArrayEquals(a, model.generate(prompt, null, hot));
-            assertFalse(Arrays.equals(a, model.generate(prompt, null, hot.withSeed(2))));
-            assertArrayEquals(model.generate(prompt, null, Generation.greedy(6)), model.generate(prompt, null, hot.withTopK(1)));
+            long[] a = Generator.of(model).generate(prompt, null, hot);
+            assertArrayEquals(a, Generator.of(model).generate(prompt, null, hot));
+            assertFalse(Arrays.equals(a, Generator.of(model).generate(prompt, null, hot.withSeed(2))));
+            assertArrayEquals(Generator.of(model).generate(prompt, null, Generation.greedy(6)), Generator.of(model).generate(prompt, null, hot.withTopK(1)));
         }
     }
 

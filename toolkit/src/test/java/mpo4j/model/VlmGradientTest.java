@@ -13,22 +13,22 @@ import org.junit.jupiter.api.Test;
 
 class VlmGradientTest {
 
-    private static double gradientNorm(Vlm model, String name) {
+    private static double gradientNorm(TinyVlm model, String name) {
         NDArray array = model.parameters().get(name).getArray();
         return array.getGradient().norm().getFloat();
     }
 
     @Test
     void gradientReachesVisionProjectorAndDecoderButNeverTheFrozenReference() {
-        VlmConfig config = TestBatches.small();
+        TinyVlmConfig config = TestBatches.small();
         PreferenceBatch batch = TestBatches.batch(config, 2, 2, 4, 4, 3, 5);
-        try (Vlm policy = Vlm.builder(config).seed(3).build(); Vlm reference = policy.frozenCopy();
+        try (TinyVlm policy = TinyVlm.builder(config).seed(3).build(); TinyVlm reference = policy.frozenCopy();
                 NDManager scope = policy.manager().newSubManager()) {
             assertTrue(policy.isTrainable());
             assertFalse(reference.isTrainable());
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray logp = policy.forward(batch, scope).logSoftmax(-1);
-                NDArray refLogp = reference.forward(batch, scope).logSoftmax(-1);
+                NDArray logp = policy.forward(batch.concatenated().tokens(), batch.images(scope), scope).logSoftmax(-1);
+                NDArray refLogp = reference.forward(batch.concatenated().tokens(), batch.images(scope), scope).logSoftmax(-1);
                 // A loss that depends on both models, as DPO does.
                 collector.backward(logp.sub(refLogp).square().sum().add(logp.mean()));
             }
@@ -44,14 +44,14 @@ class VlmGradientTest {
 
     @Test
     void repeatedTrainingStepsKeepNativeMemoryFlat() {
-        VlmConfig config = TestBatches.small();
+        TinyVlmConfig config = TestBatches.small();
         PreferenceBatch batch = TestBatches.batch(config, 1, 1, 3, 3, 2, 6);
-        try (Vlm policy = Vlm.builder(config).seed(3).build()) {
+        try (TinyVlm policy = TinyVlm.builder(config).seed(3).build()) {
             int before = policy.manager().getManagedArrays().size();
             for (int i = 0; i < 3; i++) {
                 try (NDManager scope = policy.manager().newSubManager();
                         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    collector.backward(policy.forward(batch, scope).mean());
+                    collector.backward(policy.forward(batch.concatenated().tokens(), batch.images(scope), scope).mean());
                 }
                 // getGradient() returns a new handle in the parameters' manager: the caller closes it
                 try (NDArray g = policy.parameters().get("mlp1.1.weight").getArray().getGradient()) {
@@ -65,7 +65,7 @@ class VlmGradientTest {
 
     @Test
     void frozenCopyHasItsOwnMemory() {
-        try (Vlm policy = Vlm.builder(TestBatches.small().textOnly()).seed(3).build(); Vlm reference = policy.frozenCopy()) {
+        try (TinyVlm policy = TinyVlm.builder(TestBatches.small().textOnly()).seed(3).build(); TinyVlm reference = policy.frozenCopy()) {
             NDArray w = policy.parameters().get("model.norm.weight").getArray();
             float before = reference.parameters().get("model.norm.weight").getArray().getFloat(0);
             w.set(new ai.djl.ndarray.index.NDIndex("0"), 5f);

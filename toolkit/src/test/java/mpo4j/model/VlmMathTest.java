@@ -65,21 +65,21 @@ class VlmMathTest {
 
     @Test
     void futureAndPaddingTokensDoNotChangeEarlierLogits() {
-        VlmConfig config = TestBatches.small();
+        TinyVlmConfig config = TestBatches.small();
         PreferenceBatch batch = TestBatches.batch(config, 2, 1, 5, 6, 3, 4);
-        try (Vlm model = Vlm.builder(config).seed(5).build(); NDManager s = model.manager().newSubManager()) {
-            Images images = model.imagesOf(batch, s);
+        try (TinyVlm model = TinyVlm.builder(config).seed(5).build(); NDManager s = model.manager().newSubManager()) {
+            ImageInputs images = batch.images(s);
             SequenceBatch rows = batch.concatenated();
             int r = 3;                                   // a rejected row, shorter than the longest
             int len = rows.lengths()[r];
             assertTrue(len < rows.length(), "row must be padded");
-            NDArray base = model.forward(rows, images, s);
+            NDArray base = model.forward(rows.tokens(), images, s);
 
-            NDArray paddedChanged = model.forward(withToken(rows, r, len, 77), images, s);
+            NDArray paddedChanged = model.forward(withToken(rows, r, len, 77).tokens(), images, s);
             assertArrayEquals(row(base, r, len), row(paddedChanged, r, len), 1e-5f);
 
             int t = len - 2;
-            NDArray futureChanged = model.forward(withToken(rows, r, t, 1234), images, s);
+            NDArray futureChanged = model.forward(withToken(rows, r, t, 1234).tokens(), images, s);
             assertArrayEquals(row(base, r, t), row(futureChanged, r, t), 1e-5f);
             assertFalse(Arrays.equals(row(base, r, t + 1), row(futureChanged, r, t + 1)), "position t itself must change");
         }
@@ -87,24 +87,24 @@ class VlmMathTest {
 
     @Test
     void aPaddedRowScoresLikeTheSameRowAlone() {
-        VlmConfig config = TestBatches.small().textOnly();
+        TinyVlmConfig config = TestBatches.small().textOnly();
         PreferenceBatch batch = TestBatches.batch(config, 3, 0, 4, 6, 3, 6);
-        try (Vlm model = Vlm.builder(config).seed(5).build(); NDManager s = model.manager().newSubManager()) {
+        try (TinyVlm model = TinyVlm.builder(config).seed(5).build(); NDManager s = model.manager().newSubManager()) {
             SequenceBatch rows = batch.concatenated();
             int r = 5;
             int len = rows.lengths()[r];
             long[] alone = Arrays.copyOfRange(rows.inputIds(), r * rows.length(), r * rows.length() + len);
             SequenceBatch single = new SequenceBatch(1, len, alone, alone.clone(), new int[] {len}, rows.padId());
-            assertArrayEquals(row(model.forward(single, null, s), 0, len), row(model.forward(rows, null, s), r, len), 1e-5f);
+            assertArrayEquals(row(model.forward(single.tokens(), null, s), 0, len), row(model.forward(rows.tokens(), null, s), r, len), 1e-5f);
         }
     }
 
     @Test
     void groupedQueryAttentionEqualsFullAttentionWithRepeatedKeyValueHeads() {
-        VlmConfig mhaConfig = TestBatches.small().textOnly();
-        VlmConfig gqaConfig = mhaConfig.withText(mhaConfig.text().withNumKeyValueHeads(2));
+        TinyVlmConfig mhaConfig = TestBatches.small().textOnly();
+        TinyVlmConfig gqaConfig = mhaConfig.withText(mhaConfig.text().withNumKeyValueHeads(2));
         PreferenceBatch batch = TestBatches.batch(gqaConfig, 2, 0, 4, 5, 3, 7);
-        try (Vlm gqa = Vlm.builder(gqaConfig).seed(8).build(); Vlm mha = Vlm.builder(mhaConfig).seed(9).build();
+        try (TinyVlm gqa = TinyVlm.builder(gqaConfig).seed(8).build(); TinyVlm mha = TinyVlm.builder(mhaConfig).seed(9).build();
                 NDManager s = gqa.manager().newSubManager()) {
             assertEquals(new Shape(128, 256), gqa.parameters().get("model.layers.0.self_attn.k_proj.weight").getShape());
             for (var e : mha.parameters().entrySet()) {
@@ -113,7 +113,7 @@ class VlmMathTest {
                 // query head h reads key/value head h / 2: duplicate each 64-row head block
                 e.getValue().getArray().set(FloatBuffer.wrap(kv ? repeatHeads(source, 2, 64 * (e.getKey().endsWith("weight") ? 256 : 1)) : source));
             }
-            assertArrayEquals(mha.forward(batch, s).toFloatArray(), gqa.forward(batch, s).toFloatArray(), 1e-5f);
+            assertArrayEquals(mha.forward(batch.concatenated().tokens(), batch.images(s), s).toFloatArray(), gqa.forward(batch.concatenated().tokens(), batch.images(s), s).toFloatArray(), 1e-5f);
         }
     }
 
@@ -130,23 +130,23 @@ class VlmMathTest {
 
     @Test
     void visionOncePerPairEqualsEncodingEveryRowsTilesAgain() {
-        VlmConfig config = TestBatches.small();
+        TinyVlmConfig config = TestBatches.small();
         PreferenceBatch batch = TestBatches.batch(config, 3, 2, 4, 5, 3, 10);
-        try (Vlm once = Vlm.builder(config).seed(4).build(); NDManager s = once.manager().newSubManager()) {
-            Vlm twice = once.withVisionOncePerPair(false);
-            assertEquals(3, once.imagesOf(batch, s).tiles() / 2);
-            assertEquals(12, twice.imagesOf(batch, s).tiles());
-            assertArrayEquals(twice.forward(batch, s).toFloatArray(), once.forward(batch, s).toFloatArray(), 1e-5f);
+        try (TinyVlm once = TinyVlm.builder(config).seed(4).build(); NDManager s = once.manager().newSubManager()) {
+            assertEquals(3, batch.images(s).pixelValues().getShape().get(0) / 2);
+            assertEquals(12, batch.imagesPerRow(s).pixelValues().getShape().get(0));
+            assertArrayEquals(once.forward(batch.concatenated().tokens(), batch.imagesPerRow(s), s).toFloatArray(),
+                    once.forward(batch.concatenated().tokens(), batch.images(s), s).toFloatArray(), 1e-5f);
         }
     }
 
     @Test
     void chosenRowsAloneScoreLikeTheirHalfOfThePreferenceForward() {
-        VlmConfig config = TestBatches.small();
+        TinyVlmConfig config = TestBatches.small();
         PreferenceBatch batch = TestBatches.batch(config, 2, 1, 4, 5, 2, 14);
-        try (Vlm model = Vlm.builder(config).seed(4).build(); NDManager s = model.manager().newSubManager()) {
-            NDArray both = model.forward(batch, s);
-            NDArray chosen = model.forward(batch.chosen(), Images.chosenRowsOf(batch, s), s);
+        try (TinyVlm model = TinyVlm.builder(config).seed(4).build(); NDManager s = model.manager().newSubManager()) {
+            NDArray both = model.forward(batch.concatenated().tokens(), batch.images(s), s);
+            NDArray chosen = model.forward(batch.chosen().tokens(), batch.chosenImages(s), s);
             int len = batch.chosen().length();     // chosen rows are the longer ones here
             assertEquals(len, batch.concatenated().length());
             for (int r = 0; r < 2; r++) {
@@ -157,7 +157,7 @@ class VlmMathTest {
 
     @Test
     void imagesActuallyReachTheLogits() {
-        VlmConfig config = TestBatches.small();
+        TinyVlmConfig config = TestBatches.small();
         PreferenceBatch batch = TestBatches.batch(config, 2, 1, 4, 3, 3, 12);
         float[] brighter = batch.pixelValues().clone();
         for (int i = 0; i < brighter.length / 2; i++) {       // only pair 0's tile
@@ -165,9 +165,9 @@ class VlmMathTest {
         }
         PreferenceBatch changed = new PreferenceBatch(batch.chosen(), batch.rejected(), brighter, batch.tiles(), batch.tileSize(),
                 batch.imageFlags(), batch.tileOffsets(), batch.sources(), null, null);
-        try (Vlm model = Vlm.builder(config).seed(4).build(); NDManager s = model.manager().newSubManager()) {
-            NDArray a = model.forward(batch, s);
-            NDArray b = model.forward(changed, s);
+        try (TinyVlm model = TinyVlm.builder(config).seed(4).build(); NDManager s = model.manager().newSubManager()) {
+            NDArray a = model.forward(batch.concatenated().tokens(), batch.images(s), s);
+            NDArray b = model.forward(changed.concatenated().tokens(), changed.images(s), s);
             int len = batch.concatenated().length();
             assertFalse(Arrays.equals(row(a, 0, len), row(b, 0, len)), "pair 0's chosen row sees its tile");
             assertFalse(Arrays.equals(row(a, 2, len), row(b, 2, len)), "pair 0's rejected row sees its tile");
@@ -177,16 +177,16 @@ class VlmMathTest {
 
     @Test
     void wrongImageTokenCountsAreClearErrors() {
-        VlmConfig config = TestBatches.small();
+        TinyVlmConfig config = TestBatches.small();
         PreferenceBatch batch = TestBatches.batch(config, 2, 2, 4, 3, 3, 13);
         int[] fewerTiles = {0, 1, 4};      // pair 0 gets 1 tile but its rows hold 32 <IMG_CONTEXT>
         PreferenceBatch wrong = new PreferenceBatch(batch.chosen(), batch.rejected(), batch.pixelValues(), batch.tiles(),
                 batch.tileSize(), batch.imageFlags(), fewerTiles, batch.sources(), null, null);
-        try (Vlm model = Vlm.builder(config).build(); Vlm text = Vlm.builder(config.textOnly()).build();
+        try (TinyVlm model = TinyVlm.builder(config).build(); TinyVlm text = TinyVlm.builder(config.textOnly()).build();
                 NDManager s = model.manager().newSubManager()) {
-            Exception e = assertThrows(IllegalArgumentException.class, () -> model.forward(wrong, s));
+            Exception e = assertThrows(IllegalArgumentException.class, () -> model.forward(wrong.concatenated().tokens(), wrong.images(s), s));
             assertEquals("row 0 has more <IMG_CONTEXT> tokens than its 1 tiles provide (16)", e.getMessage());
-            Exception e2 = assertThrows(IllegalArgumentException.class, () -> text.forward(batch.concatenated(), null, s));
+            Exception e2 = assertThrows(IllegalArgumentException.class, () -> text.forward(batch.concatenated().tokens(), null, s));
             assertEquals("row 0 contains <IMG_CONTEXT> (id 2047) but the model has no vision tower", e2.getMessage());
         }
         Exception e3 = assertThrows(IllegalArgumentException.class, () -> config.withTokenizerIds(4096, 1, 2, 0, 3));
@@ -195,9 +195,9 @@ class VlmMathTest {
 
     @Test
     void sameSeedSameWeightsOtherSeedOtherWeights() {
-        VlmConfig config = TestBatches.small();
-        try (Vlm a = Vlm.builder(config).seed(42).build(); Vlm b = Vlm.builder(config).seed(42).build();
-                Vlm c = Vlm.builder(config).seed(43).build()) {
+        TinyVlmConfig config = TestBatches.small();
+        try (TinyVlm a = TinyVlm.builder(config).seed(42).build(); TinyVlm b = TinyVlm.builder(config).seed(42).build();
+                TinyVlm c = TinyVlm.builder(config).seed(43).build()) {
             for (String name : a.parameters().keySet()) {
                 assertArrayEquals(a.parameters().get(name).getArray().toFloatArray(), b.parameters().get(name).getArray().toFloatArray(), 0f, name);
             }

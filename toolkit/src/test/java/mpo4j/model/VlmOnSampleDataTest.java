@@ -22,15 +22,15 @@ class VlmOnSampleDataTest {
     void collatedSamplePairsRunThroughTheTinyModel() {
         List<PreferencePair> pairs = Mpo.dataset("../datasets-sample/shapes/meta.json").seed(42).take(2).toList();
         try (Tokenizer tok = Tokenizer.load(Path.of("..", "datasets-sample", "tokenizer"));
-                Vlm model = Mpo.tinyVlm().config(TestBatches.small()).tokenizer(tok).seed(42).build();
+                TinyVlm model = Mpo.tinyVlm().config(TestBatches.small()).tokenizer(tok).seed(42).build();
                 NDManager scope = model.manager().newSubManager()) {
-            VlmConfig.Vision v = model.config().vision();
+            TinyVlmConfig.Vision v = model.config().vision();
             PreferenceBatch batch = Mpo.collator(tok).tileSize(v.tileSize()).tokensPerTile(model.config().tokensPerTile())
                     .maxTiles(6).maxSeqLength(1024).collate(pairs);
             assertTrue(batch.hasImages());
-            NDArray logits = model.forward(batch, scope);
+            NDArray logits = model.forward(batch.concatenated().tokens(), batch.images(scope), scope);
             assertEquals(new Shape(4, batch.concatenated().length(), 2048), logits.getShape());
-            NDArray twice = model.withVisionOncePerPair(false).forward(batch, scope);
+            NDArray twice = model.forward(batch.concatenated().tokens(), batch.imagesPerRow(scope), scope);
             assertArrayEquals(twice.toFloatArray(), logits.toFloatArray(), 1e-5f);
         }
     }

@@ -15,16 +15,16 @@ class ProgressTest {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", 0.6931);
         m.put("rewards/margins", 0.00012);
-        Progress p = Progress.of("MPO", 3, 10).withMetrics(m);
+        ProgressView p = ProgressView.of("MPO", 3, 10).withMetrics(m);
         // 30 columns * 30% = 9 filled
         assertEquals("MPO [#########---------------------] 3/10 (30%)  loss=0.6931  rewards/margins=1.200e-04", p.toText());
         assertEquals(30.0, p.percent(), 1e-12);
-        assertEquals(100.0, Progress.of("", 0, 0).percent(), 1e-12);
+        assertEquals(100.0, ProgressView.of("", 0, 0).percent(), 1e-12);
     }
 
     @Test
     void htmlHasAProgressElementAndInlinesTheCurves() {
-        String html = Progress.of("<SFT>", 5, 20).withMetric("loss", 1.25)
+        String html = ProgressView.of("<SFT>", 5, 20).withMetric("loss", 1.25)
                 .withChart(RenderTest.lossChart()).toHtml();
         assertTrue(html.contains("<b>&lt;SFT&gt;</b>"), html);
         assertTrue(html.contains("<progress value=\"5\" max=\"20\""), html);
@@ -35,7 +35,7 @@ class ProgressTest {
 
     @Test
     void progressBeyondTheTotalIsRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Progress.of("x", 11, 10));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ProgressView.of("x", 11, 10));
         assertEquals("progress must satisfy 0 <= done <= total, got 11 of 10", e.getMessage());
     }
 }

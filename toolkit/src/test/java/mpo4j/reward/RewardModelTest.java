@@ -18,7 +18,7 @@ import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.data.Datasets;
 import mpo4j.data.RewardPair;
-import mpo4j.model.Vlm;
+import mpo4j.model.TinyVlm;
 import mpo4j.text.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -145,7 +145,7 @@ class RewardModelTest {
                 NDManager scope = rm.backbone().manager().newSubManager()) {
             RewardBatch b = collator.collate(List.of(TinyRewardModels.text("What is 2 plus 3?", "5", "five, of course", "A", 1),
                     TinyRewardModels.text("What is 1 plus 1?", "2", "3", "B", 2)));
-            NDArray hidden = rm.backbone().hidden(b.sides(), scope);          // [4, L, H]
+            NDArray hidden = rm.backbone().hidden(b.sides().concatenated().tokens(), b.sides().images(scope), scope);          // [4, L, H]
             int[] lengths = b.sides().concatenated().lengths();
             NDArray last = null;
             for (int r = 0; r < lengths.length; r++) {
@@ -219,7 +219,7 @@ class RewardModelTest {
 
     @Test
     void clearErrors(@TempDir Path dir) {
-        try (Vlm backbone = TinyRewardModels.backbone(1)) {
+        try (TinyVlm backbone = TinyRewardModels.backbone(1)) {
             assertEquals("head name must be non-empty without '.', got 'a.b'",
                     assertThrows(IllegalArgumentException.class, () -> RewardModel.builder(backbone).heads("a.b").build()).getMessage());
             assertEquals("duplicate head name 'x'",
@@ -231,9 +231,9 @@ class RewardModelTest {
                     .startsWith("this reward model has no collator"));
             assertTrue(assertThrows(IllegalArgumentException.class, () -> noCollator.logScale("nope")).getMessage()
                     .equals("no head 'nope'; heads: [preference]"));
-            try (Vlm frozen = backbone.frozenCopy()) {
+            try (TinyVlm frozen = backbone.frozenCopy()) {
                 assertTrue(assertThrows(IllegalArgumentException.class, () -> RewardModel.builder(frozen)).getMessage()
-                        .contains("must be a trainable Vlm"));
+                        .contains("must be a trainable TinyVlm"));
             }
         }
         assertTrue(assertThrows(IllegalArgumentException.class, () -> RewardModel.load(dir)).getMessage()

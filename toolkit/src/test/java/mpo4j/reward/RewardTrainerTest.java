@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import mpo4j.data.RewardPair;
-import mpo4j.model.Vlm;
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlm;
+import mpo4j.model.TinyVlmConfig;
 import mpo4j.text.Tokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,8 +55,8 @@ class RewardTrainerTest {
     }
 
     static RewardModel textOnlyModel(int width, int layers, long seed) {
-        VlmConfig config = TinyRewardModels.config(width, layers).textOnly();
-        return RewardModel.builder(Vlm.builder(config).seed(seed).build()).tokenizer(tok).seed(seed).build();
+        TinyVlmConfig config = TinyRewardModels.config(width, layers).textOnly();
+        return RewardModel.builder(TinyVlm.builder(config).seed(seed).build()).tokenizer(tok).seed(seed).build();
     }
 
     @Test

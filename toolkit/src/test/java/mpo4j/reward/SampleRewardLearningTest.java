@@ -10,11 +10,11 @@ import mpo4j.collate.InternVlCollator;
 import mpo4j.data.Datasets;
 import mpo4j.data.PreferencePair;
 import mpo4j.data.RewardPair;
-import mpo4j.model.Vlm;
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlm;
+import mpo4j.model.TinyVlmConfig;
 import mpo4j.text.InternVl25Template;
 import mpo4j.text.Tokenizer;
-import mpo4j.train.PreferenceTrainer;
+import mpo4j.preference.PreferenceTrainer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,11 +41,11 @@ class SampleRewardLearningTest {
         assertEquals(700, sftPairs.size(), "300 colour lines + 200 counting lines read twice (repeat_time 2)");
 
         try (Tokenizer tok = TinyRewardModels.tokenizer()) {
-            VlmConfig base = VlmConfig.tinyVlm();
-            VlmConfig config = base.withText(base.text().withLayers(2).withSize(128, 2, 256))
+            TinyVlmConfig base = TinyVlmConfig.tinyVlm();
+            TinyVlmConfig config = base.withText(base.text().withLayers(2).withSize(128, 2, 256))
                     .withVision(base.vision().withLayers(1).withWidth(64, 2, 128));
-            Vlm backbone = Vlm.builder(config).tokenizer(tok).seed(42).build();
-            InternVlCollator collator = backbone.collator().maxTiles(1).thumbnail(false)
+            TinyVlm backbone = TinyVlm.builder(config).tokenizer(tok).seed(42).build();
+            InternVlCollator collator = InternVlCollator.forModel(backbone).maxTiles(1).thumbnail(false)
                     .template(InternVl25Template.DEFAULT.withoutSystem());
             PreferenceTrainer.sft(backbone).data(sftPairs).collator(collator).batchSize(8).lr(3e-4).cosine()
                     .warmupRatio(0.05).epochs(4).seed(42).progressBar(false).fit();

@@ -7,8 +7,8 @@ import mpo4j.engine.Mpo4jEngine;
 import mpo4j.data.ChatMessage;
 import mpo4j.data.RewardPair;
 import mpo4j.data.Source;
-import mpo4j.model.Vlm;
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlm;
+import mpo4j.model.TinyVlmConfig;
 import mpo4j.text.Tokenizer;
 
 /** Small backbones and pairs for fast reward-model tests (2 shared cores). */
@@ -24,18 +24,18 @@ final class TinyRewardModels {
     }
 
     /** The tiny VLM shrunk: width 32, {@code layers} layers, 32 px tiles of 8 px patches (4 tokens per tile). */
-    static VlmConfig config(int width, int layers) {
-        VlmConfig c = VlmConfig.tinyVlm();
+    static TinyVlmConfig config(int width, int layers) {
+        TinyVlmConfig c = TinyVlmConfig.tinyVlm();
         return c.withText(c.text().withSize(width, 4, width * 3).withLayers(layers))
-                .withVision(new VlmConfig.Vision(32, 8, width, layers, 4, width * 4, 1e-6, 0.5, width));
+                .withVision(new TinyVlmConfig.Vision(32, 8, width, layers, 4, width * 4, 1e-6, 0.5, width));
     }
 
-    static Vlm backbone(long seed) {
-        return Vlm.builder(config(32, 1)).seed(seed).build();
+    static TinyVlm backbone(long seed) {
+        return TinyVlm.builder(config(32, 1)).seed(seed).build();
     }
 
     /** One tile per image (the collator's {@code maxTiles(1)}) keeps rows short. */
-    static RewardCollator collator(Tokenizer tok, VlmConfig config) {
+    static RewardCollator collator(Tokenizer tok, TinyVlmConfig config) {
         RewardCollator c = RewardCollator.forModel(tok, config);
         return c.with(c.collator().maxTiles(1));
     }

@@ -68,7 +68,7 @@ class MetricsLogTest {
 
     @Test
     void curvesPairChosenWithRejectedAndDrawTheInitialLoss(@TempDir Path dir) throws IOException {
-        Curves c = Curves.of(sample(), Map.of("loss/sigmoid", Math.log(2)));
+        Curves c = Curves.of(sample().rows(), Map.of("loss/sigmoid", Math.log(2)));
         assertEquals(List.of("rewards", "margins", "accuracies", "logps", "loss", "loss/sigmoid", "learning_rate", "grad_norm"), c.names());
         assertEquals(List.of("rewards/chosen", "rewards/rejected"),
                 c.get("rewards").getSeriesCollection().stream().map(s -> s.getName()).toList());

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tech.tablesaw.api.Table;
 
 /** The training mechanics on a logistic-regression toy (fast, independent of the VLM). */
-class ToyTrainerTest {
+public class ToyTrainerTest {
 
     private static List<Map<String, Double>> comparable(TrainRun run) {
         return TrainLoop.withoutTiming(run.log().rows());
@@ -136,7 +136,7 @@ class ToyTrainerTest {
         }
     }
 
-    static TrainListener interruptAt(int step) {
+    public static TrainListener interruptAt(int step) {
         return new TrainListener() {
             @Override public void onStep(Progress p) {
                 if (p.step() == step) {

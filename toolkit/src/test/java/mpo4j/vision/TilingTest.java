@@ -152,11 +152,11 @@ class TilingTest {
         assertEquals("2x1+thumb = 3 tiles", t.grid().toString());
 
         Source src = new Source("ann.jsonl", 7);
-        var missing = assertThrows(IllegalArgumentException.class, () -> Images.read(dir.resolve("nope.png"), src));
+        var missing = assertThrows(IllegalArgumentException.class, () -> RgbImages.read(dir.resolve("nope.png"), src));
         assertTrue(missing.getMessage().contains("nope.png") && missing.getMessage().contains("ann.jsonl:7"), missing.getMessage());
         Path bad = dir.resolve("bad.png");
         Files.writeString(bad, "not a png");
-        var corrupt = assertThrows(IllegalArgumentException.class, () -> Images.read(bad, src));
+        var corrupt = assertThrows(IllegalArgumentException.class, () -> RgbImages.read(bad, src));
         assertTrue(corrupt.getMessage().contains("bad.png") && corrupt.getMessage().contains("ann.jsonl:7"), corrupt.getMessage());
     }
 
@@ -166,7 +166,7 @@ class TilingTest {
         grey.getRaster().setSample(1, 1, 0, 100);
         Path g = dir.resolve("g.png");
         ImageIO.write(grey, "png", g.toFile());
-        BufferedImage rgb = Images.read(g, Source.inline("test"));
+        BufferedImage rgb = RgbImages.read(g, Source.inline("test"));
         assertEquals(0x646464, rgb.getRGB(1, 1) & 0xFFFFFF); // 100 replicated, no gamma change
         assertEquals(0, rgb.getRGB(0, 0) & 0xFFFFFF);
 
@@ -174,15 +174,15 @@ class TilingTest {
         argb.setRGB(0, 0, 0x10FF8000); // almost transparent orange: alpha is dropped, not blended
         Path a = dir.resolve("a.png");
         ImageIO.write(argb, "png", a.toFile());
-        assertEquals(0xFF8000, Images.read(a, Source.inline("test")).getRGB(0, 0) & 0xFFFFFF);
+        assertEquals(0xFF8000, RgbImages.read(a, Source.inline("test")).getRGB(0, 0) & 0xFFFFFF);
     }
 
     @Test
     void jpegAugmentIsSeededAndStaysClose() {
         BufferedImage img = solid(32, 32, 0x808080);
         img.setRGB(5, 5, 0xFF0000);
-        BufferedImage a = Images.jpegDegrade(img, new Random(3));
-        BufferedImage b = Images.jpegDegrade(img, new Random(3));
+        BufferedImage a = RgbImages.jpegDegrade(img, new Random(3));
+        BufferedImage b = RgbImages.jpegDegrade(img, new Random(3));
         assertEquals(a.getRGB(20, 20), b.getRGB(20, 20));
         assertEquals(0x80, a.getRGB(20, 20) & 0xFF, 3);
         assertNotEquals(0xFF0000, a.getRGB(5, 5) & 0xFFFFFF); // lossy

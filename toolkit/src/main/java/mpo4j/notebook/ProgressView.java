@@ -12,16 +12,8 @@ import org.knowm.xchart.internal.chartpart.Chart;
  * {@link Renderable}. A trainer shows it once with {@link LiveDisplay#show} and redraws it every few
  * steps with {@link LiveDisplay#update}, so the notebook keeps one output area instead of a log.
  * Immutable; each {@code withX} returns a new view.
- *
- * <pre>{@code
- * LiveDisplay live = LiveDisplay.show(Progress.of("MPO", 0, 100));
- * for (int step = 1; step <= 100; step++) {
- *     ...
- *     live.update(Progress.of("MPO", step, 100).withMetric("loss", loss).withChart(curves));
- * }
- * }</pre>
  */
-public final class Progress implements Renderable {
+public final class ProgressView implements Renderable {
     private static final int BAR_WIDTH = 30;
 
     private final String label;
@@ -30,7 +22,7 @@ public final class Progress implements Renderable {
     private final Map<String, Double> metrics;
     private final Chart<?, ?> chart;
 
-    private Progress(String label, long done, long total, Map<String, Double> metrics, Chart<?, ?> chart) {
+    private ProgressView(String label, long done, long total, Map<String, Double> metrics, Chart<?, ?> chart) {
         if (total < 0 || done < 0 || done > total) {
             throw new IllegalArgumentException("progress must satisfy 0 <= done <= total, got " + done + " of " + total);
         }
@@ -42,20 +34,20 @@ public final class Progress implements Renderable {
     }
 
     /** {@code done} of {@code total} steps of the work called {@code label}. */
-    public static Progress of(String label, long done, long total) {
-        return new Progress(label, done, total, Map.of(), null);
+    public static ProgressView of(String label, long done, long total) {
+        return new ProgressView(label, done, total, Map.of(), null);
     }
 
     /** Adds (or replaces) one metric shown next to the bar. */
-    public Progress withMetric(String name, double value) {
+    public ProgressView withMetric(String name, double value) {
         Map<String, Double> m = new LinkedHashMap<>(metrics);
         m.put(name, value);
-        return new Progress(label, done, total, java.util.Collections.unmodifiableMap(m), chart);
+        return new ProgressView(label, done, total, java.util.Collections.unmodifiableMap(m), chart);
     }
 
     /** Adds every metric of {@code values}, in their iteration order. */
-    public Progress withMetrics(Map<String, ? extends Number> values) {
-        Progress p = this;
+    public ProgressView withMetrics(Map<String, ? extends Number> values) {
+        ProgressView p = this;
         for (Map.Entry<String, ? extends Number> e : values.entrySet()) {
             p = p.withMetric(e.getKey(), e.getValue().doubleValue());
         }
@@ -63,8 +55,8 @@ public final class Progress implements Renderable {
     }
 
     /** Shows {@code curves} under the bar (e.g. live reward curves). */
-    public Progress withChart(Chart<?, ?> curves) {
-        return new Progress(label, done, total, metrics, curves);
+    public ProgressView withChart(Chart<?, ?> curves) {
+        return new ProgressView(label, done, total, metrics, curves);
     }
 
     public long done() {

@@ -14,15 +14,15 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /** The Hugging Face checkpoint layout: {@code config.json}, safetensors weights, optional {@code tokenizer.json}. */
-final class Checkpoint {
+final class TinyVlmFiles {
     static final String CONFIG = "config.json";
     static final String TOKENIZER = "tokenizer.json";
     static final String TOKENIZER_CONFIG = "tokenizer_config.json";
 
-    private Checkpoint() {}
+    private TinyVlmFiles() {}
 
     /** Writes into a temporary sibling directory, then swaps it into place, so {@code dir} is never half-written. */
-    static void write(Path dir, VlmConfig config, Map<String, SafeTensors.Tensor> tensors, SaveOptions options) {
+    static void write(Path dir, TinyVlmConfig config, Map<String, SafeTensors.Tensor> tensors, SaveOptions options) {
         Path target = dir.toAbsolutePath();
         Path parent = target.getParent();
         Path temp = parent.resolve("." + target.getFileName() + ".tmp-" + System.nanoTime());
@@ -62,7 +62,7 @@ final class Checkpoint {
         }
     }
 
-    static VlmConfig readConfig(Path dir) throws IOException {
+    static TinyVlmConfig readConfig(Path dir) throws IOException {
         Path file = dir.resolve(CONFIG);
         if (!Files.exists(file)) {
             throw new IOException("no " + CONFIG + " in " + dir);
@@ -74,7 +74,7 @@ final class Checkpoint {
         }
     }
 
-    static JsonObject toJson(VlmConfig c) {
+    static JsonObject toJson(TinyVlmConfig c) {
         JsonObject root = new JsonObject();
         JsonArray architectures = new JsonArray();
         architectures.add(c.hasVision() ? "InternVLChatModel" : "Qwen2ForCausalLM");
@@ -83,7 +83,7 @@ final class Checkpoint {
         root.addProperty("torch_dtype", "float32");
         root.addProperty("template", "internvl2_5");
         if (c.hasVision()) {
-            VlmConfig.Vision v = c.vision();
+            TinyVlmConfig.Vision v = c.vision();
             root.addProperty("force_image_size", v.tileSize());
             root.addProperty("downsample_ratio", v.downsampleRatio());
             root.addProperty("ps_version", "v2");
@@ -101,7 +101,7 @@ final class Checkpoint {
             vision.addProperty("use_cls_token", false);
             root.add("vision_config", vision);
         }
-        VlmConfig.Text t = c.text();
+        TinyVlmConfig.Text t = c.text();
         JsonObject llm = new JsonObject();
         llm.addProperty("model_type", "qwen2");
         llm.addProperty("vocab_size", t.vocabSize());
@@ -115,7 +115,7 @@ final class Checkpoint {
         llm.addProperty("hidden_act", "silu");
         llm.addProperty("tie_word_embeddings", true);
         root.add("llm_config", llm);
-        VlmConfig.TokenIds ids = c.tokens();
+        TokenIds ids = c.tokens();
         root.addProperty("img_context_token_id", ids.imgContext());
         JsonObject special = new JsonObject();
         special.addProperty("img_context", ids.imgContext());
@@ -127,25 +127,25 @@ final class Checkpoint {
         return root;
     }
 
-    static VlmConfig fromJson(JsonObject root) {
-        VlmConfig.Vision vision = null;
+    static TinyVlmConfig fromJson(JsonObject root) {
+        TinyVlmConfig.Vision vision = null;
         if (root.has("vision_config")) {
             JsonObject v = root.getAsJsonObject("vision_config");
-            vision = new VlmConfig.Vision(v.get("image_size").getAsInt(), v.get("patch_size").getAsInt(),
+            vision = new TinyVlmConfig.Vision(v.get("image_size").getAsInt(), v.get("patch_size").getAsInt(),
                     v.get("hidden_size").getAsInt(), v.get("num_hidden_layers").getAsInt(),
                     v.get("num_attention_heads").getAsInt(), v.get("intermediate_size").getAsInt(),
                     v.get("layer_norm_eps").getAsDouble(), root.get("downsample_ratio").getAsDouble(),
                     root.get("projector_hidden_size").getAsInt());
         }
         JsonObject t = root.getAsJsonObject("llm_config");
-        VlmConfig.Text text = new VlmConfig.Text(t.get("vocab_size").getAsInt(), t.get("hidden_size").getAsInt(),
+        TinyVlmConfig.Text text = new TinyVlmConfig.Text(t.get("vocab_size").getAsInt(), t.get("hidden_size").getAsInt(),
                 t.get("num_hidden_layers").getAsInt(), t.get("num_attention_heads").getAsInt(),
                 t.get("num_key_value_heads").getAsInt(), t.get("intermediate_size").getAsInt(),
                 t.get("rms_norm_eps").getAsDouble(), t.get("rope_theta").getAsDouble());
         JsonObject s = root.getAsJsonObject("special_token_ids");
-        VlmConfig.TokenIds ids = new VlmConfig.TokenIds(s.get("img_context").getAsInt(), s.get("img_start").getAsInt(),
+        TokenIds ids = new TokenIds(s.get("img_context").getAsInt(), s.get("img_start").getAsInt(),
                 s.get("img_end").getAsInt(), s.get("pad").getAsInt(), s.get("eos").getAsInt());
-        return new VlmConfig(vision, text, ids);
+        return new TinyVlmConfig(vision, text, ids);
     }
 
     static void deleteTree(Path dir) {

@@ -1,4 +1,4 @@
-package mpo4j.train;
+package mpo4j.preference;
 
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
@@ -17,19 +17,19 @@ import mpo4j.data.PreferencePair;
 import mpo4j.loss.LossType;
 import mpo4j.loss.PreferenceLoss;
 import mpo4j.loss.ReferenceLogps;
-import mpo4j.model.Vlm;
+import mpo4j.model.CausalLm;
+import mpo4j.train.Checkpoint;
+import mpo4j.train.ModelTrainable;
+import mpo4j.train.Objective;
+import mpo4j.train.TrainLoop;
+import mpo4j.train.TrainRun;
+import mpo4j.train.TrainerBase;
 
 /**
- * Preference training (DPO, MPO, any TRL loss mix) or SFT of a {@link Vlm}, configured fluently.
- * Defaults follow TRL's {@code DPOConfig} (see {@link TrainConfig}); the loss defaults to DPO
- * ({@code sigmoid}, β 0.1) and the reference to a frozen copy of the initial policy.
- *
- * <pre>{@code
- * TrainRun run = trainer(model).loss(mpo()).data(split.train().toList(), split.eval().toList())
- *         .collator(collator::collate).batchSize(8).gradAccum(4).lr(5e-5).cosine().warmupRatio(0.03)
- *         .epochs(1).seed(42).evalEvery(50).fit();
- * TrainRun sft = sftTrainer(model).data(pairs).collator(collator::collate).lr(1e-4).epochs(2).fit();
- * }</pre>
+ * Preference training (DPO, MPO, any TRL loss mix) or SFT of a {@link CausalLm}, configured fluently
+ * and immutably (every setting returns a new trainer). Defaults follow TRL's {@code DPOConfig} (see
+ * {@link mpo4j.train.TrainConfig}); the loss defaults to DPO ({@code sigmoid}, β 0.1) and the reference
+ * to a frozen copy of the initial policy.
  *
  * <p>The model is trained in place. With {@code output(dir).saveEvery(n)} the run writes
  * {@code checkpoint-N/} directories and, for a frozen-copy reference, {@code reference/} once;
@@ -39,8 +39,9 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
     private static final String REFERENCE_DIR = "reference";
     private static final String REFERENCE_LOGPS = "reference_logps.safetensors";
 
-    private final Vlm model;
+    private final CausalLm model;
     private final boolean sft;
+    private boolean visionOncePerPair = true;
     private PreferenceLoss loss = PreferenceLoss.dpo();
     private Reference reference = Reference.FROZEN_COPY;
     private List<PreferencePair> train = List.of();
@@ -48,28 +49,47 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
     private Function<List<PreferencePair>, PreferenceBatch> collator;
     private InternVlCollator internVl;
 
-    private PreferenceTrainer(Vlm model, boolean sft) {
+    private PreferenceTrainer(CausalLm model, boolean sft) {
         this.model = model;
         this.sft = sft;
     }
 
+    private PreferenceTrainer(PreferenceTrainer other) {
+        super(other);
+        this.model = other.model;
+        this.sft = other.sft;
+        this.visionOncePerPair = other.visionOncePerPair;
+        this.loss = other.loss;
+        this.reference = other.reference;
+        this.train = other.train;
+        this.eval = other.eval;
+        this.collator = other.collator;
+        this.internVl = other.internVl;
+    }
+
+    @Override
+    protected PreferenceTrainer copy() { return new PreferenceTrainer(this); }
+
     /** Preference training of {@code model} (DPO by default). */
-    public static PreferenceTrainer of(Vlm model) { return new PreferenceTrainer(model, false); }
+    public static PreferenceTrainer of(CausalLm model) { return new PreferenceTrainer(model, false); }
 
     /** Supervised fine-tuning on the chosen answers only (no reference, no rejected forward pass). */
-    public static PreferenceTrainer sft(Vlm model) { return new PreferenceTrainer(model, true); }
+    public static PreferenceTrainer sft(CausalLm model) { return new PreferenceTrainer(model, true); }
 
     /** The loss; a pure {@code sft} loss switches to chosen-only SFT. */
     public PreferenceTrainer loss(PreferenceLoss l) {
         requirePreference("loss");
-        loss = l.validate();
-        return this;
+        PreferenceLoss valid = l.validate();
+        return change(t -> t.loss = valid);
     }
 
     /** A loss by TRL name(s), e.g. {@code "sigmoid"}, {@code "sigmoid,bco_pair,sft"}. */
     public PreferenceTrainer loss(String names) { return loss(PreferenceLoss.loss(names)); }
 
-    public PreferenceTrainer data(List<PreferencePair> pairs) { train = List.copyOf(pairs); return this; }
+    public PreferenceTrainer data(List<PreferencePair> pairs) {
+        List<PreferencePair> copy = List.copyOf(pairs);
+        return change(t -> t.train = copy);
+    }
 
     /** Trains on a data set (read once into memory). */
     public PreferenceTrainer data(Dataset<PreferencePair> pairs) { return data(pairs.toList()); }
@@ -87,10 +107,18 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
     }
 
     /** Held-out pairs, evaluated every {@code evalEvery} steps with the same metrics ({@code eval/} prefix). */
-    public PreferenceTrainer eval(List<PreferencePair> pairs) { eval = List.copyOf(pairs); return this; }
+    public PreferenceTrainer eval(List<PreferencePair> pairs) {
+        List<PreferencePair> copy = List.copyOf(pairs);
+        return change(t -> t.eval = copy);
+    }
 
     /** How pairs become a batch (e.g. {@code InternVlCollator::collate}). */
-    public PreferenceTrainer collator(Function<List<PreferencePair>, PreferenceBatch> c) { collator = c; return this; }
+    public PreferenceTrainer collator(Function<List<PreferencePair>, PreferenceBatch> c) {
+        return change(t -> {
+            t.collator = c;
+            t.internVl = null;
+        });
+    }
 
     /**
      * An InternVL collator whose image augmentation is re-seeded per batch from the run seed and the
@@ -98,12 +126,22 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
      * call counter would restart at 0 after a resume).
      */
     public PreferenceTrainer collator(InternVlCollator c) {
-        collator = null;
-        internVl = c;
-        return this;
+        return change(t -> {
+            t.collator = null;
+            t.internVl = c;
+        });
     }
 
-    public PreferenceTrainer reference(Reference r) { requirePreference("reference"); reference = r; return this; }
+    /**
+     * {@code true} (default) encodes each pair's tiles once for its chosen and rejected rows;
+     * {@code false} encodes them once per row, as the Python tools do (same numbers, more time).
+     */
+    public PreferenceTrainer visionOncePerPair(boolean once) { return change(t -> t.visionOncePerPair = once); }
+
+    public PreferenceTrainer reference(Reference r) {
+        requirePreference("reference");
+        return change(t -> t.reference = r);
+    }
     public PreferenceTrainer frozenReference() { return reference(Reference.FROZEN_COPY); }
     public PreferenceTrainer precomputedReference() { return reference(Reference.PRECOMPUTED); }
     public PreferenceTrainer referenceFree() { return reference(Reference.NONE); }
@@ -124,10 +162,8 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
     public TrainRun resume(Path dir) {
         try {
             Path checkpoint = Checkpoint.latest(dir);
-            if (outputDir == null) {
-                outputDir = checkpoint.getParent();
-            }
-            try (Session s = new Session(checkpoint.getParent(), true)) {
+            PreferenceTrainer into = outputDir() == null ? output(checkpoint.getParent()) : this;
+            try (Session s = into.new Session(checkpoint.getParent(), true)) {
                 return s.loop.resume(checkpoint);
             }
         } catch (IOException e) {
@@ -150,38 +186,39 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
     }
 
     /** The collate function; for an InternVL collator, seeded by (run seed, split, example indices). */
-    private PairBatches.Collate batcher(int split) {
+    private PairBatches.Collate batcher(InternVlCollator internVl, int split) {
         if (internVl == null) {
             return (pairs, indices) -> collator.apply(pairs);
         }
-        long seed = config.seed();
-        return (pairs, indices) -> internVl.seed(seed * 31 + split * 1_000_003L + java.util.Arrays.hashCode(indices)).collate(pairs);
+        long seed = trainConfig().seed();
+        return (pairs, indices) -> internVl.collate(pairs, seed * 31 + split * 1_000_003L + java.util.Arrays.hashCode(indices));
     }
 
     /** Everything one fit needs, and the reference resources to free afterwards. */
     private final class Session implements AutoCloseable {
         final TrainLoop<PairBatch> loop;
-        Vlm frozen;
+        CausalLm frozen;
 
         /** {@code forTraining} false: only the held-out pairs will be scored (precomputed references for them alone). */
         Session(Path resumeRoot, boolean forTraining) {
-            if (collator == null && internVl == null) {
+            InternVlCollator ivl = internVl;
+            if (collator == null && ivl == null) {
                 if (model.tokenizer().isEmpty()) {
                     throw new IllegalArgumentException("no collator and the model has no tokenizer: call collator(...) "
                             + "(e.g. collator(tokenizer).tileSize(64).tokensPerTile(16))");
                 }
-                internVl = model.collator();   // the model's own tokenizer, tile size and image tokens
+                ivl = InternVlCollator.forModel(model);   // the model's own tokenizer, tile size and image tokens
             }
             if (train.isEmpty()) {
                 throw new IllegalArgumentException("no training data: call data(pairs) with at least one pair");
             }
-            PairBatches trainBatches = new PairBatches(train, batcher(1));
-            PairBatches evalBatches = eval == null || eval.isEmpty() ? null : new PairBatches(eval, batcher(2));
+            PairBatches trainBatches = new PairBatches(train, batcher(ivl, 1));
+            PairBatches evalBatches = eval == null || eval.isEmpty() ? null : new PairBatches(eval, batcher(ivl, 2));
             Objective<PairBatch> objective;
             if (sft || isPureSft(loss)) {
                 objective = new SftObjective(model);
             } else if (reference == Reference.NONE || !loss.needsReference()) {
-                objective = new PreferenceObjective(model, loss.referenceFree(), null);
+                objective = new PreferenceObjective(model, loss.referenceFree(), null, visionOncePerPair);
             } else {
                 frozen = loadOrCopyReference(resumeRoot);
                 if (reference == Reference.PRECOMPUTED) {
@@ -189,43 +226,43 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
                     frozen.close();          // the reference is not in memory during training
                     frozen = null;
                 }
-                objective = new PreferenceObjective(model, loss, frozen);
+                objective = new PreferenceObjective(model, loss, frozen, visionOncePerPair);
             }
-            loop = new TrainLoop<>(new VlmTrainable(model), objective, trainBatches, evalBatches, config, allListeners(), outputDir);
+            loop = new TrainLoop<>(new ModelTrainable(model), objective, trainBatches, evalBatches, trainConfig(), allListeners(), outputDir());
         }
 
-        private Vlm loadOrCopyReference(Path resumeRoot) {
+        private CausalLm loadOrCopyReference(Path resumeRoot) {
             Path saved = resumeRoot == null ? null : resumeRoot.resolve(REFERENCE_DIR);
             if (saved != null && Files.isDirectory(saved)) {
-                try (Vlm loaded = Vlm.load(saved)) {
+                try (CausalLm loaded = model.loadSaved(saved)) {
                     return loaded.frozenCopy();
                 }
             }
-            Vlm copy = model.frozenCopy();
-            if (outputDir != null && config.saveEvery() > 0 && reference == Reference.FROZEN_COPY) {
-                copy.save(outputDir.resolve(REFERENCE_DIR));      // so a resume scores against the same reference
+            CausalLm copy = model.frozenCopy();
+            if (outputDir() != null && trainConfig().saveEvery() > 0 && reference == Reference.FROZEN_COPY) {
+                copy.save(outputDir().resolve(REFERENCE_DIR));      // so a resume scores against the same reference
             }
             return copy;
         }
 
         private void precompute(PairBatches trainBatches, PairBatches evalBatches, Path resumeRoot) {
-            Path file = (resumeRoot != null ? resumeRoot : outputDir) == null ? null
-                    : (resumeRoot != null ? resumeRoot : outputDir).resolve(REFERENCE_LOGPS);
-            try (NDManager root = NDManager.newBaseManager()) {
-                Function<PreferenceBatch, ReferenceLogps> score = b -> PreferenceObjective.score(frozen, b, root);
+            Path root = resumeRoot != null ? resumeRoot : outputDir();
+            Path file = root == null ? null : root.resolve(REFERENCE_LOGPS);
+            try (NDManager scope = NDManager.newBaseManager()) {
+                Function<PreferenceBatch, ReferenceLogps> score = b -> PreferenceObjective.score(frozen, b, visionOncePerPair, scope);
                 if (trainBatches == null) {      // evaluation only: nothing to store or resume
-                    evalBatches.precompute(config.evalBatchSizeOrTrain(), score);
+                    evalBatches.precompute(trainConfig().evalBatchSizeOrTrain(), score);
                     return;
                 }
                 if (resumeRoot != null && file != null && Files.isRegularFile(file)) {
                     ReferenceStore.load(file, trainBatches, evalBatches);
                     return;
                 }
-                trainBatches.precompute(config.batchSize(), score);
+                trainBatches.precompute(trainConfig().batchSize(), score);
                 if (evalBatches != null) {
-                    evalBatches.precompute(config.evalBatchSizeOrTrain(), score);
+                    evalBatches.precompute(trainConfig().evalBatchSizeOrTrain(), score);
                 }
-                if (file != null && config.saveEvery() > 0) {
+                if (file != null && trainConfig().saveEvery() > 0) {
                     ReferenceStore.save(file, trainBatches, evalBatches);
                 }
             } catch (IOException e) {
@@ -254,7 +291,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
         }
         parts.add(train.size() + " train pairs");
         parts.add((eval == null ? 0 : eval.size()) + " eval pairs");
-        parts.add(config.toString());
+        parts.add(trainConfig().toString());
         return "PreferenceTrainer[" + String.join(", ", parts) + "]";
     }
 }

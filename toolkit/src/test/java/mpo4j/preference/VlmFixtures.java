@@ -1,4 +1,4 @@
-package mpo4j.train;
+package mpo4j.preference;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,9 +11,10 @@ import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.data.PreferencePair;
 import mpo4j.data.Source;
-import mpo4j.model.Vlm;
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlm;
+import mpo4j.model.TinyVlmConfig;
 import mpo4j.text.Labels;
+import mpo4j.model.TokenIds;
 
 /**
  * Hand-made pairs and a character-level collator for the tiny VLM, so trainer tests do not depend
@@ -28,14 +29,14 @@ final class VlmFixtures {
     private VlmFixtures() {}
 
     /** A small decoder (2 layers, width 64) and, if asked, a 1-layer vision tower. */
-    static VlmConfig config(boolean vision) {
-        VlmConfig base = VlmConfig.tinyVlm();
-        VlmConfig c = base.withText(base.text().withLayers(2).withSize(64, 2, 128));
+    static TinyVlmConfig config(boolean vision) {
+        TinyVlmConfig base = TinyVlmConfig.tinyVlm();
+        TinyVlmConfig c = base.withText(base.text().withLayers(2).withSize(64, 2, 128));
         return vision ? c.withVision(base.vision().withLayers(1).withWidth(32, 2, 64)) : c.textOnly();
     }
 
-    static Vlm model(boolean vision, long seed) {
-        return Vlm.builder(config(vision)).seed(seed).build();
+    static TinyVlm model(boolean vision, long seed) {
+        return TinyVlm.builder(config(vision)).seed(seed).build();
     }
 
     /** "what is a+b?" → correct sum (chosen) vs. an off-by-one answer (rejected). */
@@ -52,12 +53,12 @@ final class VlmFixtures {
         return out;
     }
 
-    static Function<List<PreferencePair>, PreferenceBatch> collator(VlmConfig config) {
+    static Function<List<PreferencePair>, PreferenceBatch> collator(TinyVlmConfig config) {
         return pairs -> collate(config, pairs);
     }
 
-    static PreferenceBatch collate(VlmConfig config, List<PreferencePair> pairs) {
-        VlmConfig.TokenIds ids = config.tokens();
+    static PreferenceBatch collate(TinyVlmConfig config, List<PreferencePair> pairs) {
+        TokenIds ids = config.tokens();
         boolean vision = config.hasVision();
         int perTile = config.tokensPerTile();
         List<long[]> prompts = new ArrayList<>();
@@ -96,7 +97,7 @@ final class VlmFixtures {
                 pairs.stream().map(PreferencePair::source).toList(), null, null);
     }
 
-    private static SequenceBatch rows(List<long[]> prompts, List<String> answers, VlmConfig.TokenIds ids) {
+    private static SequenceBatch rows(List<long[]> prompts, List<String> answers, TokenIds ids) {
         int n = prompts.size();
         int[] lengths = new int[n];
         for (int p = 0; p < n; p++) {

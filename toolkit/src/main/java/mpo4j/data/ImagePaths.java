@@ -13,11 +13,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Image path resolution, placeholder rules and the cheap "is this an image" check shared by the readers. */
-final class Images {
+final class ImagePaths {
     static final String PLACEHOLDER = "<image>";
     private static final Pattern PLACEHOLDER_PATTERN = Pattern.compile(Pattern.quote(PLACEHOLDER));
 
-    private Images() {}
+    private ImagePaths() {}
 
     /** Resolves each name against {@code root} (absolute names stay as they are) and checks the files. */
     static List<Path> resolve(List<String> names, Path root, JsonLine line, String field, boolean check) {

@@ -5,20 +5,23 @@ import ai.djl.nn.Parameter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import mpo4j.model.Vlm;
+import mpo4j.model.CausalLm;
 
-/** The {@link Vlm} seen by the trainer: its parameters by Hugging Face name, saved in HF layout. */
-final class VlmTrainable implements Trainable {
-    private final Vlm model;
+/**
+ * A {@link CausalLm} seen by the trainer: its parameters by Hugging Face name, saved in the model's own
+ * checkpoint layout and loaded back in place.
+ */
+public final class ModelTrainable implements Trainable {
+    private final CausalLm model;
 
-    VlmTrainable(Vlm model) {
+    public ModelTrainable(CausalLm model) {
         if (!model.isTrainable()) {
             throw new IllegalArgumentException("the model is a frozen copy (no gradients); train the policy it was copied from");
         }
         this.model = model;
     }
 
-    Vlm model() { return model; }
+    public CausalLm model() { return model; }
 
     @Override
     public Map<String, NDArray> trainableParameters() {
@@ -35,7 +38,7 @@ final class VlmTrainable implements Trainable {
     /** Loads the saved model and copies every parameter into the live one (same names and shapes). */
     @Override
     public void loadInPlace(Path dir) {
-        try (Vlm saved = Vlm.load(dir)) {
+        try (CausalLm saved = model.loadSaved(dir)) {
             Map<String, Parameter> stored = saved.parameters();
             for (Map.Entry<String, Parameter> e : model.parameters().entrySet()) {
                 Parameter s = stored.get(e.getKey());

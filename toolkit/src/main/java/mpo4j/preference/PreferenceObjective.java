@@ -1,4 +1,4 @@
-package mpo4j.train;
+package mpo4j.preference;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,7 +13,9 @@ import mpo4j.loss.LossType;
 import mpo4j.loss.PreferenceLoss;
 import mpo4j.loss.ReferenceLogps;
 import mpo4j.loss.SequenceLogps;
-import mpo4j.model.Vlm;
+import mpo4j.model.CausalLm;
+import mpo4j.train.Objective;
+import mpo4j.train.StepOutput;
 
 /**
  * The preference step: policy forward over chosen-then-rejected rows → per-sequence log-probs →
@@ -21,30 +23,33 @@ import mpo4j.model.Vlm;
  * BCO running mean δ, which evaluation never moves.
  */
 final class PreferenceObjective implements Objective<PairBatch> {
-    private final Vlm policy;
+    private final CausalLm policy;
     private final PreferenceLoss loss;
-    private final Vlm reference;      // null when precomputed or reference-free
+    private final CausalLm reference;      // null when precomputed or reference-free
+    /** Encode each pair's tiles once for both rows ({@code false}: once per row, as the Python tools do). */
+    private final boolean visionOncePerPair;
     private BcoDelta delta = new BcoDelta();
     private double initialSft = Double.NaN;
 
-    PreferenceObjective(Vlm policy, PreferenceLoss loss, Vlm reference) {
+    PreferenceObjective(CausalLm policy, PreferenceLoss loss, CausalLm reference, boolean visionOncePerPair) {
         this.policy = policy;
         this.loss = loss.validate();
         this.reference = reference;
+        this.visionOncePerPair = visionOncePerPair;
     }
 
     @Override
     public StepOutput compute(PairBatch micro, NDManager scope, boolean training) {
         PreferenceBatch batch = micro.batch();
         SequenceBatch rows = batch.concatenated();
-        NDArray logits = policy.forward(batch, scope);
+        NDArray logits = forward(policy, batch, visionOncePerPair, scope);
         SequenceLogps logps = SequenceLogps.fromLogits(logits, rows, loss.isWeighted());
         ReferenceLogps ref = null;
         if (loss.needsReference()) {
             if (micro.reference() != null) {
                 ref = micro.reference();
             } else if (reference != null) {
-                ref = score(reference, batch, scope);
+                ref = score(reference, batch, visionOncePerPair, scope);
             } else {
                 throw new IllegalStateException("loss '" + loss.name() + "' needs a reference but none was configured");
             }
@@ -57,15 +62,20 @@ final class PreferenceObjective implements Objective<PairBatch> {
         for (int len : rows.lengths()) {
             tokens += len;
         }
-        return new StepOutput(result.loss(), result.metrics(), tokens);
+        return new StepOutput(result.loss(), result.metrics(), tokens).weightedBy(batch.pairs());
     }
 
     /** Reference log-probs of a batch from a frozen model; the graph-free forward lives in a sub-scope. */
-    static ReferenceLogps score(Vlm frozen, PreferenceBatch batch, NDManager parent) {
+    static ReferenceLogps score(CausalLm frozen, PreferenceBatch batch, boolean visionOncePerPair, NDManager parent) {
         try (NDManager s = parent.newSubManager()) {
-            NDArray logits = frozen.forward(batch, s).stopGradient();
+            NDArray logits = forward(frozen, batch, visionOncePerPair, s).stopGradient();
             return ReferenceLogps.from(SequenceLogps.fromLogits(logits, batch.concatenated(), false));
         }
+    }
+
+    /** Logits {@code [2B, L, vocab]} of the batch's chosen rows followed by its rejected rows. */
+    static NDArray forward(CausalLm model, PreferenceBatch batch, boolean visionOncePerPair, NDManager scope) {
+        return model.forward(batch.concatenated().tokens(), visionOncePerPair ? batch.images(scope) : batch.imagesPerRow(scope), scope);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package mpo4j.train;
+package mpo4j.preference;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,8 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
-import mpo4j.model.Images;
-import mpo4j.model.Vlm;
+import mpo4j.model.CausalLm;
+import mpo4j.train.Objective;
+import mpo4j.train.StepOutput;
 import mpo4j.engine.Scalar;
 import mpo4j.text.Labels;
 
@@ -18,15 +19,15 @@ import mpo4j.text.Labels;
  * completion tokens of the batch, {@code −Σ log p / Σ tokens} (the {@code sft} term of MPO).
  */
 final class SftObjective implements Objective<PairBatch> {
-    private final Vlm policy;
+    private final CausalLm policy;
 
-    SftObjective(Vlm policy) { this.policy = policy; }
+    SftObjective(CausalLm policy) { this.policy = policy; }
 
     @Override
     public StepOutput compute(PairBatch micro, NDManager scope, boolean training) {
         PreferenceBatch batch = micro.batch();
         SequenceBatch rows = batch.chosen();
-        NDArray logits = policy.forward(rows, Images.chosenRowsOf(batch, scope), scope);
+        NDArray logits = policy.forward(rows.tokens(), batch.chosenImages(scope), scope);
         int n = rows.rows();
         int len = rows.length();
         float[] mask = new float[n * (len - 1)];
@@ -58,6 +59,8 @@ final class SftObjective implements Objective<PairBatch> {
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("loss/sft", (double) nll.getFloat());
         metrics.put("logps/chosen", meanLogp);
-        return new StepOutput(nll, metrics, tokens);
+        // the NLL is a mean over trained tokens, logps/chosen over rows: weighted so, batches combine exactly
+        Map<String, Double> weights = Map.of("loss", (double) trained, "loss/sft", (double) trained, "logps/chosen", (double) n);
+        return new StepOutput(nll, metrics, tokens, weights);
     }
 }

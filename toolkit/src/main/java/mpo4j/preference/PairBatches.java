@@ -1,4 +1,4 @@
-package mpo4j.train;
+package mpo4j.preference;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,6 +6,7 @@ import java.util.function.Function;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.data.PreferencePair;
 import mpo4j.loss.ReferenceLogps;
+import mpo4j.train.Batches;
 
 /** Preference pairs collated on demand, with optional per-pair precomputed reference log-probs. */
 final class PairBatches implements Batches<PairBatch> {

@@ -1,4 +1,4 @@
-package mpo4j.train;
+package mpo4j.preference;
 
 /**
  * Where the reference log-probs of the preference losses come from.

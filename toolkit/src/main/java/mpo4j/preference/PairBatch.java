@@ -1,4 +1,4 @@
-package mpo4j.train;
+package mpo4j.preference;
 
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.loss.ReferenceLogps;

@@ -1,9 +1,10 @@
-package mpo4j.train;
+package mpo4j.preference;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import mpo4j.train.TensorFile;
 
 /** Precomputed reference log-probs on disk ({@code train/…}, {@code eval/…} float tensors, one entry per pair). */
 final class ReferenceStore {

@@ -1,4 +1,4 @@
-package mpo4j.train;
+package mpo4j.preference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,18 +19,25 @@ import java.util.Map;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.data.PreferencePair;
 import mpo4j.loss.PreferenceLoss;
-import mpo4j.model.Vlm;
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlm;
+import mpo4j.model.TinyVlmConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import mpo4j.train.TrainRun;
+import mpo4j.train.ModelTrainable;
+import mpo4j.train.TrainConfig;
+import mpo4j.train.AdamW;
+import mpo4j.train.Grads;
+import mpo4j.train.TrainLoop;
+import mpo4j.train.ToyTrainerTest;
 
 /** The trainer on the tiny VLM with hand-made pairs (a few steps each). */
-class VlmTrainerTest {
+class PreferenceTrainerTest {
     private static final double LN2 = Math.log(2);
     private static final List<PreferencePair> TRAIN = VlmFixtures.pairs(8, 1);
     private static final List<PreferencePair> EVAL = VlmFixtures.pairs(4, 2);
 
-    private static PreferenceTrainer mpoTrainer(Vlm model, boolean vision) {
+    private static PreferenceTrainer mpoTrainer(TinyVlm model, boolean vision) {
         return PreferenceTrainer.of(model).loss(PreferenceLoss.mpo()).data(TRAIN, EVAL)
                 .collator(VlmFixtures.collator(VlmFixtures.config(vision))).batchSize(2).lr(1e-3).cosine().warmupSteps(1)
                 .epochs(1).seed(42).progressBar(false);
@@ -42,7 +49,7 @@ class VlmTrainerTest {
 
     @Test
     void firstStepStartsAtTheAnalyticLossAndZeroRewards() {
-        try (Vlm model = VlmFixtures.model(true, 3)) {
+        try (TinyVlm model = VlmFixtures.model(true, 3)) {
             TrainRun run = mpoTrainer(model, true).maxSteps(3).fit();
             Map<String, Double> first = run.trainRows().get(0);
             // policy = reference at step 1: every ℓ = 0 → rewards 0, sigmoid ln2, bco_pair 2·ln2, δ = 0
@@ -78,10 +85,10 @@ class VlmTrainerTest {
 
     @Test
     void referenceReceivesNoGradientAndKeepsItsWeights() {
-        VlmConfig config = VlmFixtures.config(true);
-        try (Vlm policy = VlmFixtures.model(true, 3); Vlm frozen = policy.frozenCopy(); NDManager root = NDManager.newBaseManager()) {
+        TinyVlmConfig config = VlmFixtures.config(true);
+        try (TinyVlm policy = VlmFixtures.model(true, 3); TinyVlm frozen = policy.frozenCopy(); NDManager root = NDManager.newBaseManager()) {
             float[] before = frozen.parameters().values().iterator().next().getArray().toFloatArray();
-            PreferenceObjective objective = new PreferenceObjective(policy, PreferenceLoss.mpo(), frozen);
+            PreferenceObjective objective = new PreferenceObjective(policy, PreferenceLoss.mpo(), frozen, true);
             PreferenceBatch batch = VlmFixtures.collate(config, TRAIN.subList(0, 2));
             try (NDManager scope = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 gc.backward(objective.compute(new PairBatch(batch, null), scope, true).loss());
@@ -89,11 +96,11 @@ class VlmTrainerTest {
             for (Parameter p : frozen.parameters().values()) {
                 assertFalse(p.getArray().hasGradient(), p.getName() + " of the reference has a gradient");
             }
-            double policyNorm = Grads.clipGlobalNorm(new VlmTrainable(policy).trainableParameters().values(), -1, root);
+            double policyNorm = Grads.clipGlobalNorm(new ModelTrainable(policy).trainableParameters().values(), -1, root);
             assertTrue(policyNorm > 0, "the policy got gradients");
             // optimizer steps on the policy leave the reference's weights untouched
             try (AdamW opt = new AdamW(0.9, 0.999, 1e-8, 0.0)) {
-                opt.update(new VlmTrainable(policy).trainableParameters(), 1e-2);
+                opt.update(new ModelTrainable(policy).trainableParameters(), 1e-2);
             }
             assertFalse(java.util.Arrays.equals(before, policy.parameters().values().iterator().next().getArray().toFloatArray()));
             assertArrayEquals(before, frozen.parameters().values().iterator().next().getArray().toFloatArray());
@@ -102,7 +109,7 @@ class VlmTrainerTest {
 
     @Test
     void precomputedReferenceTrainsLikeTheFrozenCopy() {
-        try (Vlm a = VlmFixtures.model(false, 3); Vlm b = VlmFixtures.model(false, 3)) {
+        try (TinyVlm a = VlmFixtures.model(false, 3); TinyVlm b = VlmFixtures.model(false, 3)) {
             TrainRun frozen = mpoTrainer(a, false).evalEvery(2).maxSteps(3).fit();
             TrainRun precomputed = mpoTrainer(b, false).precomputedReference().evalEvery(2).maxSteps(3).fit();
             List<Map<String, Double>> x = comparable(frozen);
@@ -121,7 +128,7 @@ class VlmTrainerTest {
 
     @Test
     void evaluatingWithAPrecomputedReferenceScoresOnlyTheHeldOutPairs() {
-        try (Vlm model = VlmFixtures.model(false, 3)) {
+        try (TinyVlm model = VlmFixtures.model(false, 3)) {
             java.util.concurrent.atomic.AtomicInteger collated = new java.util.concurrent.atomic.AtomicInteger();
             var collate = VlmFixtures.collator(VlmFixtures.config(false));
             Map<String, Double> precomputed = mpoTrainer(model, false).precomputedReference()
@@ -137,18 +144,18 @@ class VlmTrainerTest {
 
     @Test
     void clippingCapsTheGlobalNormOfTheVlm() {
-        VlmConfig config = VlmFixtures.config(false);
-        try (Vlm policy = VlmFixtures.model(false, 3); NDManager root = NDManager.newBaseManager()) {
-            PreferenceObjective objective = new PreferenceObjective(policy, PreferenceLoss.mpo(), policy.frozenCopy());
+        TinyVlmConfig config = VlmFixtures.config(false);
+        try (TinyVlm policy = VlmFixtures.model(false, 3); NDManager root = NDManager.newBaseManager()) {
+            PreferenceObjective objective = new PreferenceObjective(policy, PreferenceLoss.mpo(), policy.frozenCopy(), true);
             try (NDManager scope = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 gc.backward(objective.compute(new PairBatch(VlmFixtures.collate(config, TRAIN.subList(0, 4)), null), scope, true).loss());
             }
-            var params = new VlmTrainable(policy).trainableParameters().values();
+            var params = new ModelTrainable(policy).trainableParameters().values();
             double norm = Grads.clipGlobalNorm(params, 0.05, root);
             assertTrue(norm > 0.05, "pre-clip norm " + norm);
             assertEquals(0.05, Grads.clipGlobalNorm(params, -1, root), 1e-5);
         }
-        try (Vlm model = VlmFixtures.model(false, 3)) {
+        try (TinyVlm model = VlmFixtures.model(false, 3)) {
             TrainRun run = mpoTrainer(model, false).maxGradNorm(0.05).maxSteps(2).fit();
             assertTrue(run.trainRows().get(0).get("grad_norm") > 0.05, "grad_norm is logged before clipping");
         }
@@ -156,11 +163,11 @@ class VlmTrainerTest {
 
     @Test
     void accumulatedMetricsAreTheMeanOfTheMicroBatches() {
-        VlmConfig config = VlmFixtures.config(false);
-        try (Vlm model = VlmFixtures.model(false, 3); Vlm probe = VlmFixtures.model(false, 3); NDManager root = NDManager.newBaseManager()) {
+        TinyVlmConfig config = VlmFixtures.config(false);
+        try (TinyVlm model = VlmFixtures.model(false, 3); TinyVlm probe = VlmFixtures.model(false, 3); NDManager root = NDManager.newBaseManager()) {
             // the first step's micro-batches, scored independently by the initial model
             int[] order = TrainLoop.permutation(TRAIN.size(), 42, 0);
-            PreferenceObjective objective = new PreferenceObjective(probe, PreferenceLoss.mpo(), probe.frozenCopy());
+            PreferenceObjective objective = new PreferenceObjective(probe, PreferenceLoss.mpo(), probe.frozenCopy(), true);
             double logpsChosen = 0;
             double sft = 0;
             for (int mb = 0; mb < 2; mb++) {
@@ -185,7 +192,7 @@ class VlmTrainerTest {
 
     @Test
     void sameSeedSameMetricsOnTheVlm() {
-        try (Vlm a = VlmFixtures.model(false, 3); Vlm b = VlmFixtures.model(false, 3)) {
+        try (TinyVlm a = VlmFixtures.model(false, 3); TinyVlm b = VlmFixtures.model(false, 3)) {
             TrainRun x = mpoTrainer(a, false).evalEvery(2).maxSteps(3).fit();
             TrainRun y = mpoTrainer(b, false).evalEvery(2).maxSteps(3).fit();
             assertEquals(comparable(x), comparable(y));
@@ -193,9 +200,9 @@ class VlmTrainerTest {
     }
 
     @Test
-    void evalMetricsAreMeansOfBatchMeansAndEvalBatchSizeSetsTheBatches() {
+    void evalMetricsAreExactMeansOverPairsWhateverTheEvalBatchSize() {
         List<PreferencePair> three = EVAL.subList(0, 3);
-        try (Vlm model = VlmFixtures.model(false, 3)) {
+        try (TinyVlm model = VlmFixtures.model(false, 3)) {
             double[] v = new double[3];
             for (int i = 0; i < 3; i++) {
                 v[i] = mpoTrainer(model, false).data(TRAIN, List.of(three.get(i))).evaluate().get("eval/logps/chosen");
@@ -204,10 +211,11 @@ class VlmTrainerTest {
             double onePerPair = mpoTrainer(model, false).data(TRAIN, three).evalBatchSize(1).evaluate().get("eval/logps/chosen");
             double oneBatch = mpoTrainer(model, false).data(TRAIN, three).evalBatchSize(3).evaluate().get("eval/logps/chosen");
             double pairMean = (v[0] + v[1] + v[2]) / 3;
-            assertEquals(((v[0] + v[1]) / 2 + v[2]) / 2, perBatch, 1e-4, "batch size 2: batches {0,1} and {2}, as TRL");
+            double meanOfBatchMeans = ((v[0] + v[1]) / 2 + v[2]) / 2;     // TRL's grouping for batches {0,1} and {2}
+            assertTrue(Math.abs(meanOfBatchMeans - pairMean) > 1e-3, "the pairs differ enough for the grouping to show: " + java.util.Arrays.toString(v));
+            assertEquals(pairMean, perBatch, 1e-4, "batch size 2: batches {0,1} and {2} weighted by their pairs");
             assertEquals(pairMean, onePerPair, 1e-4);
             assertEquals(pairMean, oneBatch, 1e-4);
-            assertTrue(Math.abs(perBatch - pairMean) > 1e-3, "the pairs differ enough for the grouping to show: " + java.util.Arrays.toString(v));
         }
         assertEquals("evalBatchSize must be >= 0 (0: the training batch size), got -1",
                 assertThrows(IllegalArgumentException.class, () -> TrainConfig.defaults().withEvalBatchSize(-1)).getMessage());
@@ -215,7 +223,7 @@ class VlmTrainerTest {
 
     @Test
     void interruptLeavesAUsableModel() {
-        try (Vlm model = VlmFixtures.model(false, 3)) {
+        try (TinyVlm model = VlmFixtures.model(false, 3)) {
             TrainRun run = mpoTrainer(model, false).listener(ToyTrainerTest.interruptAt(2)).fit();
             assertTrue(run.interrupted());
             assertEquals(2, run.trainRows().size());
@@ -226,7 +234,7 @@ class VlmTrainerTest {
 
     @Test
     void resumedVlmRunEqualsTheUninterruptedOne(@TempDir Path tmp) {
-        try (Vlm full = VlmFixtures.model(true, 3); Vlm cut = VlmFixtures.model(true, 3); Vlm other = VlmFixtures.model(true, 77)) {
+        try (TinyVlm full = VlmFixtures.model(true, 3); TinyVlm cut = VlmFixtures.model(true, 3); TinyVlm other = VlmFixtures.model(true, 77)) {
             TrainRun reference = mpoTrainer(full, true).evalEvery(2).fit();
             TrainRun stopped = mpoTrainer(cut, true).evalEvery(2).output(tmp).saveEvery(2).listener(ToyTrainerTest.interruptAt(3)).fit();
             assertTrue(stopped.interrupted());
@@ -240,7 +248,7 @@ class VlmTrainerTest {
 
     @Test
     void sftTrainsOnChosenAnswersOnly() {
-        try (Vlm model = VlmFixtures.model(true, 3)) {
+        try (TinyVlm model = VlmFixtures.model(true, 3)) {
             TrainRun run = PreferenceTrainer.sft(model).data(TRAIN).collator(VlmFixtures.collator(VlmFixtures.config(true)))
                     .batchSize(4).lr(1e-2).constant().epochs(5).seed(1).progressBar(false).fit();
             List<Map<String, Double>> rows = run.trainRows();
@@ -255,7 +263,7 @@ class VlmTrainerTest {
 
     @Test
     void referenceFreeRewardsAreBetaTimesPolicyLogps() {
-        try (Vlm model = VlmFixtures.model(false, 3)) {
+        try (TinyVlm model = VlmFixtures.model(false, 3)) {
             TrainRun run = mpoTrainer(model, false).loss(PreferenceLoss.dpo()).referenceFree().maxSteps(1).fit();
             Map<String, Double> r = run.trainRows().get(0);
             assertEquals(0.1 * r.get("logps/chosen"), r.get("rewards/chosen"), 1e-6);
@@ -265,7 +273,7 @@ class VlmTrainerTest {
 
     @Test
     void configurationErrorsAreClear() {
-        try (Vlm model = VlmFixtures.model(false, 3)) {
+        try (TinyVlm model = VlmFixtures.model(false, 3)) {
             Exception e = assertThrows(IllegalArgumentException.class, () -> PreferenceTrainer.of(model).data(TRAIN).fit());
             assertTrue(e.getMessage().startsWith("no collator"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> PreferenceTrainer.of(model).collator(VlmFixtures.collator(VlmFixtures.config(false))).fit());
@@ -274,7 +282,7 @@ class VlmTrainerTest {
             assertTrue(e.getMessage().contains("does not apply to SFT"), e.getMessage());
             e = assertThrows(IllegalStateException.class, () -> PreferenceTrainer.of(model).evaluate());
             assertTrue(e.getMessage().startsWith("no eval pairs"), e.getMessage());
-            try (Vlm frozen = model.frozenCopy()) {
+            try (TinyVlm frozen = model.frozenCopy()) {
                 e = assertThrows(IllegalArgumentException.class, () -> mpoTrainer(frozen, false).fit());
                 assertTrue(e.getMessage().contains("frozen copy"), e.getMessage());
             }

@@ -1,18 +1,14 @@
-package mpo4j.model;
+package mpo4j.generate;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * How {@link Vlm#generate} picks tokens: greedy when {@code temperature == 0}, otherwise sampling
+ * How {@link Generator} picks tokens: greedy when {@code temperature == 0}, otherwise sampling
  * from the softmax at that temperature, optionally restricted to the {@code topK} most likely tokens
  * ({@code 0} = all) and the smallest set whose probability reaches {@code topP} ({@code 1} = all),
  * from a generator seeded with {@code seed}.
  *
- * <pre>{@code
- * long[] answer = model.generate(promptIds, pixels, Generation.greedy(64));
- * long[] sample = model.generate(promptIds, pixels, Generation.sampled(0.7, 42).withTopP(0.9));
- * }</pre>
  */
 public record Generation(int maxNewTokens, double temperature, int topK, double topP, long seed) {
 
@@ -37,7 +33,8 @@ public record Generation(int maxNewTokens, double temperature, int topK, double 
     public Generation withSeed(long s) { return new Generation(maxNewTokens, temperature, topK, topP, s); }
 
     /** Greedy argmax, or a seeded draw from the tempered, top-k / top-p filtered softmax. */
-    long pick(float[] logits, SplittableRandom random) {
+    /** Picks the next token from one row of logits. */
+    public long pick(float[] logits, SplittableRandom random) {
         if (isGreedy()) {
             int best = 0;
             for (int i = 1; i < logits.length; i++) {

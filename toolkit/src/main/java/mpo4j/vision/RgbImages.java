@@ -16,8 +16,8 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 import mpo4j.data.Source;
 
 /** Reading images as RGB, and InternVL's {@code data_augment} JPEG re-encode. */
-public final class Images {
-    private Images() {}
+public final class RgbImages {
+    private RgbImages() {}
 
     /**
      * Reads an image as 8-bit RGB (alpha dropped, like Pillow's {@code convert("RGB")}).

@@ -1,4 +1,4 @@
-package mpo4j.train;
+package mpo4j.preference;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -12,8 +12,9 @@ import mpo4j.collate.InternVlCollator;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.data.PreferencePair;
-import mpo4j.model.Generation;
-import mpo4j.model.Vlm;
+import mpo4j.generate.Generation;
+import mpo4j.generate.Generator;
+import mpo4j.model.CausalLm;
 import mpo4j.text.Tokenizer;
 import tech.tablesaw.api.BooleanColumn;
 import tech.tablesaw.api.StringColumn;
@@ -23,12 +24,6 @@ import mpo4j.text.Labels;
 /**
  * Greedy answers of a model to held-out questions, compared with the chosen answers: the
  * "does it actually answer better?" check next to the reward metrics.
- *
- * <pre>{@code
- * AnswerCheck check = AnswerCheck.greedy(model, collator(model).maxTiles(1), eval.toList());
- * check.accuracy();   // share of exact matches (trimmed)
- * check.table();      // question, chosen, answer, correct
- * }</pre>
  */
 public final class AnswerCheck {
     private static final int BATCH = 16;
@@ -42,13 +37,13 @@ public final class AnswerCheck {
     }
 
     /** Generates up to 8 tokens per question, greedily, in batches that share one decoding loop. */
-    public static AnswerCheck greedy(Vlm model, InternVlCollator collator, List<PreferencePair> pairs) {
+    public static AnswerCheck greedy(CausalLm model, InternVlCollator collator, List<PreferencePair> pairs) {
         return generate(model, collator, pairs, Generation.greedy(8));
     }
 
-    public static AnswerCheck generate(Vlm model, InternVlCollator collator, List<PreferencePair> pairs, Generation how) {
+    public static AnswerCheck generate(CausalLm model, InternVlCollator collator, List<PreferencePair> pairs, Generation how) {
         Tokenizer tokenizer = collator.tokenizer();
-        long eos = model.config().tokens().eos();
+        long eos = model.tokens().eos();
         List<String> answers = new ArrayList<>(pairs.size());
         for (int from = 0; from < pairs.size(); from += BATCH) {
             List<PreferencePair> chunk = pairs.subList(from, Math.min(pairs.size(), from + BATCH));
@@ -63,7 +58,7 @@ public final class AnswerCheck {
                     int t1 = batch.tileOffsets()[p + 1];
                     pixels.add(t1 == t0 ? null : all.get(t0 + ":" + t1));
                 }
-                for (long[] out : model.generate(prompts, pixels, how)) {
+                for (long[] out : Generator.of(model).generate(prompts, pixels, how)) {
                     int end = 0;
                     while (end < out.length && out[end] != eos) {
                         end++;

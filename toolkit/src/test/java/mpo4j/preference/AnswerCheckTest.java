@@ -1,4 +1,4 @@
-package mpo4j.train;
+package mpo4j.preference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,10 +15,11 @@ import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.data.Datasets;
 import mpo4j.data.PreferencePair;
-import mpo4j.model.Generation;
-import mpo4j.model.Vlm;
+import mpo4j.generate.Generation;
+import mpo4j.model.TinyVlm;
 import org.junit.jupiter.api.Test;
 import mpo4j.text.Labels;
+import mpo4j.generate.Generator;
 
 /** Batched greedy answers equal one-at-a-time generation, and accuracy counts exact matches. */
 class AnswerCheckTest {
@@ -26,8 +27,8 @@ class AnswerCheckTest {
     @Test
     void batchedAnswersMatchSingleGenerationAndAccuracyCountsExactMatches() {
         List<PreferencePair> pairs = Datasets.load(Path.of("../datasets-sample/shapes/meta_eval.json")).seed(3).take(3).toList();
-        try (Vlm model = Mpo.tinyVlm().seed(9).build()) {
-            InternVlCollator collator = model.collator().maxTiles(1).thumbnail(false);
+        try (TinyVlm model = Mpo.tinyVlm().seed(9).build()) {
+            InternVlCollator collator = InternVlCollator.forModel(model).maxTiles(1).thumbnail(false);
             AnswerCheck check = AnswerCheck.greedy(model, collator, pairs);
             for (int i = 0; i < pairs.size(); i++) {
                 PreferenceBatch one = collator.collate(List.of(pairs.get(i)));
@@ -38,7 +39,7 @@ class AnswerCheckTest {
                 }
                 long[] out;
                 try (var scope = model.manager().newSubManager()) {
-                    out = model.generate(Arrays.copyOf(rows.inputIds(), prompt), one.pixelValues(scope), Generation.greedy(8));
+                    out = Generator.of(model).generate(Arrays.copyOf(rows.inputIds(), prompt), one.pixelValues(scope), Generation.greedy(8));
                 }
                 long eos = model.config().tokens().eos();
                 int end = 0;

@@ -6,29 +6,22 @@ package mpo4j.model;
  *
  * <p>{@link #tinyVlm()} is exactly the benchmark configuration of {@code shared/spec/bench.md}.
  *
- * <pre>{@code
- * VlmConfig config = VlmConfig.tinyVlm()
- *         .withText(VlmConfig.tinyVlm().text().withNumKeyValueHeads(2))   // grouped-query attention
- *         .withTokenizerIds(new TokenIds(2047, 2045, 2046, 2042, 2044));
- * VlmConfig textOnly = VlmConfig.tinyVlm().textOnly();
- * }</pre>
- *
  * @param vision the vision tower and projector, or {@code null} for a text-only model
  * @param text   the decoder
  * @param tokens special token ids (normally taken from the tokenizer)
  */
-public record VlmConfig(Vision vision, Text text, TokenIds tokens) {
+public record TinyVlmConfig(Vision vision, Text text, TokenIds tokens) {
 
-    public VlmConfig {
+    public TinyVlmConfig {
         if (text == null || tokens == null) {
-            throw new IllegalArgumentException("a VlmConfig needs a text config and token ids");
+            throw new IllegalArgumentException("a TinyVlmConfig needs a text config and token ids");
         }
         tokens.checkFits(text.vocabSize());
     }
 
     /** The benchmark model: 64 px tiles, 4-layer ViT of width 192, 4-layer decoder of width 256, vocab 2048. */
-    public static VlmConfig tinyVlm() {
-        return new VlmConfig(Vision.tiny(), Text.tiny(), TokenIds.tinyDefaults());
+    public static TinyVlmConfig tinyVlm() {
+        return new TinyVlmConfig(Vision.tiny(), Text.tiny(), TokenIds.tinyDefaults());
     }
 
     public boolean hasVision() { return vision != null; }
@@ -36,20 +29,20 @@ public record VlmConfig(Vision vision, Text text, TokenIds tokens) {
     /** {@code <IMG_CONTEXT>} tokens one tile occupies in a row (0 without a vision tower). */
     public int tokensPerTile() { return vision == null ? 0 : vision.tokensPerTile(); }
 
-    public VlmConfig withVision(Vision v) { return new VlmConfig(v, text, tokens); }
+    public TinyVlmConfig withVision(Vision v) { return new TinyVlmConfig(v, text, tokens); }
 
     /** The same decoder without a vision tower. */
-    public VlmConfig textOnly() { return new VlmConfig(null, text, tokens); }
+    public TinyVlmConfig textOnly() { return new TinyVlmConfig(null, text, tokens); }
 
-    public VlmConfig withText(Text t) { return new VlmConfig(vision, t, tokens); }
+    public TinyVlmConfig withText(Text t) { return new TinyVlmConfig(vision, t, tokens); }
 
-    public VlmConfig withTokenizerIds(TokenIds ids) { return new VlmConfig(vision, text, ids); }
+    public TinyVlmConfig withTokenizerIds(TokenIds ids) { return new TinyVlmConfig(vision, text, ids); }
 
     /**
      * Special ids from a tokenizer: {@code <IMG_CONTEXT>}, {@code <img>}, {@code </img>}, its pad id and
      * {@code <|im_end|>} as the end of generation.
      */
-    public VlmConfig withTokenizer(mpo4j.text.Tokenizer tokenizer) {
+    public TinyVlmConfig withTokenizer(mpo4j.text.Tokenizer tokenizer) {
         if (tokenizer.vocabSize() > text.vocabSize()) {
             throw new IllegalArgumentException("tokenizer " + tokenizer.file() + " has " + tokenizer.vocabSize()
                     + " tokens but the model's vocabulary is " + text.vocabSize() + "; use withText(text().withVocabSize(...))");
@@ -58,7 +51,7 @@ public record VlmConfig(Vision vision, Text text, TokenIds tokens) {
                 Math.toIntExact(tokenizer.imageEndId()), Math.toIntExact(tokenizer.padId()), Math.toIntExact(tokenizer.imEndId()));
     }
 
-    public VlmConfig withTokenizerIds(int imgContext, int imgStart, int imgEnd, int pad, int eos) {
+    public TinyVlmConfig withTokenizerIds(int imgContext, int imgStart, int imgEnd, int pad, int eos) {
         return withTokenizerIds(new TokenIds(imgContext, imgStart, imgEnd, pad, eos));
     }
 
@@ -122,22 +115,5 @@ public record VlmConfig(Vision vision, Text text, TokenIds tokens) {
         public Text withNumKeyValueHeads(int v) { return new Text(vocabSize, hidden, layers, heads, v, intermediate, rmsNormEps, ropeTheta); }
 
         public Text withSize(int hidden, int heads, int intermediate) { return new Text(vocabSize, hidden, layers, heads, Math.min(numKeyValueHeads, heads), intermediate, rmsNormEps, ropeTheta); }
-    }
-
-    /**
-     * Special token ids. {@code eos} is the id generation stops at ({@code <|im_end|>} in the ChatML template).
-     */
-    public record TokenIds(int imgContext, int imgStart, int imgEnd, int pad, int eos) {
-
-        /** Placeholder ids at the top of the tiny vocabulary, until a tokenizer provides the real ones. */
-        public static TokenIds tinyDefaults() { return new TokenIds(2047, 2045, 2046, 2042, 2044); }
-
-        void checkFits(int vocab) {
-            for (int id : new int[] {imgContext, imgStart, imgEnd, pad, eos}) {
-                if (id < 0 || id >= vocab) {
-                    throw new IllegalArgumentException("special token id " + id + " is outside the vocabulary of " + vocab + ": " + this);
-                }
-            }
-        }
     }
 }

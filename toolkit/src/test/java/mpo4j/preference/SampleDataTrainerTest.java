@@ -1,4 +1,4 @@
-package mpo4j.train;
+package mpo4j.preference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,10 +10,11 @@ import mpo4j.collate.InternVlCollator;
 import mpo4j.data.Datasets;
 import mpo4j.data.PreferencePair;
 import mpo4j.loss.PreferenceLoss;
-import mpo4j.model.Vlm;
-import mpo4j.model.VlmConfig;
+import mpo4j.model.TinyVlm;
+import mpo4j.model.TinyVlmConfig;
 import mpo4j.text.Tokenizer;
 import org.junit.jupiter.api.Test;
+import mpo4j.train.TrainRun;
 
 /** The trainer on the embedded shapes sample with the real tokenizer and InternVL collator. */
 class SampleDataTrainerTest {
@@ -23,12 +24,12 @@ class SampleDataTrainerTest {
     void mpoOnShapesPairsStartsAtTheAnalyticLossAndEvaluates() {
         List<PreferencePair> pairs = Datasets.load(SAMPLE.resolve("shapes/meta.json")).seed(42).shuffle().take(12).toList();
         try (Tokenizer tokenizer = Tokenizer.load(SAMPLE.resolve("tokenizer"))) {
-            VlmConfig base = VlmFixtures.config(true);
-            VlmConfig config = base.withTokenizerIds((int) tokenizer.imageContextId(), (int) tokenizer.imageStartId(),
+            TinyVlmConfig base = VlmFixtures.config(true);
+            TinyVlmConfig config = base.withTokenizerIds((int) tokenizer.imageContextId(), (int) tokenizer.imageStartId(),
                     (int) tokenizer.imageEndId(), (int) tokenizer.padId(), (int) tokenizer.imEndId());
             InternVlCollator collator = InternVlCollator.of(tokenizer).tileSize(config.vision().tileSize())
                     .tokensPerTile(config.tokensPerTile()).maxTiles(1).thumbnail(false).maxSeqLength(512);
-            try (Vlm model = Vlm.builder(config).seed(5).build()) {
+            try (TinyVlm model = TinyVlm.builder(config).seed(5).build()) {
                 TrainRun run = PreferenceTrainer.of(model).loss(PreferenceLoss.mpo()).data(pairs.subList(0, 8), pairs.subList(8, 12))
                         .collator(collator).batchSize(4).lr(1e-3).constant().maxSteps(2).evalEvery(2).progressBar(false).fit();
                 Map<String, Double> first = run.trainRows().get(0);

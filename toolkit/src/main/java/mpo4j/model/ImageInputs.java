@@ -10,9 +10,9 @@ import java.util.Arrays;
  * {@code rowToGroup[r]}'s tiles whose flag is 1. Several rows may share a group: that is how the chosen
  * and rejected rows of a pair share one vision encoding.
  */
-public record Images(NDArray pixelValues, int[] tileOffsets, int[] imageFlags, int[] rowToGroup) {
+public record ImageInputs(NDArray pixelValues, int[] tileOffsets, int[] imageFlags, int[] rowToGroup) {
 
-    public Images {
+    public ImageInputs {
         long tiles = pixelValues.getShape().get(0);
         if (tileOffsets.length == 0 || tileOffsets[0] != 0 || tileOffsets[tileOffsets.length - 1] != tiles
                 || imageFlags.length != tiles) {
@@ -27,26 +27,14 @@ public record Images(NDArray pixelValues, int[] tileOffsets, int[] imageFlags, i
     }
 
     /** All tiles flagged as real images. */
-    public static Images of(NDArray pixelValues, int[] tileOffsets, int[] rowToGroup) {
+    public static ImageInputs of(NDArray pixelValues, int[] tileOffsets, int[] rowToGroup) {
         int[] flags = new int[Math.toIntExact(pixelValues.getShape().get(0))];
         Arrays.fill(flags, 1);
-        return new Images(pixelValues, tileOffsets, flags, rowToGroup);
-    }
-
-    /**
-     * The tiles of a batch for its {@code B} chosen rows alone (SFT on the chosen answers), or
-     * {@code null} for a text-only batch.
-     */
-    public static Images chosenRowsOf(mpo4j.collate.PreferenceBatch batch, ai.djl.ndarray.NDManager scope) {
-        if (!batch.hasImages()) {
-            return null;
-        }
-        int[] rowToGroup = java.util.stream.IntStream.range(0, batch.pairs()).toArray();
-        return new Images(batch.pixelValues(scope), batch.tileOffsets(), batch.imageFlags(), rowToGroup);
+        return new ImageInputs(pixelValues, tileOffsets, flags, rowToGroup);
     }
 
     /** One prompt's tiles for a single row (generation). */
-    public static Images single(NDArray pixelValues) {
+    public static ImageInputs single(NDArray pixelValues) {
         return of(pixelValues, new int[] {0, Math.toIntExact(pixelValues.getShape().get(0))}, new int[] {0});
     }
 
