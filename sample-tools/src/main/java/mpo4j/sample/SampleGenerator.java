@@ -1,12 +1,12 @@
-package mpo4j.data.sample;
+package mpo4j.sample;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import mpo4j.data.sample.Scene.Hue;
-import mpo4j.data.sample.Scene.Item;
-import mpo4j.data.sample.Scene.Kind;
+import mpo4j.sample.ShapeScene.Hue;
+import mpo4j.sample.ShapeScene.Item;
+import mpo4j.sample.ShapeScene.Kind;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -50,6 +50,7 @@ public final class SampleGenerator {
         this.random = new Random(seed);
     }
 
+    /** Writes the sample into the folder {@code args[0]} (created if missing; existing files are replaced). */
     public static void main(String[] args) throws IOException {
         if (args.length < 1) {
             System.err.println("usage: SampleGenerator <output folder>");
@@ -120,7 +121,7 @@ public final class SampleGenerator {
         List<QA> out = new ArrayList<>();
         for (int i = 1; i <= images; i++) {
             int n = 1 + random.nextInt(2);
-            Scene s = sidedScene(n);
+            ShapeScene s = sidedScene(n);
             String image = save(prefix, i, s);
             Item a = s.items().get(random.nextInt(n));
             String question = n == 1 ? "What color is the shape?"
@@ -130,7 +131,7 @@ public final class SampleGenerator {
         return out;
     }
 
-    record CountImage(String name, Scene scene) {}
+    record CountImage(String name, ShapeScene scene) {}
 
     /** Scenes of 1–4 shapes (kinds and colours may repeat); one in five is tall or wide. */
     private List<CountImage> countImages(String prefix, int images) throws IOException {
@@ -143,7 +144,7 @@ public final class SampleGenerator {
                 kinds.add(Kind.values()[random.nextInt(Kind.values().length)]);
                 hues.add(Hue.values()[random.nextInt(Hue.values().length)]);
             }
-            Scene s = scene(kinds, hues, random.nextInt(5) == 0);
+            ShapeScene s = scene(kinds, hues, random.nextInt(5) == 0);
             out.add(new CountImage(save(prefix, i, s), s));
         }
         return out;
@@ -165,7 +166,7 @@ public final class SampleGenerator {
         List<QA> out = new ArrayList<>();
         for (int i = 1; i <= images; i++) {
             int n = 1 + random.nextInt(2);
-            Scene s = sidedScene(n);
+            ShapeScene s = sidedScene(n);
             String image = save(prefix, i, s);
             Item a = s.items().get(random.nextInt(n));
             String side = s.isLeft(a) ? "left" : "right";
@@ -176,8 +177,8 @@ public final class SampleGenerator {
     }
 
     /** {@code n} (1 or 2) shapes of distinct kinds and colours in a two-column scene. */
-    private Scene sidedScene(int n) {
-        Scene s;
+    private ShapeScene sidedScene(int n) {
+        ShapeScene s;
         do {
             s = scene(pickDistinct(Kind.values(), n), pickDistinct(Hue.values(), n), false);
         } while (!s.hasSides());
@@ -222,9 +223,9 @@ public final class SampleGenerator {
 
     // ------------------------------------------------------------------ scenes and images
 
-    private Scene scene(List<Kind> kinds, List<Hue> hues, boolean elongated) {
-        int[] size = elongated ? (random.nextBoolean() ? Scene.TALL : Scene.WIDE) : Scene.SIZES[random.nextInt(Scene.SIZES.length)];
-        return Scene.layout(size[0], size[1], kinds, hues, random);
+    private ShapeScene scene(List<Kind> kinds, List<Hue> hues, boolean elongated) {
+        int[] size = elongated ? (random.nextBoolean() ? ShapeScene.TALL : ShapeScene.WIDE) : ShapeScene.SIZES[random.nextInt(ShapeScene.SIZES.length)];
+        return ShapeScene.layout(size[0], size[1], kinds, hues, random);
     }
 
     private <E> List<E> pickDistinct(E[] values, int n) {
@@ -234,14 +235,14 @@ public final class SampleGenerator {
     }
 
     /** A wrong colour, preferably one that is in the picture (the plausible confusion). */
-    private Hue wrongHue(Hue right, Scene s) {
+    private Hue wrongHue(Hue right, ShapeScene s) {
         List<Hue> inPicture = s.items().stream().map(Item::hue).filter(h -> h != right).distinct().toList();
         if (!inPicture.isEmpty()) return inPicture.get(random.nextInt(inPicture.size()));
         List<Hue> others = Arrays.stream(Hue.values()).filter(h -> h != right).toList();
         return others.get(random.nextInt(others.size()));
     }
 
-    private String save(String prefix, int i, Scene s) throws IOException {
+    private String save(String prefix, int i, ShapeScene s) throws IOException {
         String name = String.format("%s_%04d.png", prefix, i);
         BufferedImage img = s.render();
         Path target = imageDir.resolve(name);

@@ -1,4 +1,4 @@
-package mpo4j.text;
+package mpo4j.sample;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,14 +8,14 @@ import java.util.List;
  * shapes, counts, positions; questions and short or sentence answers), ChatML turns, and a set of
  * plain English sentences so that ordinary text still gets sensible merges.
  */
-final class SampleCorpus {
+final class TokenizerCorpus {
     static final List<String> COLOURS = List.of("red", "green", "blue", "yellow", "orange", "purple", "black", "white");
     static final List<String> SHAPES = List.of("circle", "square", "triangle", "star");
     static final List<String> NUMBER_WORDS =
             List.of("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten");
     static final List<String> POSITIONS = List.of("left", "right", "top", "bottom", "middle", "center");
 
-    private SampleCorpus() {}
+    private TokenizerCorpus() {}
 
     static List<String> shapes() {
         List<String> out = new ArrayList<>();

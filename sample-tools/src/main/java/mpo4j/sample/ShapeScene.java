@@ -1,4 +1,4 @@
-package mpo4j.data.sample;
+package mpo4j.sample;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -14,7 +14,7 @@ import java.util.Random;
  * sits clearly in one cell (and, for grids with two columns, clearly on the left or the right).
  * Drawn with antialiasing off so the PNG bytes are the same on every run.
  */
-record Scene(int width, int height, int cols, int rows, List<Item> items) {
+record ShapeScene(int width, int height, int cols, int rows, List<Item> items) {
 
     enum Kind { CIRCLE, SQUARE, TRIANGLE;
         String word() { return name().toLowerCase(); }
@@ -39,7 +39,7 @@ record Scene(int width, int height, int cols, int rows, List<Item> items) {
     static final int[] WIDE = {224, 72};
 
     /** A scene whose items occupy distinct random cells of a grid fitted to the canvas. */
-    static Scene layout(int width, int height, List<Kind> kinds, List<Hue> hues, Random random) {
+    static ShapeScene layout(int width, int height, List<Kind> kinds, List<Hue> hues, Random random) {
         int n = kinds.size();
         int cols, rows;
         if (width >= 2 * height) { cols = Math.max(n, 2); rows = 1; }
@@ -54,7 +54,7 @@ record Scene(int width, int height, int cols, int rows, List<Item> items) {
             int cell = cells.get(i);
             items.add(new Item(kinds.get(i), hues.get(i), cell % cols, cell / cols));
         }
-        return new Scene(width, height, cols, rows, List.copyOf(items));
+        return new ShapeScene(width, height, cols, rows, List.copyOf(items));
     }
 
     /** Is the item in the left half? Only meaningful when {@link #hasSides()}. */

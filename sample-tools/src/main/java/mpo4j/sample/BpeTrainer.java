@@ -1,9 +1,11 @@
-package mpo4j.text;
+package mpo4j.sample;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
+import mpo4j.text.InternVl25Template;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,6 +27,9 @@ import java.util.regex.Pattern;
  * GPT-2 byte-to-unicode alphabet (256 base symbols, so any text round-trips), and the most frequent
  * adjacent pair (ties: lexicographically smallest) is merged until the vocabulary, special tokens
  * included, reaches the target size or no pair is left. Special tokens get the last ids.
+ *
+ * <p>Typical use: construct with the target vocabulary size and {@link #CHATML_SPECIALS}, call
+ * {@link #train(List)} with the corpus, then {@link #write(Path)} into the tokenizer folder.
  *
  * <p>Command line: {@code BpeTrainer [--vocab N] [--shapes] --out DIR file.txt|file.jsonl ...}
  * (JSONL: every string value of every line is training text; {@code --shapes} adds the built-in
@@ -51,6 +56,10 @@ public final class BpeTrainer {
     private final List<String> vocab = new ArrayList<>();
     private final List<String> merges = new ArrayList<>();
 
+    /**
+     * A trainer for a vocabulary of {@code vocabSize} ids in total: 256 byte symbols, the learned merges,
+     * and {@code specials} (which get the last ids; the first special is the pad token).
+     */
     public BpeTrainer(int vocabSize, List<String> specials) {
         if (vocabSize < 256 + specials.size()) {
             throw new IllegalArgumentException("vocab " + vocabSize + " is smaller than 256 bytes + " + specials.size() + " specials");
@@ -278,6 +287,7 @@ public final class BpeTrainer {
         }
     }
 
+    /** Command line: {@code [--vocab N] [--shapes] --out DIR file.txt|file.jsonl ...} (see the class comment). */
     public static void main(String[] args) throws IOException {
         int vocab = 2048;
         boolean shapes = false;
@@ -296,7 +306,7 @@ public final class BpeTrainer {
             System.exit(2);
         }
         if (shapes) {
-            corpus.addAll(SampleCorpus.shapes());
+            corpus.addAll(TokenizerCorpus.shapes());
         }
         BpeTrainer trainer = new BpeTrainer(vocab, CHATML_SPECIALS).train(corpus);
         trainer.write(out);
