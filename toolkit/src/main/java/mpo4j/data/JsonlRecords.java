@@ -28,6 +28,9 @@ final class JsonlRecords<T> extends Dataset<T> {
     }
 
     @Override
+    Object recordKey(int i) { return sourceKey(file.source(lines[i])); }
+
+    @Override
     protected List<Dataset<?>> parents() { return List.of(); }
 
     @Override
