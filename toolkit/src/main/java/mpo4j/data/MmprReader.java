@@ -122,6 +122,14 @@ final class MmprReader implements Loaded.Reader<PreferencePair> {
                         + " records from " + file.size() + " lines" + (records > MAX_RECORDS ? "" : " (" + total + " with the entries before it)")
                         + ", more than a dataset can hold (" + MAX_RECORDS + ")");
             }
+            // the index is one int per record: refuse what cannot fit rather than die in an OutOfMemoryError later
+            long indexBytes = total * Integer.BYTES;
+            long heap = Runtime.getRuntime().maxMemory();
+            if (indexBytes > heap / 2) {
+                throw new DatasetException(where, name + ".repeat_time", "repeat_time " + o.get("repeat_time") + " makes " + records
+                        + " records from " + file.size() + " lines; indexing " + total + " records needs " + (indexBytes >> 20)
+                        + " MB, more than half the heap (" + (heap >> 20) + " MB)");
+            }
             warnOnLength(o, name, meta, annotationPath, file.size());
             ImageOptions options = new ImageOptions(maxPatch, augment);
             entries.add(new Entry(name, position++, file, rootPath, repeat, options, annotationParser(rootPath, options)));

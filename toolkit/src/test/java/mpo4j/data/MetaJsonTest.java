@@ -48,6 +48,15 @@ class MetaJsonTest {
     }
 
     @Test
+    void aRepeatTimeWhoseIndexCannotFitTheHeapIsANamedErrorNotAnOutOfMemoryError() {
+        Path m = meta("\"repeat_time\": 2e8");
+        // 10 lines · 2e8 = 2e9 records (just under 2^31) = 8e9 bytes of index, more than half of the test JVM's 6 GB heap
+        long heapMb = Runtime.getRuntime().maxMemory() >> 20;
+        assertEquals(m + ": field \"mine.repeat_time\": repeat_time 2e8 makes 2000000000 records from 10 lines; indexing 2000000000"
+                + " records needs " + (8_000_000_000L >> 20) + " MB, more than half the heap (" + heapMb + " MB)", error(m));
+    }
+
+    @Test
     void aLengthThatDiffersFromTheFileIsAWarning() {
         Path m = meta("\"repeat_time\": 1, \"length\": 12");
         String log = stderrOf(() -> assertEquals(10, Datasets.load(m).size()));
