@@ -138,6 +138,7 @@ public final class TrlCollator {
      * @param source where the example came from, for error messages
      */
     public record Tokenized(long[] promptIds, long[] chosenIds, long[] rejectedIds, Source source) {
+        /** Copies the ids, checking that none is negative and that both completions have tokens. */
         public Tokenized {
             Objects.requireNonNull(source, "source");
             promptIds = checked(promptIds, "prompt_ids", source, false);

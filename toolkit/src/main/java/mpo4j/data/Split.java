@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 public record Split<T>(Dataset<T> train, Dataset<T> eval) {
     private static final Logger LOG = LoggerFactory.getLogger(Split.class);
 
+    /** Checks the two sides and warns when eval holds records that train holds too. */
     public Split {
         long shared = eval.sharedRecords(train);
         if (shared > 0) {
