@@ -30,7 +30,7 @@ import mpo4j.preference.Reference;
 import mpo4j.model.TokenIds;
 
 /**
- * The benchmark behind {@code ./mpo4j bench}: the fixed configuration of {@code shared/spec/bench.md}
+ * The benchmark behind {@code ./mpo4j bench}: the fixed configuration of {@code docs/bench.md}
  * (tiny VLM, 8 pairs of 2+1 tiles, prompt 24 / chosen 40 / rejected 32 tokens, MPO β 0.1, AdamW lr
  * 1e-4, float32 on all cores), run through the real collator and the trainer's step. Phases:
  * GEMM peak → collation throughput (raw JSONL + PNG → batch) → reference step → duplicate vision →

@@ -49,7 +49,7 @@ public final class SyntheticPairs {
      * @param rejectedTokens   tokens after the prompt in a rejected row
      */
     public record BatchShape(int pairs, int gridColumns, int promptTextTokens, int chosenTokens, int rejectedTokens) {
-        /** {@code shared/spec/bench.md}: 8 pairs, 2×1 tiles + thumbnail, prompt 24, chosen 40, rejected 32. */
+        /** {@code docs/bench.md}: 8 pairs, 2×1 tiles + thumbnail, prompt 24, chosen 40, rejected 32. */
         public static BatchShape reference() { return new BatchShape(8, 2, 24, 40, 32); }
 
         public BatchShape withPairs(int n) { return new BatchShape(n, gridColumns, promptTextTokens, chosenTokens, rejectedTokens); }

@@ -6,7 +6,7 @@ import mpo4j.bench.Benchmark;
 
 /**
  * {@code ./mpo4j bench [--quick] [--steps N] [--variant-steps N] [--warmup N] [--memory-steps N] [--tokenizer DIR]}:
- * runs the benchmark of {@code shared/spec/bench.md}, logs progress to stderr and prints one JSON
+ * runs the benchmark of {@code docs/bench.md}, logs progress to stderr and prints one JSON
  * object on the last line of stdout.
  */
 public final class Bench {

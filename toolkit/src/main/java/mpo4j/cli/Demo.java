@@ -2,14 +2,13 @@ package mpo4j.cli;
 
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import mpo4j.engine.Mpo4jEngine;
+import mpo4j.io.AtomicFiles;
 import mpo4j.collate.InternVlCollator;
 import mpo4j.data.Datasets;
 import mpo4j.data.PreferencePair;
@@ -38,12 +37,27 @@ import mpo4j.train.TrainRun;
 public final class Demo {
     private Demo() {}
 
-    /** Settings of one run; {@link #parse} accepts exactly these flags. */
+    /**
+     * Settings of one run; {@link #parse} accepts exactly these flags. The constructor checks every
+     * value (an error names the flag, the bad value and what is allowed); {@link #checkFiles()}
+     * checks the folders before any work starts.
+     */
     record Options(Path out, Path data, long seed, int sftEpochs, int mpoEpochs, int trainLimit, int evalLimit,
                    double sftLr, double mpoLr) {
         static final Map<String, String> DEFAULTS = Map.of("--out", "runs/demo", "--data", "datasets-sample", "--seed", "42",
                 "--sft-epochs", "4", "--mpo-epochs", "3", "--train-limit", "100000", "--eval-limit", "100000",
                 "--sft-lr", "3e-4", "--mpo-lr", "2e-4");
+        /** The files of the data folder the demo reads (the datasets-sample layout). */
+        static final List<String> DATA_FILES = List.of("shapes/meta.json", "shapes/meta_eval.json", "tokenizer/tokenizer.json");
+
+        Options {
+            atLeastOne("--sft-epochs", sftEpochs);
+            atLeastOne("--mpo-epochs", mpoEpochs);
+            atLeastOne("--train-limit", trainLimit);
+            atLeastOne("--eval-limit", evalLimit);
+            positiveFinite("--sft-lr", sftLr);
+            positiveFinite("--mpo-lr", mpoLr);
+        }
 
         static Options parse(String[] args) {
             Map<String, String> v = new LinkedHashMap<>(DEFAULTS);
@@ -56,13 +70,81 @@ public final class Demo {
                 }
                 v.put(args[i], args[i + 1]);
             }
+            return new Options(path(v, "--out"), path(v, "--data"), integer(v, "--seed", Long.MIN_VALUE, Long.MAX_VALUE),
+                    (int) integer(v, "--sft-epochs", Integer.MIN_VALUE, Integer.MAX_VALUE),
+                    (int) integer(v, "--mpo-epochs", Integer.MIN_VALUE, Integer.MAX_VALUE),
+                    (int) integer(v, "--train-limit", Integer.MIN_VALUE, Integer.MAX_VALUE),
+                    (int) integer(v, "--eval-limit", Integer.MIN_VALUE, Integer.MAX_VALUE),
+                    number(v, "--sft-lr"), number(v, "--mpo-lr"));
+        }
+
+        /**
+         * Checks before any work that the data folder holds what the demo reads and that the output
+         * folder can be created and written (creating it), so a bad path fails in a second, not after
+         * minutes of training.
+         */
+        void checkFiles() {
+            if (!Files.isDirectory(data)) {
+                throw new IllegalArgumentException("--data " + data + ": " + (Files.exists(data) ? "not a folder" : "folder not found"));
+            }
+            for (String file : DATA_FILES) {
+                if (!Files.isRegularFile(data.resolve(file))) {
+                    throw new IllegalArgumentException("--data " + data + ": missing " + file + " (expected the datasets-sample layout)");
+                }
+            }
             try {
-                return new Options(Path.of(v.get("--out")), Path.of(v.get("--data")), Long.parseLong(v.get("--seed")),
-                        Integer.parseInt(v.get("--sft-epochs")), Integer.parseInt(v.get("--mpo-epochs")),
-                        Integer.parseInt(v.get("--train-limit")), Integer.parseInt(v.get("--eval-limit")),
-                        Double.parseDouble(v.get("--sft-lr")), Double.parseDouble(v.get("--mpo-lr")));
+                Files.createDirectories(out);
+                Path probe = Files.createTempFile(out, ".write-check", ".tmp");
+                Files.delete(probe);
+            } catch (IOException | SecurityException e) {
+                throw new IllegalArgumentException("--out " + out + ": cannot create or write the folder (" + reason(e) + ")");
+            }
+        }
+
+        private static String reason(Exception e) {
+            if (e instanceof java.nio.file.FileAlreadyExistsException f) return f.getFile() + " exists and is not a folder";
+            if (e instanceof java.nio.file.AccessDeniedException a) return "permission denied: " + a.getFile();
+            if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getFile() + ": " + f.getReason();
+            return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        }
+
+        private static Path path(Map<String, String> v, String flag) {
+            String s = v.get(flag);
+            if (s.isBlank()) throw new IllegalArgumentException(flag + " must be a path, got an empty value");
+            try {
+                return Path.of(s);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new IllegalArgumentException(flag + " must be a path, got \"" + s + "\" (" + e.getReason() + ")");
+            }
+        }
+
+        private static long integer(Map<String, String> v, String flag, long min, long max) {
+            String s = v.get(flag);
+            try {
+                long n = Long.parseLong(s.trim());
+                if (n < min || n > max) throw new NumberFormatException();
+                return n;
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("a numeric option has a non-numeric value: " + e.getMessage(), e);
+                throw new IllegalArgumentException(flag + " must be a whole number, got \"" + s + "\"");
+            }
+        }
+
+        private static double number(Map<String, String> v, String flag) {
+            String s = v.get(flag);
+            try {
+                return Double.parseDouble(s.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(flag + " must be a number, got \"" + s + "\"");
+            }
+        }
+
+        private static void atLeastOne(String flag, int value) {
+            if (value < 1) throw new IllegalArgumentException(flag + " must be >= 1, got " + value);
+        }
+
+        private static void positiveFinite(String flag, double value) {
+            if (!(value > 0) || Double.isInfinite(value)) {
+                throw new IllegalArgumentException(flag + " must be a positive finite number, got " + value);
             }
         }
     }
@@ -70,6 +152,7 @@ public final class Demo {
     static final String USAGE = "usage: ./mpo4j demo [--out runs/demo] [--data datasets-sample] [--seed 42] [--sft-epochs 4]"
             + " [--mpo-epochs 3] [--sft-lr 3e-4] [--mpo-lr 2e-4] [--train-limit N] [--eval-limit N]";
 
+    /** Runs the demo; bad options or folders end with one line on stderr and exit status 2, before any work. */
     public static void main(String[] args) throws IOException {
         if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
             System.out.println(USAGE);
@@ -78,9 +161,9 @@ public final class Demo {
         Options options;
         try {
             options = Options.parse(args);
+            options.checkFiles();
         } catch (IllegalArgumentException e) {
-            System.err.println("mpo4j demo: " + e.getMessage());
-            System.err.println(USAGE);
+            System.err.println("mpo4j demo: " + e.getMessage() + " (./mpo4j demo --help lists the options)");
             System.exit(2);
             return;
         }
@@ -147,10 +230,10 @@ public final class Demo {
             summary.put("answer_accuracy_by_file_after_mpo", answersMpo.accuracyByFile());
             summary.put("mpo_steps", run.steps());
             run.save(o.out.resolve("mpo"));
-            writeAtomically(o.out.resolve("answers_after_mpo.csv"), answersMpo.table().write().toString("csv"));
+            AtomicFiles.writeString(o.out.resolve("answers_after_mpo.csv"), answersMpo.table().write().toString("csv"));
         }
         summary.put("wall_time_s", Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
-        writeAtomically(o.out.resolve("summary.json"), new GsonBuilder().setPrettyPrinting().create().toJson(summary));
+        AtomicFiles.writeString(o.out.resolve("summary.json"), new GsonBuilder().setPrettyPrinting().create().toJson(summary));
         return summary;
     }
 
@@ -173,9 +256,4 @@ public final class Demo {
         return 1;
     }
 
-    private static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
 }

@@ -88,10 +88,11 @@ public final class InternVlCollator {
     public InternVlCollator threads(int n) { return new InternVlCollator(tokenizer, template, tiling, tokensPerTile, maxSeqLength, seed, Math.max(1, n)); }
 
     /**
-     * A TRL-style collator with the same tokenizer, template, tiling and seed, and TRL's defaults
-     * ({@code max_length} 1024, {@code truncation_mode} keep_end, no {@code pad_to_multiple_of}).
+     * A TRL-style collator with the same tokenizer, template, tiling and seed, and TRL's
+     * {@code DPOConfig} defaults ({@code max_length} 1024, {@code truncation_mode} keep_start, no
+     * {@code pad_to_multiple_of}).
      */
-    public TrlCollator trl() { return new TrlCollator(this, 1024, Truncation.KEEP_END, 1); }
+    public TrlCollator trl() { return TrlCollator.of(this); }
 
     public Tokenizer tokenizer() { return tokenizer; }
 

@@ -4,9 +4,12 @@ import tech.tablesaw.api.Table;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Random;
 import java.util.Set;
@@ -25,6 +28,11 @@ import java.util.stream.StreamSupport;
  * <p>Randomness comes from one seed: {@link #seed(long)} sets it, and later {@link #shuffle()} /
  * {@link #split(double)} use it (for a dataset read from an MMPR meta.json it also drives the
  * {@code repeat_time} sampling and the per-dataset shuffles).
+ *
+ * <p>Every record remembers its <em>source record</em> (file and line) without being read, so
+ * repetitions ({@code repeat_time > 1}, mixing, concatenating a dataset with itself) are known to be
+ * copies: {@link #split(double)} keeps all copies of a source record on one side, and
+ * {@link #sharedRecords(Dataset)} counts records two datasets have in common.
  *
  * @param <T> the record type
  */
@@ -94,7 +102,24 @@ public abstract class Dataset<T> implements Iterable<T> {
      * mismatch) throws here rather than mid-training. Returns this dataset.
      */
     public Dataset<T> validate() {
-        for (int i = 0, n = size(); i < n; i++) read(i);
+        return validate(false);
+    }
+
+    /**
+     * Like {@link #validate()}; with {@code decodeImages} every image of every pair is also decoded
+     * completely, as training will decode it. Loading only reads image headers, so a truncated PNG
+     * passes {@link #validate()} and {@link OnError#SKIP}; this finds it, naming file, line and field.
+     * Costs a full decode per image.
+     */
+    public Dataset<T> validate(boolean decodeImages) {
+        for (int i = 0, n = size(); i < n; i++) {
+            T record = read(i);
+            if (decodeImages && record instanceof PreferencePair p) {
+                for (java.nio.file.Path image : p.images()) ImagePaths.decodeFully(image, p.source(), "image");
+            } else if (decodeImages && record instanceof RewardPair r) {
+                for (java.nio.file.Path image : r.images()) ImagePaths.decodeFully(image, r.source(), "image");
+            }
+        }
         return this;
     }
 
@@ -127,8 +152,13 @@ public abstract class Dataset<T> implements Iterable<T> {
     }
 
     /**
-     * Shuffles with {@link #seed()} and cuts: the train part gets {@code floor(size · trainRatio)}
-     * records, eval the rest (Hugging Face {@code train_test_split} with {@code train_size}).
+     * Splits by source record, so no evaluation pair is also a training pair: the {@code D} distinct
+     * source records (file and line; see the class doc) are shuffled with {@link #seed()}, the first
+     * {@code floor(D · trainRatio)} go to train and the rest to eval, and every record follows its
+     * source record, repetitions included. Without repetitions this is Hugging Face's
+     * {@code train_test_split} with {@code train_size}: train gets {@code floor(size · trainRatio)}
+     * records, in shuffled order. With them, the sides' sizes count copies: {@code repeat_time: 2}
+     * doubles a line on whichever side it lands.
      */
     public Split<T> split(double trainRatio) {
         return split(trainRatio, seed);
@@ -140,11 +170,82 @@ public abstract class Dataset<T> implements Iterable<T> {
             throw new IllegalArgumentException("split(" + trainRatio + "): the train ratio must be strictly between 0 and 1");
         }
         int n = size();
-        int nTrain = (int) Math.floor(n * trainRatio);
-        int[] perm = permutation(n, new Random(seed));
-        int[] train = Arrays.copyOfRange(perm, 0, nTrain);
-        int[] eval = Arrays.copyOfRange(perm, nTrain, n);
+        // group the records by source record, groups numbered by first appearance
+        Map<Object, Integer> groupOf = new HashMap<>();
+        int[] group = new int[n];
+        int[] members = new int[n + 1]; // counts, then start offsets (CSR)
+        for (int i = 0; i < n; i++) {
+            Integer g = groupOf.putIfAbsent(recordKey(i), groupOf.size());
+            group[i] = g == null ? groupOf.size() - 1 : g;
+            members[group[i] + 1]++;
+        }
+        int groups = groupOf.size();
+        for (int g = 0; g < groups; g++) members[g + 1] += members[g];
+        int[] byGroup = new int[n];
+        int[] fill = Arrays.copyOf(members, groups);
+        for (int i = 0; i < n; i++) byGroup[fill[group[i]]++] = i;
+        // without repetitions group g is record g: the same permutation and cut as before source tracking
+        int[] perm = permutation(groups, new Random(seed));
+        int trainGroups = (int) Math.floor(groups * trainRatio);
+        int trainSize = 0;
+        for (int k = 0; k < trainGroups; k++) trainSize += members[perm[k] + 1] - members[perm[k]];
+        int[] train = new int[trainSize];
+        int[] eval = new int[n - trainSize];
+        int t = 0, e = 0;
+        for (int k = 0; k < groups; k++) {
+            int g = perm[k];
+            for (int m = members[g]; m < members[g + 1]; m++) {
+                if (k < trainGroups) train[t++] = byGroup[m]; else eval[e++] = byGroup[m];
+            }
+        }
         return new Split<>(new Views.Indexed<>(this, train, this.seed), new Views.Indexed<>(this, eval, this.seed));
+    }
+
+    /**
+     * How many of this dataset's records come from a source record (file and line) that also occurs
+     * in {@code other}, e.g. evaluation pairs that are also training pairs. Reads no record.
+     */
+    public long sharedRecords(Dataset<?> other) {
+        Set<Object> theirs = new HashSet<>();
+        for (int i = 0, n = other.size(); i < n; i++) theirs.add(other.recordKey(i));
+        long shared = 0;
+        for (int i = 0, n = size(); i < n; i++) {
+            if (theirs.contains(recordKey(i))) shared++;
+        }
+        return shared;
+    }
+
+    /**
+     * The identity of record {@code i}'s source record, found without reading it: equal keys mean
+     * the same line of the same file (or the same element of the same in-memory list). Views pass
+     * the question to their parents; a dataset that cannot tell treats each of its records as its own.
+     */
+    Object recordKey(int i) {
+        return new OwnRecord(this, i);
+    }
+
+    /** A record known only by its position in a dataset that tracks no sources. */
+    private record OwnRecord(Object dataset, int index) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof OwnRecord r && r.dataset == dataset && r.index == index;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(dataset) * 31 + index;
+        }
+    }
+
+    /** The key of a record read from {@code source}: its file (as an absolute path) and line. */
+    static Object sourceKey(Source source) {
+        String file = source.file();
+        try {
+            file = java.nio.file.Path.of(file).toAbsolutePath().normalize().toString();
+        } catch (java.nio.file.InvalidPathException e) {
+            // not a path (an inline source): keep the name as it is
+        }
+        return new Source(file, source.line());
     }
 
     /** The records that pass {@code keep}. Reads every record once, now, to build the index. */

@@ -30,24 +30,32 @@ public final class Datasets {
         return load(Path.of(path));
     }
 
-    /** Loads preference pairs from a meta.json, a JSONL file or a folder (see class doc). */
+    /**
+     * Loads preference pairs from a meta.json, a JSONL file or a folder (see class doc). A data file
+     * without records is an error (see {@link #load(Path, LoadOptions)}).
+     */
     public static Dataset<PreferencePair> load(Path path) {
-        return new Loaded<>(reader(path), 0, OnError.FAIL);
+        return load(path, LoadOptions.defaults());
+    }
+
+    /** Loads preference pairs with explicit options, e.g. {@code LoadOptions.defaults().allowEmpty(true)}. */
+    public static Dataset<PreferencePair> load(Path path, LoadOptions options) {
+        return new Loaded<>(reader(path, options), 0, OnError.FAIL);
     }
 
     /** Reads an MMPR meta.json explicitly. */
     public static Dataset<PreferencePair> mmpr(Path metaJson) {
-        return new Loaded<>(MmprReader.meta(metaJson), 0, OnError.FAIL);
+        return new Loaded<>(MmprReader.meta(metaJson, false), 0, OnError.FAIL);
     }
 
     /** Reads one MMPR annotation JSONL explicitly, in file order (images resolve against its folder). */
     public static Dataset<PreferencePair> mmprAnnotation(Path jsonl) {
-        return new Loaded<>(MmprReader.annotation(JsonlFile.index(jsonl)), 0, OnError.FAIL);
+        return new Loaded<>(MmprReader.annotation(indexWithRecords(jsonl, LoadOptions.defaults())), 0, OnError.FAIL);
     }
 
     /** Reads TRL preference JSONL explicitly (images resolve against the file's folder). */
     public static Dataset<PreferencePair> trl(Path jsonl) {
-        return new Loaded<>(new FileReader<>(JsonlFile.index(jsonl), TrlReader.parser(folder(jsonl))), 0, OnError.FAIL);
+        return new Loaded<>(new FileReader<>(indexWithRecords(jsonl, LoadOptions.defaults()), TrlReader.parser(folder(jsonl))), 0, OnError.FAIL);
     }
 
     /** Loads reward-model pairs from a JSONL file, or a folder of them (see {@link RewardReader} for the schema). */
@@ -57,15 +65,27 @@ public final class Datasets {
 
     /** Loads reward-model pairs from a JSONL file, or a folder of them. */
     public static Dataset<RewardPair> loadReward(Path path) {
+        return loadReward(path, LoadOptions.defaults());
+    }
+
+    /** Loads reward-model pairs with explicit options. */
+    public static Dataset<RewardPair> loadReward(Path path, LoadOptions options) {
         List<Path> files = Files.isDirectory(path) ? jsonlFiles(path) : List.of(path);
+        if (files.isEmpty()) {
+            throw new DatasetException(new Source(path.toString(), 0), null, "folder has no .jsonl files");
+        }
         List<Loaded.Reader<RewardPair>> readers = new ArrayList<>();
         for (Path f : files) {
-            readers.add(new FileReader<>(JsonlFile.index(f), RewardReader.parser(folder(f))));
+            readers.add(new FileReader<>(indexWithRecords(f, options), RewardReader.parser(folder(f))));
         }
         return new Loaded<>(concatReaders(readers), 0, OnError.FAIL);
     }
 
-    /** An in-memory dataset (handy in tests and notebooks). */
+    /**
+     * An in-memory dataset (handy in tests and notebooks). Pairs read from a file keep their file and
+     * line as source record (so {@link Dataset#split(double)} still keeps their copies together); any
+     * other element is its own source record.
+     */
     public static <T> Dataset<T> of(List<T> records) {
         List<T> copy = List.copyOf(records);
         return new Dataset<>(0) {
@@ -74,6 +94,12 @@ public final class Datasets {
 
             @Override
             protected T read(int i) { return copy.get(i); }
+
+            @Override
+            Object recordKey(int i) {
+                Source source = copy.get(i) instanceof PreferencePair p ? p.source() : copy.get(i) instanceof RewardPair r ? r.source() : null;
+                return source != null && source.line() > 0 ? sourceKey(source) : super.recordKey(i);
+            }
 
             @Override
             protected List<Dataset<?>> parents() { return List.of(); }
@@ -111,24 +137,24 @@ public final class Datasets {
         return mix.build();
     }
 
-    private static Loaded.Reader<PreferencePair> reader(Path path) {
+    private static Loaded.Reader<PreferencePair> reader(Path path, LoadOptions options) {
         if (Files.isDirectory(path)) {
             Path meta = path.resolve("meta.json");
-            if (Files.isRegularFile(meta)) return MmprReader.meta(meta);
+            if (Files.isRegularFile(meta)) return MmprReader.meta(meta, options.allowEmpty());
             List<Path> files = jsonlFiles(path);
             if (files.isEmpty()) {
                 throw new DatasetException(new Source(path.toString(), 0), null, "folder has neither a meta.json nor .jsonl files");
             }
             List<Loaded.Reader<PreferencePair>> readers = new ArrayList<>();
-            for (Path f : files) readers.add(jsonlReader(f));
+            for (Path f : files) readers.add(jsonlReader(f, options));
             return concatReaders(readers);
         }
         if (!Files.isRegularFile(path)) {
             throw new DatasetException(new Source(path.toString(), 0), null, "file not found");
         }
         String name = path.getFileName().toString();
-        if (name.endsWith(".json")) return MmprReader.meta(path);
-        return jsonlReader(path);
+        if (name.endsWith(".json")) return MmprReader.meta(path, options.allowEmpty());
+        return jsonlReader(path, options);
     }
 
     /**
@@ -136,8 +162,8 @@ public final class Datasets {
      * {@code question}) by the first of the first 20 records that parses. A file whose sniffed lines
      * are all malformed is read as TRL, so the first read (or SKIP) reports them with their lines.
      */
-    private static Loaded.Reader<PreferencePair> jsonlReader(Path path) {
-        JsonlFile file = JsonlFile.index(path);
+    private static Loaded.Reader<PreferencePair> jsonlReader(Path path, LoadOptions options) {
+        JsonlFile file = indexWithRecords(path, options);
         for (int i = 0; i < Math.min(file.size(), 20); i++) {
             JsonLine line;
             try {
@@ -159,6 +185,16 @@ public final class Datasets {
                     "unknown format: expected MMPR keys (question, chosen, rejected) or TRL keys (prompt?, chosen, rejected), found " + line.json.keySet());
         }
         return new FileReader<>(file, TrlReader.parser(folder(path)));
+    }
+
+    /** Indexes a data file; one without records is an error unless the options allow it. */
+    private static JsonlFile indexWithRecords(Path path, LoadOptions options) {
+        JsonlFile file = JsonlFile.index(path);
+        if (file.size() == 0 && !options.allowEmpty()) {
+            throw new DatasetException(new Source(path.toString(), 0), null, "no records (the file is empty or holds only blank lines);"
+                    + " load with LoadOptions.defaults().allowEmpty(true) if an empty dataset is intended");
+        }
+        return file;
     }
 
     private static <T> Loaded.Reader<T> concatReaders(List<Loaded.Reader<T>> readers) {

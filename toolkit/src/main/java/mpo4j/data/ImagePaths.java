@@ -61,6 +61,40 @@ final class ImagePaths {
         }
     }
 
+    /**
+     * Decodes {@code file} completely, as training will: a truncated or corrupt image (which passes
+     * {@link #checkReadable}'s header check) fails here, and so does one the decoder only warns about
+     * (a JPEG cut short decodes with grey at the bottom and a "premature end" warning).
+     *
+     * @throws DatasetException naming {@code source}, the field and the file
+     */
+    static void decodeFully(Path file, Source source, String field) {
+        if (!Files.isRegularFile(file)) {
+            throw new DatasetException(source, field, "image file not found: " + file);
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new DatasetException(source, field, "not a decodable image: " + file);
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
+                reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new DatasetException(source, field, "image decodes only partly: " + file + " (" + warnings.get(0) + ")");
+                }
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof DatasetException d) throw d;
+            throw new DatasetException(source, field, "image does not decode completely: " + file + " (" + e.getMessage() + ")", e);
+        }
+    }
+
     static int countPlaceholders(String text) {
         Matcher m = PLACEHOLDER_PATTERN.matcher(text);
         int n = 0;

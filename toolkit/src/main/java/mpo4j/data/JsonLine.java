@@ -32,6 +32,13 @@ final class JsonLine {
             why = why.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON ", "");
             int nl = why.indexOf('\n');
             if (nl >= 0) why = why.substring(0, nl);
+            int cr = text.indexOf('\r');
+            if (cr >= 0) {
+                // a bare CR (a trailing one is stripped with the line end): Mac-style line ends make the file one long line
+                throw new DatasetException(source, null, "malformed JSON (" + why + "); the line holds a carriage return (\\r) without a"
+                        + " line feed at column " + (cr + 1) + ": the file seems to use CR-only line endings; JSONL lines must end with"
+                        + " \\n or \\r\\n", ex);
+            }
             throw new DatasetException(source, null, "malformed JSON (" + why + ")", ex);
         }
         if (!e.isJsonObject()) {

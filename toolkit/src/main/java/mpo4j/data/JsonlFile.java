@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -50,6 +49,10 @@ final class JsonlFile {
             boolean blank = true;  // only whitespace seen since lineStart
             int read;
             while ((read = in.read(buf)) > 0) {
+                if (pos == 0) {
+                    String problem = Utf8.byteOrderMarkProblem(buf, read);
+                    if (problem != null) throw new DatasetException(new Source(path.toString(), 1), null, problem);
+                }
                 for (int k = 0; k < read; k++) {
                     byte b = buf[k];
                     if (b == '\n') {
@@ -107,7 +110,11 @@ final class JsonlFile {
     /** Where record {@code i} sits in the file. */
     Source source(int i) { return new Source(name, lineNumbers == null ? i + 1 : lineNumbers[i]); }
 
-    /** The text of record {@code i}, read from disk now. */
+    /**
+     * The text of record {@code i}, read from disk now.
+     *
+     * @throws DatasetException naming the line when it is not valid UTF-8 (see {@link Utf8})
+     */
     String line(int i) {
         ByteBuffer buf = ByteBuffer.allocate(lengths[i]);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -121,7 +128,7 @@ final class JsonlFile {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + source(i), e);
         }
-        String s = new String(buf.array(), StandardCharsets.UTF_8);
+        String s = Utf8.decode(buf.array(), name, source(i).line());
         return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
     }
 

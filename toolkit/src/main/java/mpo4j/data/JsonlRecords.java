@@ -9,6 +9,7 @@ final class JsonlRecords<T> extends Dataset<T> {
     private final int[] lines; // record numbers in the file, in order; may repeat
     private final Function<JsonLine, T> parser;
     private final long skipped;
+    private final String fileKey; // the file as an absolute path, computed once for every record's source key
 
     JsonlRecords(JsonlFile file, int[] lines, Function<JsonLine, T> parser, long skipped, long seed) {
         super(seed);
@@ -16,6 +17,7 @@ final class JsonlRecords<T> extends Dataset<T> {
         this.lines = lines;
         this.parser = parser;
         this.skipped = skipped;
+        this.fileKey = ((Source) sourceKey(new Source(file.path().toString(), 1))).file();
     }
 
     @Override
@@ -26,6 +28,9 @@ final class JsonlRecords<T> extends Dataset<T> {
         int r = lines[i];
         return parser.apply(JsonLine.parse(file.source(r), file.line(r)));
     }
+
+    @Override
+    Object recordKey(int i) { return new Source(fileKey, file.source(lines[i]).line()); }
 
     @Override
     protected List<Dataset<?>> parents() { return List.of(); }

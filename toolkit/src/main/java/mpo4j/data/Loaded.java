@@ -31,6 +31,9 @@ final class Loaded<T> extends Dataset<T> {
     protected T read(int i) { return data.read(i); }
 
     @Override
+    Object recordKey(int i) { return data.recordKey(i); }
+
+    @Override
     protected List<Dataset<?>> parents() { return List.of(data); }
 
     @Override

@@ -6,7 +6,9 @@ import java.util.Map;
 
 /**
  * One reward-model example: two responses to the same prompt and a label per head: {@code A} (input0
- * preferred), {@code B} (input1 preferred), anything else is a tie {@code C}.
+ * preferred), {@code B} (input1 preferred), anything else is a tie {@code C}. A head without a label
+ * may be given as {@code null}; it is stored as {@link #NO_LABEL} (the empty string), which the
+ * reward losses read the same way.
  */
 public record RewardPair(
         List<ChatMessage> prompt,
@@ -16,10 +18,15 @@ public record RewardPair(
         Map<String, String> labels,
         Source source) {
 
+    /** The label of a head that has none for this pair. */
+    public static final String NO_LABEL = "";
+
     public RewardPair {
         prompt = List.copyOf(prompt);
         images = List.copyOf(images);
-        labels = Map.copyOf(labels);
+        java.util.Map<String, String> copy = new java.util.LinkedHashMap<>();
+        labels.forEach((head, label) -> copy.put(head, label == null ? NO_LABEL : label));
+        labels = Map.copyOf(copy);
     }
 
     /** The text of the last user turn. */

@@ -11,7 +11,7 @@ import java.util.function.Function;
 /**
  * Reads pairwise reward-model JSONL: {@code {"image"|"images": ..., "question": str, "response0": str,
  * "response1": str, "labels": {head: "A"|"B"|"C"}}}. {@code A} = response0 preferred, {@code B} =
- * response1 preferred, {@code C} = tie. Images resolve against the file's folder and follow the same
+ * response1 preferred, {@code C} = tie; {@code null} = no label for this head. Images resolve against the file's folder and follow the same
  * placeholder rule as MMPR questions.
  */
 final class RewardReader {
@@ -31,8 +31,12 @@ final class RewardReader {
             Map<String, String> labels = new LinkedHashMap<>();
             for (Map.Entry<String, JsonElement> e : labelsJson.getAsJsonObject().entrySet()) {
                 JsonElement v = e.getValue();
+                if (v.isJsonNull()) {
+                    labels.put(e.getKey(), RewardPair.NO_LABEL); // this head has no label for the pair
+                    continue;
+                }
                 if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
-                    throw line.error("labels." + e.getKey(), "expected \"A\", \"B\" or \"C\", found " + JsonLine.kind(v));
+                    throw line.error("labels." + e.getKey(), "expected \"A\", \"B\", \"C\" or null, found " + JsonLine.kind(v));
                 }
                 labels.put(e.getKey(), v.getAsString());
             }

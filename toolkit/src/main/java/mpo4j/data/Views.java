@@ -25,6 +25,9 @@ final class Views {
         protected T read(int i) { return parent.read(index == null ? i : index[i]); }
 
         @Override
+        Object recordKey(int i) { return parent.recordKey(index == null ? i : index[i]); }
+
+        @Override
         protected List<Dataset<?>> parents() { return List.of(parent); }
     }
 
@@ -43,6 +46,9 @@ final class Views {
 
         @Override
         protected T read(int i) { return fn.apply(parent.read(i)); }
+
+        @Override
+        Object recordKey(int i) { return parent.recordKey(i); }
 
         @Override
         protected List<Dataset<?>> parents() { return List.of(parent); }
@@ -68,14 +74,24 @@ final class Views {
 
         @Override
         protected T read(int i) {
-            // last k with starts[k] <= i; empty parts share their start with the next part and are passed over
+            int k = part(i);
+            return parts.get(k).read(i - starts[k]);
+        }
+
+        @Override
+        Object recordKey(int i) {
+            int k = part(i);
+            return parts.get(k).recordKey(i - starts[k]);
+        }
+
+        /** The last part k with starts[k] <= i; empty parts share their start with the next part and are passed over. */
+        private int part(int i) {
             int lo = 0, hi = parts.size() - 1;
             while (lo < hi) {
                 int mid = (lo + hi + 1) >>> 1;
                 if (starts[mid] <= i) lo = mid; else hi = mid - 1;
             }
-            int k = lo;
-            return parts.get(k).read(i - starts[k]);
+            return lo;
         }
 
         @Override

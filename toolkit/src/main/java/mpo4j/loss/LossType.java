@@ -6,7 +6,7 @@ import java.util.stream.Collectors;
 
 /**
  * The preference loss types, named as TRL names them ({@link #trlName()}); semantics in
- * {@code spec/losses.md}.
+ * {@code docs/losses.md}.
  */
 public enum LossType {
     SIGMOID("sigmoid"),

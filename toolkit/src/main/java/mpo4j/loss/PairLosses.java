@@ -5,7 +5,7 @@ import ai.djl.nn.Activation;
 import mpo4j.engine.Scalar;
 
 /**
- * The per-pair formulas of {@code spec/losses.md}, one case per loss type, on {@code [B]} arrays.
+ * The per-pair formulas of {@code docs/losses.md}, one case per loss type, on {@code [B]} arrays.
  * Every log σ goes through softplus ({@code log σ(x) = −softplus(−x)}), which PyTorch evaluates
  * without overflow for any float.
  */

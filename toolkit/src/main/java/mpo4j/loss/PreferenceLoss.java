@@ -18,7 +18,7 @@ import mpo4j.engine.Scalar;
 /**
  * An immutable preference-loss configuration: one or several TRL loss types mixed with weights,
  * plus β, label smoothing, f-divergence, reference-free mode, {@code ldAlpha}, WPO weighting and the
- * BCO δ switch (semantics: {@code spec/losses.md}). Defaults are TRL's (β 0.1, ε 0, reverse KL, τ 0.05).
+ * BCO δ switch (semantics: {@code docs/losses.md}). Defaults are TRL's (β 0.1, ε 0, reverse KL, τ 0.05).
  *
  * <p>Range errors are raised by the wither that causes them. {@code exo_pair} needs ε &gt; 0, which can
  * only be set after naming the loss, so {@link #validate()} (called by every {@code compute} and by

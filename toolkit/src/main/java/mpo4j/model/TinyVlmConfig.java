@@ -4,7 +4,7 @@ package mpo4j.model;
  * The shape of an InternVL-style model: an optional ViT vision tower with its pixel-shuffle
  * projector, a Qwen2-style decoder, and the special token ids the model must recognise.
  *
- * <p>{@link #tinyVlm()} is exactly the benchmark configuration of {@code shared/spec/bench.md}.
+ * <p>{@link #tinyVlm()} is exactly the benchmark configuration of {@code docs/bench.md}.
  *
  * @param vision the vision tower and projector, or {@code null} for a text-only model
  * @param text   the decoder

@@ -40,6 +40,33 @@ public final class RgbImages {
         return toRgb(img);
     }
 
+    /**
+     * Width and height of an image file from its header only (no pixel decode): enough to know its
+     * tile grid, and so its token count, before any image is loaded.
+     *
+     * @throws IllegalArgumentException naming the file and {@code source} when it is missing or not an image
+     */
+    public static java.awt.Dimension size(Path file, Source source) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("image not found: " + file + " (from " + source + ")");
+        }
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new IllegalArgumentException("not a readable image: " + file + " (from " + source + ")");
+            }
+            javax.imageio.ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                return new java.awt.Dimension(reader.getWidth(0), reader.getHeight(0));
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the header of image " + file + " (from " + source + "): " + e.getMessage(), e);
+        }
+    }
+
     /** A {@code TYPE_INT_RGB} copy (or the image itself when it already is one). */
     public static BufferedImage toRgb(BufferedImage img) {
         if (img.getType() == BufferedImage.TYPE_INT_RGB) {

@@ -40,6 +40,14 @@ public record Tiling(int tileSize, int minTiles, int maxTiles, boolean thumbnail
 
     public Tiling withThumbnail(boolean on) { return new Tiling(tileSize, minTiles, maxTiles, on); }
 
+    /**
+     * The tiling for each image of a pair: the pair's own {@code max_dynamic_patch} (from its meta.json
+     * entry; {@code null} keeps this tiling's) shared among its {@code images} images.
+     */
+    public Tiling forPair(Integer maxDynamicPatch, int images) {
+        return (maxDynamicPatch != null ? withMaxTiles(maxDynamicPatch) : this).perImage(images);
+    }
+
     /** The tiling for one of {@code images} images of a sample: tile limit {@code max(1, maxTiles / images)}. */
     public Tiling perImage(int images) {
         return images <= 1 ? this : withMaxTiles(Math.max(1, maxTiles / images));

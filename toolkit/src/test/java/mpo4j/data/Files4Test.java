@@ -32,6 +32,29 @@ final class Files4Test {
         }
     }
 
+    /** What {@code action} logs (slf4j-simple writes warnings to the current {@code System.err}). */
+    static String stderrOf(Runnable action) {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(saved);
+        }
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    static Path writeBytes(Path file, byte[] bytes) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.write(file, bytes);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** {@code n} text-only MMPR lines with questions {@code prefix0..prefix(n-1)}. */
     static String[] textLines(String prefix, int n) {
         String[] out = new String[n];

@@ -21,15 +21,15 @@ class MmprReaderTest {
     @TempDir
     Path dir;
 
-    /** Three sub-datasets of 10 lines each with repeat_time 0.5, 2.0 and 1.5. */
+    /** Three sub-datasets of 10 lines each with repeat_time 0.5, 2.0 and 1 (1.5 is an error: see MetaJsonTest). */
     private Path threeDatasets() {
         write(dir.resolve("ann/half.jsonl"), textLines("h", 10));
         write(dir.resolve("ann/double.jsonl"), textLines("d", 10));
-        write(dir.resolve("ann/oneandhalf.jsonl"), textLines("o", 10));
+        write(dir.resolve("ann/once.jsonl"), textLines("o", 10));
         return write(dir.resolve("meta.json"), """
                 {"half": {"root": "img", "annotation": "ann/half.jsonl", "repeat_time": 0.5},
                  "double": {"root": "img", "annotation": "ann/double.jsonl", "repeat_time": 2.0, "max_dynamic_patch": 6},
-                 "oneandhalf": {"root": "img", "annotation": "ann/oneandhalf.jsonl", "repeat_time": 1.5, "data_augment": true}}""");
+                 "once": {"root": "img", "annotation": "ann/once.jsonl", "repeat_time": 1, "data_augment": true}}""");
     }
 
     private static Map<String, Long> countsByQuestion(Dataset<PreferencePair> d) {
@@ -37,7 +37,7 @@ class MmprReaderTest {
     }
 
     @Test
-    void repeatTimeSamplesRepeatsAndFloors() {
+    void repeatTimeSamplesAndRepeats() {
         Dataset<PreferencePair> d = Datasets.load(threeDatasets()).seed(7);
         assertEquals(5 + 20 + 10, d.size());
         List<String> q = questions(d);
@@ -48,7 +48,7 @@ class MmprReaderTest {
         Map<String, Long> dc = countsByQuestion(Datasets.of(d.toList()).range(5, 25));
         assertEquals(10, dc.size());
         assertTrue(dc.values().stream().allMatch(c -> c == 2), "2.0: every line exactly twice: " + dc);
-        assertEquals(Set.of("o0", "o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8", "o9"), new HashSet<>(one), "1.5 behaves as 1");
+        assertEquals(Set.of("o0", "o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8", "o9"), new HashSet<>(one), "1: every line once");
     }
 
     @Test
@@ -131,7 +131,8 @@ class MmprReaderTest {
         assertEquals(m2 + ": field \"x.repeat_time\": expected a number, found a string",
                 assertThrows(DatasetException.class, () -> Datasets.load(m2)).getMessage());
         Path m3 = write(dir.resolve("bad3.json"), "{\"x\": {\"root\": \"img\", \"annotation\": \"nope.jsonl\", \"repeat_time\": 1}}");
-        assertTrue(assertThrows(DatasetException.class, () -> Datasets.load(m3)).getMessage().endsWith("nope.jsonl: file not found"));
+        assertEquals(m3 + ": field \"x.annotation\": file not found: " + dir.resolve("nope.jsonl"),
+                assertThrows(DatasetException.class, () -> Datasets.load(m3)).getMessage());
     }
 
     @Test

@@ -114,8 +114,41 @@ class ReaderErrorsTest {
     @Test
     void rewardLabelsMustBeStrings() {
         Path f = write(dir.resolve("rm.jsonl"), "{\"question\": \"q\", \"response0\": \"a\", \"response1\": \"b\", \"labels\": {\"preference\": 1}}");
-        assertEquals(f + ":1: field \"labels.preference\": expected \"A\", \"B\" or \"C\", found a number",
+        assertEquals(f + ":1: field \"labels.preference\": expected \"A\", \"B\", \"C\" or null, found a number",
                 assertThrows(DatasetException.class, () -> Datasets.loadReward(f).get(0)).getMessage());
+    }
+
+    @Test
+    void aNullRewardLabelMeansNoLabelForThatHead() {
+        Path f = write(dir.resolve("rm.jsonl"),
+                "{\"question\": \"q\", \"response0\": \"a\", \"response1\": \"b\", \"labels\": {\"preference\": \"A\", \"safety\": null}}");
+        RewardPair p = Datasets.loadReward(f).get(0);
+        assertEquals(java.util.Map.of("preference", "A", "safety", RewardPair.NO_LABEL), p.labels());
+        // built in code, a missing label may be null too (Map.copyOf used to throw a NullPointerException)
+        java.util.Map<String, String> labels = new java.util.HashMap<>();
+        labels.put("preference", null);
+        assertEquals("", new RewardPair(p.prompt(), "a", "b", java.util.List.of(), labels, p.source()).labels().get("preference"));
+    }
+
+    @Test
+    void aTruncatedPngPassesTheHeaderCheckButNotAFullValidation() throws Exception {
+        Path good = png(dir.resolve("whole.png"), 64, 64);
+        // a noisy image so the pixel data (IDAT) is long; keep the header and the first 60% of the bytes
+        java.awt.image.BufferedImage noisy = new java.awt.image.BufferedImage(64, 64, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.util.Random random = new java.util.Random(1);
+        for (int y = 0; y < 64; y++) for (int x = 0; x < 64; x++) noisy.setRGB(x, y, random.nextInt(1 << 24));
+        javax.imageio.ImageIO.write(noisy, "png", good.toFile());
+        byte[] bytes = Files.readAllBytes(good);
+        Files.write(dir.resolve("cut.png"), java.util.Arrays.copyOf(bytes, bytes.length * 6 / 10));
+        Path f = write(dir.resolve("cut.jsonl"),
+                "{\"image\": \"whole.png\", \"question\": \"q\", \"chosen\": \"c\", \"rejected\": \"r\"}",
+                "{\"image\": \"cut.png\", \"question\": \"q\", \"chosen\": \"c\", \"rejected\": \"r\"}");
+        Dataset<PreferencePair> d = Datasets.load(f);
+        assertEquals(2, d.validate().size());                                   // only headers are read
+        assertEquals(2, d.onError(OnError.SKIP).size());
+        String msg = assertThrows(DatasetException.class, () -> d.validate(true)).getMessage();
+        assertTrue(msg.startsWith(f + ":2: field \"image\": image does not decode completely: " + dir.resolve("cut.png") + " ("), msg);
+        assertEquals(1, d.take(1).validate(true).size());
     }
 
     @Test

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Every loss type against spec/losses.md evaluated in plain doubles, over β, ε, f-divergences and edge gaps. */
+/** Every loss type against docs/losses.md evaluated in plain doubles, over β, ε, f-divergences and edge gaps. */
 class PreferenceLossFormulaTest {
     // pair 0: ordinary; 1: policy tie (πc = πr); 2: large gaps (|ℓ| ≈ 20–30); 3: every ℓ = 0 with Lc = 0
     static final double[] PC = {-10.5, -3.25, -40, -7};

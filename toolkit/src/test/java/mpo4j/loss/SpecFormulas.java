@@ -3,7 +3,7 @@ package mpo4j.loss;
 import java.util.Arrays;
 
 /**
- * spec/losses.md written out in plain double arithmetic, pair by pair, independent of the NDArray
+ * docs/losses.md written out in plain double arithmetic, pair by pair, independent of the NDArray
  * implementation: the expected values of the formula tests.
  */
 final class SpecFormulas {
