@@ -59,15 +59,22 @@ public final class SafetensorsWriter {
 
     private final SafetensorsDtype dtype;
     private final long maxShardSize;
+    private final long chunkElements;
 
-    private SafetensorsWriter(SafetensorsDtype dtype, long maxShardSize) {
+    private SafetensorsWriter(SafetensorsDtype dtype, long maxShardSize, long chunkElements) {
         this.dtype = dtype;
         this.maxShardSize = maxShardSize;
+        this.chunkElements = chunkElements;
     }
 
     /** float32, shards of at most {@link #MAX_SHARD_SIZE_LIMIT} data bytes. */
     public static SafetensorsWriter defaults() {
-        return new SafetensorsWriter(SafetensorsDtype.F32, MAX_SHARD_SIZE_LIMIT);
+        return new SafetensorsWriter(SafetensorsDtype.F32, MAX_SHARD_SIZE_LIMIT, CHUNK_ELEMENTS);
+    }
+
+    /** A copy copying at most {@code elements} per piece out of an array (tests use tiny pieces). */
+    SafetensorsWriter chunkElements(long elements) {
+        return new SafetensorsWriter(dtype, maxShardSize, elements);
     }
 
     /** The type floating tensors are stored in. */
@@ -89,7 +96,7 @@ public final class SafetensorsWriter {
         if (dtype != SafetensorsDtype.F32 && dtype != SafetensorsDtype.BF16 && dtype != SafetensorsDtype.F16) {
             throw new IllegalArgumentException("dtype must be F32, BF16 or F16, got " + dtype);
         }
-        return new SafetensorsWriter(dtype, maxShardSize);
+        return new SafetensorsWriter(dtype, maxShardSize, chunkElements);
     }
 
     /**
@@ -102,7 +109,7 @@ public final class SafetensorsWriter {
             throw new IllegalArgumentException("max_shard_size must be in [1, " + MAX_SHARD_SIZE_LIMIT
                     + "] bytes (files stay under 2 GiB), got " + bytes);
         }
-        return new SafetensorsWriter(dtype, bytes);
+        return new SafetensorsWriter(dtype, bytes, chunkElements);
     }
 
     /**
@@ -222,7 +229,7 @@ public final class SafetensorsWriter {
 
     // ---- one file ----------------------------------------------------------------------------------
 
-    private static void writeFile(Path file, Map<String, Entry> shard) throws IOException {
+    private void writeFile(Path file, Map<String, Entry> shard) throws IOException {
         List<Entry> order = new ArrayList<>(shard.values());
         order.sort(Comparator.comparingInt((Entry e) -> -e.stored().alignmentRank()).thenComparing(Entry::name));
         StringBuilder header = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
@@ -255,7 +262,7 @@ public final class SafetensorsWriter {
     }
 
     /** Writes one tensor's data in chunks, so no Java buffer grows past a few tens of MB. */
-    private static void writeData(FileChannel out, Entry e) throws IOException {
+    private void writeData(FileChannel out, Entry e) throws IOException {
         NDArray array = e.array();
         SafetensorsDtype source = SafetensorsDtype.of(array.getDataType());
         long count = array.size();
@@ -265,9 +272,9 @@ public final class SafetensorsWriter {
         boolean rounding = e.stored() != source && (e.stored() == SafetensorsDtype.BF16 || e.stored() == SafetensorsDtype.F16);
         DataType readAs = rounding ? DataType.FLOAT32 : e.stored().djlType();
         try (NDArray flat = array.reshape(count)) {
-            for (long from = 0; from < count; from += CHUNK_ELEMENTS) {
-                long to = Math.min(count, from + CHUNK_ELEMENTS);
-                try (NDArray piece = count <= CHUNK_ELEMENTS ? flat.duplicate() : flat.get(new NDIndex("{}:{}", from, to));
+            for (long from = 0; from < count; from += chunkElements) {
+                long to = Math.min(count, from + chunkElements);
+                try (NDArray piece = count <= chunkElements ? flat.duplicate() : flat.get(new NDIndex("{}:{}", from, to));
                         NDArray typed = piece.getDataType() == readAs ? piece.duplicate() : piece.toType(readAs, true)) {
                     ByteBuffer bytes = typed.toByteBuffer().order(ByteOrder.nativeOrder());
                     if (rounding) {

@@ -115,6 +115,22 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void readsTensorsPastTheTwoGibibyteMark() throws IOException {
+        // a sparse file: 2^31 + 100 bytes of an unread U8 tensor, then 4 floats; only the header and the floats hit the disk
+        long pad = (1L << 31) + 100;
+        String header = "{" + entry("pad", "U8", "[" + pad + "]", 0, pad) + "," + entry("w", "F32", "[2,2]", pad, pad + 16) + "}";
+        Path file = dir.resolve("sparse.safetensors");
+        RawSafetensors.write(file, header, new byte[0]);
+        try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            out.write(java.nio.ByteBuffer.wrap(floats(1f, -2f, 3.5f, 4f)), 8 + header.length() + pad);
+        }
+        try (SafetensorsFile st = SafetensorsFile.open(file); NDManager m = NDManager.newBaseManager()) {
+            assertEquals(8 + header.length() + pad, st.info("w").start());
+            assertArrayEquals(new float[] {1f, -2f, 3.5f, 4f}, st.load("w", m).toFloatArray());
+        }
+    }
+
+    @Test
     void loadedArraysDoNotAliasTheFileOrEachOther() throws IOException {
         Path file = RawSafetensors.write(dir.resolve("a.safetensors"), "{" + entry("x", "F32", "[2]", 0, 8) + "}", floats(1f, 2f));
         try (SafetensorsFile st = SafetensorsFile.open(file); NDManager m = NDManager.newBaseManager()) {

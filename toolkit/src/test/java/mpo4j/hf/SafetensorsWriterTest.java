@@ -188,6 +188,25 @@ class SafetensorsWriterTest {
     }
 
     @Test
+    void arraysAreCopiedOutInPiecesWithTheSameBytes() throws IOException {
+        Random random = new Random(2);
+        float[] values = new float[1000];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> tensors = Map.of("w", m.create(values, new Shape(10, 100)));
+            for (SafetensorsDtype dtype : List.of(SafetensorsDtype.F32, SafetensorsDtype.BF16)) {
+                SafetensorsWriter whole = SafetensorsWriter.defaults().dtype(dtype);
+                whole.write(dir.resolve("whole-" + dtype), tensors);
+                whole.chunkElements(64).write(dir.resolve("pieces-" + dtype), tensors); // 16 pieces, the last of 40
+                assertArrayEquals(Files.readAllBytes(dir.resolve("whole-" + dtype + "/model.safetensors")),
+                        Files.readAllBytes(dir.resolve("pieces-" + dtype + "/model.safetensors")));
+            }
+        }
+    }
+
+    @Test
     void aFailedSaveLeavesTheFolderAsItWas() throws IOException {
         try (NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> good = Map.of("a", m.create(new float[] {1f}));
