@@ -1,6 +1,5 @@
 package mpo4j.hf;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -186,6 +185,53 @@ public final class HfConfig {
         return new HfConfig(source, prefix + field + ".", v.getAsJsonObject());
     }
 
+    /** A copy with {@code field} set to {@code value} (a number keeps Python's spelling when written). */
+    public HfConfig with(String field, Number value) {
+        return with(field, new JsonPrimitive(value));
+    }
+
+    /** A copy with {@code field} set to {@code value}. */
+    public HfConfig with(String field, String value) {
+        return with(field, new JsonPrimitive(value));
+    }
+
+    /** A copy with {@code field} set to {@code value}. */
+    public HfConfig with(String field, boolean value) {
+        return with(field, new JsonPrimitive(value));
+    }
+
+    /** A copy with the nested object {@code field} replaced by {@code section}. */
+    public HfConfig with(String field, HfConfig section) {
+        return with(field, section.json);
+    }
+
+    /** A copy without {@code field}. */
+    public HfConfig without(String field) {
+        JsonObject copy = json.deepCopy();
+        copy.remove(field);
+        return new HfConfig(source, prefix, copy);
+    }
+
+    private HfConfig with(String field, JsonElement value) {
+        JsonObject copy = json.deepCopy();
+        copy.add(field, value.deepCopy());
+        return new HfConfig(source, prefix, copy);
+    }
+
+    /**
+     * The text transformers writes for a config: {@code json.dumps(config, indent=2, sort_keys=True)}
+     * and a newline. Numbers read from a file keep their spelling, so reading and writing a
+     * transformers config gives the same bytes.
+     */
+    public String toJsonString() {
+        return PythonJson.dumps(json, true);
+    }
+
+    /** Writes {@link #toJsonString()} to {@code file} through a temporary sibling and a rename. */
+    public void write(Path file) throws IOException {
+        PythonJson.write(file, json, true);
+    }
+
     /** A copy of the whole object, for fields this class has no getter for. */
     public JsonObject json() {
         return json.deepCopy();
@@ -193,7 +239,7 @@ public final class HfConfig {
 
     @Override
     public String toString() {
-        return new GsonBuilder().setPrettyPrinting().create().toJson(json);
+        return toJsonString();
     }
 
     private JsonElement required(String field) {

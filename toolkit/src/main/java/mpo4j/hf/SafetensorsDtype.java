@@ -44,7 +44,10 @@ public enum SafetensorsDtype {
         return this == F32 || this == F16 || this == BF16 || this == F64;
     }
 
-    /** The DJL type with the same memory layout. */
+    /**
+     * The DJL type with the same memory layout. Note that DJL 0.35.1's PyTorch engine cannot create
+     * {@code BFLOAT16} arrays (the JVM aborts), which is why the readers widen bf16 to float32.
+     */
     public DataType djlType() {
         return DataType.fromSafetensors(name());
     }

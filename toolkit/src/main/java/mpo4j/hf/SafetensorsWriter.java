@@ -3,6 +3,7 @@ package mpo4j.hf;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -203,28 +203,25 @@ public final class SafetensorsWriter {
         return shards;
     }
 
+    /** The index as transformers writes it: {@code json.dumps(index, indent=2, sort_keys=True) + "\n"}. */
     private static String index(List<Map<String, Entry>> shards, List<String> names) {
         long totalSize = 0;
         long totalParameters = 0;
-        Map<String, String> weightMap = new TreeMap<>();
+        JsonObject weightMap = new JsonObject();
         for (int i = 0; i < shards.size(); i++) {
             for (Entry e : shards.get(i).values()) {
                 totalSize += e.bytes();
                 totalParameters += e.array().size();
-                weightMap.put(e.name(), names.get(i));
+                weightMap.addProperty(e.name(), names.get(i));
             }
         }
-        StringBuilder json = new StringBuilder("{\n  \"metadata\": {\n");
-        json.append("    \"total_parameters\": ").append(totalParameters).append(",\n");
-        json.append("    \"total_size\": ").append(totalSize).append("\n  },\n  \"weight_map\": {");
-        String separator = "\n";
-        for (Map.Entry<String, String> w : weightMap.entrySet()) {
-            json.append(separator).append("    ").append(JsonText.quote(w.getKey(), true)).append(": ")
-                    .append(JsonText.quote(w.getValue(), true));
-            separator = ",\n";
-        }
-        json.append(weightMap.isEmpty() ? "}\n}\n" : "\n  }\n}\n");
-        return json.toString();
+        JsonObject metadata = new JsonObject();
+        metadata.addProperty("total_parameters", totalParameters);
+        metadata.addProperty("total_size", totalSize);
+        JsonObject index = new JsonObject();
+        index.add("metadata", metadata);
+        index.add("weight_map", weightMap);
+        return PythonJson.dumps(index, true);
     }
 
     // ---- one file ----------------------------------------------------------------------------------

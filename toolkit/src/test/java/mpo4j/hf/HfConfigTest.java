@@ -65,6 +65,44 @@ class HfConfigTest {
     }
 
     @Test
+    void writesConfigsAsTransformersDoesAndKeepsNumberSpelling() throws IOException {
+        HfConfig config = HfConfig.parse("config.json", "{\"vocab_size\": 151936, \"rms_norm_eps\": 1e-06, \"architectures\": [\"Qwen2ForCausalLM\"],"
+                + " \"rope_theta\": 1000000.0, \"sliding_window\": null, \"tie_word_embeddings\": true, \"name\": \"\u00e9\", \"empty\": {}, \"list\": []}");
+        // json.dumps(config, indent=2, sort_keys=True) + "\n", written out by hand (ensure_ascii escapes the e-acute)
+        String expected = """
+                {
+                  "architectures": [
+                    "Qwen2ForCausalLM"
+                  ],
+                  "empty": {},
+                  "list": [],
+                  "name": "\\u00e9",
+                  "rms_norm_eps": 1e-06,
+                  "rope_theta": 1000000.0,
+                  "sliding_window": null,
+                  "tie_word_embeddings": true,
+                  "vocab_size": 151936
+                }
+                """;
+        assertEquals(expected, config.toJsonString());
+        Path file = dir.resolve("config.json");
+        config.with("torch_dtype", "bfloat16").with("rms_norm_eps", 1e-5).without("empty").write(file);
+        HfConfig back = HfConfig.read(file);
+        assertEquals("bfloat16", back.getString("torch_dtype"));
+        assertTrue(Files.readString(file).contains("  \"rms_norm_eps\": 1e-05,\n"));
+        assertFalse(back.has("empty"));
+        assertEquals(List.of("config.json"), Files.list(dir).map(p -> p.getFileName().toString()).toList()); // no temporaries
+        // Python's repr(float): scientific below 1e-4 and from 1e16, always a '.0' or exponent
+        assertEquals("1.5e-07", PythonJson.pythonFloat(1.5e-7));
+        assertEquals("0.0001", PythonJson.pythonFloat(1e-4));
+        assertEquals("100.0", PythonJson.pythonFloat(100));
+        assertEquals("1234567890123456.0", PythonJson.pythonFloat(1234567890123456.0));
+        assertEquals("1.2345678901234568e+16", PythonJson.pythonFloat(12345678901234567.0));
+        assertEquals("1e+22", PythonJson.pythonFloat(1e22));
+        assertEquals("-0.02", PythonJson.pythonFloat(-0.02));
+    }
+
+    @Test
     void brokenFilesSayWhereTheJsonBreaks() throws IOException {
         Path file = Files.writeString(dir.resolve("config.json"), "{\n  \"hidden_size\": 896,\n  \"rope_theta\": \n");
         IOException e = assertThrows(IOException.class, () -> HfConfig.read(file));
