@@ -209,9 +209,17 @@ public final class HfDownloader {
         if (!HfCache.isCommit(commit)) {
             throw new IOException(url + ": sha '" + commit + "' is not a commit hash");
         }
+        JsonElement siblings = json.json().get("siblings");
+        if (siblings == null || !siblings.isJsonArray()) {
+            throw new IOException(url + ": the answer has no file list ('siblings')");
+        }
         List<String> files = new ArrayList<>();
-        for (JsonElement sibling : json.json().getAsJsonArray("siblings")) {
-            files.add(sibling.getAsJsonObject().get("rfilename").getAsString());
+        for (JsonElement sibling : siblings.getAsJsonArray()) {
+            JsonElement name = sibling.isJsonObject() ? sibling.getAsJsonObject().get("rfilename") : null;
+            if (name == null || !name.isJsonPrimitive()) {
+                throw new IOException(url + ": a 'siblings' entry has no 'rfilename': " + sibling);
+            }
+            files.add(name.getAsString());
         }
         return new RepoInfo(commit, files);
     }

@@ -63,7 +63,9 @@ public final class HfModelFolder {
             throw new IOException(dir + ": no " + CONFIG + " (not a Hugging Face model folder)");
         }
         HfConfig config = HfConfig.read(configFile);
-        List<Path> files = weightFiles(dir);
+        Path index = dir.resolve(SafetensorsWriter.INDEX_FILE);
+        HfConfig weightMap = Files.exists(index) ? HfConfig.read(index).section("weight_map") : null;
+        List<Path> files = weightFiles(dir, index, weightMap);
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         for (Path file : files) {
             try (SafetensorsFile st = SafetensorsFile.open(file)) {
@@ -76,18 +78,15 @@ public final class HfModelFolder {
                 }
             }
         }
-        Path index = dir.resolve(SafetensorsWriter.INDEX_FILE);
-        if (Files.exists(index)) {
-            checkWeightMap(index, tensors);
+        if (weightMap != null) {
+            checkWeightMap(index, weightMap, tensors);
         }
         return new HfModelFolder(dir, config, List.copyOf(files), Collections.unmodifiableMap(tensors));
     }
 
     /** The single file, or the shards named in the index in file-name order. */
-    private static List<Path> weightFiles(Path dir) throws IOException {
-        Path index = dir.resolve(SafetensorsWriter.INDEX_FILE);
-        if (Files.exists(index)) {
-            HfConfig weightMap = HfConfig.read(index).section("weight_map");
+    private static List<Path> weightFiles(Path dir, Path index, HfConfig weightMap) throws IOException {
+        if (weightMap != null) {
             TreeSet<String> names = new TreeSet<>();
             for (String tensor : weightMap.fields()) {
                 names.add(weightMap.getString(tensor));
@@ -111,8 +110,7 @@ public final class HfModelFolder {
         throw new IOException(dir + ": no " + SafetensorsWriter.SINGLE_FILE + " or " + SafetensorsWriter.INDEX_FILE + hint);
     }
 
-    private static void checkWeightMap(Path index, Map<String, TensorInfo> tensors) throws IOException {
-        HfConfig weightMap = HfConfig.read(index).section("weight_map");
+    private static void checkWeightMap(Path index, HfConfig weightMap, Map<String, TensorInfo> tensors) throws IOException {
         for (String tensor : weightMap.fields()) {
             String shard = weightMap.getString(tensor);
             TensorInfo info = tensors.get(tensor);

@@ -9,7 +9,8 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 
 /**
- * Read-only memory maps of file windows, released as soon as the caller is done. A
+ * Read-only memory maps of file windows, released as soon as the caller is done (and direct scratch
+ * buffers, freed the same way). A
  * {@link MappedByteBuffer} stays mapped until the garbage collector finds it, which would keep every
  * shard of a streamed checkpoint mapped at once; Java 17 has no public unmap, so this uses the JDK's
  * {@code sun.misc.Unsafe.invokeCleaner} (module jdk.unsupported, exported for exactly this) when it
@@ -52,13 +53,16 @@ final class MappedWindows {
         return window;
     }
 
-    /** Unmaps {@code window} now if the JDK allows it; the buffer must not be used afterwards. */
-    static void release(MappedByteBuffer window) {
-        if (INVOKE_CLEANER == null || window == null) {
+    /**
+     * Unmaps {@code buffer} (or frees a direct buffer's memory) now if the JDK allows it; the buffer
+     * must not be used afterwards.
+     */
+    static void release(ByteBuffer buffer) {
+        if (INVOKE_CLEANER == null || buffer == null || !buffer.isDirect()) {
             return;
         }
         try {
-            INVOKE_CLEANER.invoke(UNSAFE, window);
+            INVOKE_CLEANER.invoke(UNSAFE, buffer);
         } catch (ReflectiveOperationException | RuntimeException e) {
             // leave it to the garbage collector
         }

@@ -180,6 +180,8 @@ public final class SafetensorsFile implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        // the scratch buffer can be a window large; free it now rather than when the collector runs
+        MappedWindows.release(scratch);
         scratch = null;
         channel.close();
     }
@@ -248,6 +250,7 @@ public final class SafetensorsFile implements AutoCloseable {
 
     private ByteBuffer scratch(int bytes) {
         if (scratch == null || scratch.capacity() < bytes) {
+            MappedWindows.release(scratch);
             scratch = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
         }
         scratch.clear().limit(bytes);
