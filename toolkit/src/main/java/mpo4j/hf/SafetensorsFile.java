@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
@@ -229,14 +231,9 @@ public final class SafetensorsFile implements AutoCloseable {
         try {
             if (stored == target) {
                 out.put(in);
-            } else if (stored == SafetensorsDtype.BF16) {
-                for (long i = 0; i < n; i++) {
-                    out.putFloat(HalfFloats.bf16ToFloat(in.getShort()));
-                }
             } else {
-                for (long i = 0; i < n; i++) {
-                    out.putFloat(HalfFloats.f16ToFloat(in.getShort()));
-                }
+                widen(in.asShortBuffer(), out.asFloatBuffer(), stored == SafetensorsDtype.BF16);
+                out.position(out.limit());
             }
         } finally {
             MappedWindows.release(in);
@@ -245,6 +242,20 @@ public final class SafetensorsFile implements AutoCloseable {
         DataType type = target.djlType();
         try (NDArray view = manager.create(out, shape, type)) {
             return view.duplicate();
+        }
+    }
+
+    /** bf16 or f16 to float32, a block at a time (bulk buffer copies are several times faster than per-element ones). */
+    private static void widen(ShortBuffer in, FloatBuffer out, boolean bf16) {
+        short[] halves = new short[Math.min(in.remaining(), 1 << 14)];
+        float[] floats = new float[halves.length];
+        while (in.hasRemaining()) {
+            int n = Math.min(in.remaining(), halves.length);
+            in.get(halves, 0, n);
+            for (int i = 0; i < n; i++) {
+                floats[i] = bf16 ? HalfFloats.bf16ToFloat(halves[i]) : HalfFloats.f16ToFloat(halves[i]);
+            }
+            out.put(floats, 0, n);
         }
     }
 

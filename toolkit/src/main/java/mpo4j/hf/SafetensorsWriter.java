@@ -268,29 +268,41 @@ public final class SafetensorsWriter {
         }
         boolean rounding = e.stored() != source && (e.stored() == SafetensorsDtype.BF16 || e.stored() == SafetensorsDtype.F16);
         DataType readAs = rounding ? DataType.FLOAT32 : e.stored().djlType();
-        try (NDArray flat = array.reshape(count)) {
+        NDArray flat = array.reshape(count); // a view: no copy for contiguous arrays
+        try {
             for (long from = 0; from < count; from += chunkElements) {
                 long to = Math.min(count, from + chunkElements);
-                try (NDArray piece = count <= chunkElements ? flat.duplicate() : flat.get(new NDIndex("{}:{}", from, to));
-                        NDArray typed = piece.getDataType() == readAs ? piece.duplicate() : piece.toType(readAs, true)) {
+                NDArray piece = to - from == count ? flat : flat.get(new NDIndex("{}:{}", from, to));
+                NDArray typed = piece.getDataType() == readAs ? piece : piece.toType(readAs, true);
+                try {
                     ByteBuffer bytes = typed.toByteBuffer().order(ByteOrder.nativeOrder());
-                    if (rounding) {
-                        writeFully(out, round(bytes.asFloatBuffer(), e.stored()));
-                    } else {
-                        writeFully(out, bytes);
+                    writeFully(out, rounding ? round(bytes.asFloatBuffer(), e.stored()) : bytes);
+                } finally {
+                    if (typed != piece) {
+                        typed.close();
+                    }
+                    if (piece != flat) {
+                        piece.close();
                     }
                 }
+            }
+        } finally {
+            if (flat != array) {
+                flat.close();
             }
         }
     }
 
     private static ByteBuffer round(FloatBuffer values, SafetensorsDtype target) {
-        ByteBuffer out = ByteBuffer.allocate(values.remaining() * 2).order(ByteOrder.LITTLE_ENDIAN);
-        while (values.hasRemaining()) {
-            float v = values.get();
-            out.putShort(target == SafetensorsDtype.BF16 ? HalfFloats.floatToBf16(v) : HalfFloats.floatToF16(v));
+        float[] floats = new float[values.remaining()];
+        values.get(floats);
+        short[] halves = new short[floats.length];
+        for (int i = 0; i < floats.length; i++) {
+            halves[i] = target == SafetensorsDtype.BF16 ? HalfFloats.floatToBf16(floats[i]) : HalfFloats.floatToF16(floats[i]);
         }
-        return out.flip();
+        ByteBuffer out = ByteBuffer.allocate(halves.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        out.asShortBuffer().put(halves);
+        return out;
     }
 
     private static void writeFully(FileChannel out, ByteBuffer buffer) throws IOException {
