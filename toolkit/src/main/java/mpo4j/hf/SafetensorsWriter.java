@@ -44,6 +44,11 @@ import java.util.regex.Pattern;
  * files and index left by an earlier save that this save does not overwrite are removed, as
  * transformers does. On failure nothing new is left in the folder.
  *
+ * <p>DJL 0.35.1's {@code NDList.encode(stream, Encoding.SAFETENSORS)} is not used: it writes no
+ * {@code __metadata__} and no header padding, orders the header by hash, keeps offsets in
+ * {@code int}s (nothing past 2 GiB), needs the whole file in one stream, and cannot produce bf16 (its
+ * PyTorch engine has no bf16 arrays). DJL still supplies the arrays' bytes and dtype mapping.
+ *
  * <p>Immutable: each setting has a copy method ({@code SafetensorsWriter.defaults().dtype(BF16)}).
  */
 public final class SafetensorsWriter {
