@@ -91,7 +91,9 @@ class HfConfigTest {
         assertEquals("bfloat16", back.getString("torch_dtype"));
         assertTrue(Files.readString(file).contains("  \"rms_norm_eps\": 1e-05,\n"));
         assertFalse(back.has("empty"));
-        assertEquals(List.of("config.json"), Files.list(dir).map(p -> p.getFileName().toString()).toList()); // no temporaries
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("config.json"), files.map(p -> p.getFileName().toString()).toList()); // no temporaries
+        }
         // Python's repr(float): scientific below 1e-4 and from 1e16, always a '.0' or exponent
         assertEquals("1.5e-07", PythonJson.pythonFloat(1.5e-7));
         assertEquals("0.0001", PythonJson.pythonFloat(1e-4));
