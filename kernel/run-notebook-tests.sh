@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Executes every notebooks/*.ipynb with the mpo4j kernel through real Jupyter (nbconvert), then checks
+# First talks to the kernel through jupyter_client as a front end does (kernel/kernel_protocol_test.py:
+# interrupting a training cell, stop_on_error), then executes every notebooks/*.ipynb with the mpo4j
+# kernel through real Jupyter (nbconvert), then checks
 # the executed outputs (kernel/check_notebooks.py: no errors, charts came back as image/png, tables as
 # text/html, tagged expectations) and that re-running one notebook prints the same text.
 #   MPO4J_REPRO_NOTEBOOK   the notebook run twice (default notebooks/04-mpo-training.ipynb, whose printed training metrics must repeat; "none" to skip)
@@ -27,6 +29,12 @@ if ! "$ROOT/kernel/mpo4j-kernel.sh" install >"$TMP/install.log" 2>&1; then
   cat "$TMP/install.log" >&2
   echo "run-notebook-tests: FAIL: could not build or install the mpo4j kernel" >&2
   exit 1
+fi
+
+failed=0
+if ! "$PY" "$ROOT/kernel/kernel_protocol_test.py"; then
+  echo "run-notebook-tests: FAIL: kernel/kernel_protocol_test.py" >&2
+  failed=1
 fi
 
 if [[ -n "${MPO4J_NOTEBOOKS:-}" ]]; then read -r -a notebooks <<< "$MPO4J_NOTEBOOKS"
@@ -61,7 +69,6 @@ execute() { # notebook output-dir
   return 1
 }
 
-failed=0
 executed=()
 for nb in "${notebooks[@]}"; do
   if execute "$nb" "$TMP/run1"; then executed+=("$TMP/run1/$(basename "$nb")"); else failed=1; fi
