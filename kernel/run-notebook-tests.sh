@@ -47,7 +47,7 @@ reason() { grep -E '^[A-Za-z_.]*(Error|Exception|Interrupt)\b' "$1" | tail -n 1;
 execute() { # notebook output-dir
   local start=$SECONDS attempt
   for attempt in 1 2; do
-    if "$JUPYTER" nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=mpo4j \
+    if "$JUPYTER" nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name="${MPO4J_KERNEL_NAME:-mpo4j}" \
         --ExecutePreprocessor.timeout="${MPO4J_CELL_TIMEOUT:-600}" --output-dir "$2" "$1" >"$TMP/nbconvert.log" 2>&1; then
       echo "run-notebook-tests: executed $1 in $((SECONDS - start)) s"
       return 0

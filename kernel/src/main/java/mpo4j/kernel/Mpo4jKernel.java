@@ -91,7 +91,9 @@ public final class Mpo4jKernel extends BaseKernel implements AutoCloseable {
 
     @Override
     public String getBanner() {
-        return "mpo4j " + getVersion() + " on Java " + Runtime.version() + " (JShell, in-process)";
+        String home = System.getProperty("mpo4j.home");
+        return "mpo4j " + getVersion() + " on Java " + Runtime.version() + " (JShell, in-process)"
+                + (home == null ? "" : ", checkout " + home);
     }
 
     /**
