@@ -51,6 +51,7 @@ public final class CellEvaluator implements AutoCloseable {
     private final SourceCodeAnalysis analysis;
     /** Where each snippet's source starts, by JShell snippet id, so stack frames can name cell lines. */
     private final Map<String, SnippetOrigin> origins = new HashMap<>();
+    private final SourceJavadoc sourceJavadoc = new SourceJavadoc(this::resolveClass);
     private int cellCount;
     private int currentCell;
 
@@ -335,13 +336,17 @@ public final class CellEvaluator implements AutoCloseable {
         return new Completion(List.copyOf(options), at.start + anchor[0], cursor);
     }
 
-    /** Signatures (and Javadoc, when sources are available) of what is under the cursor, or null. */
+    /**
+     * Signatures of what is under the cursor, each with its Javadoc: JShell's for the JDK (when the JDK's
+     * src.zip is installed), else the summary sentence from the source of toolkit classes; or null.
+     */
     public String inspect(String cell, int cursor) {
         SnippetAt at = snippetAt(cell, cursor);
         List<SourceCodeAnalysis.Documentation> docs = analysis.documentation(at.source, at.cursor, true);
         if (!docs.isEmpty()) {
             return docs.stream()
-                    .map(d -> d.javadoc() == null || d.javadoc().isBlank() ? d.signature() : d.signature() + "\n" + d.javadoc())
+                    .map(d -> d.javadoc() != null && !d.javadoc().isBlank() ? d.signature() + "\n" + d.javadoc()
+                            : sourceJavadoc.summary(d.signature()).map(doc -> d.signature() + "\n" + doc).orElse(d.signature()))
                     .collect(Collectors.joining("\n\n"));
         }
         SourceCodeAnalysis.QualifiedNames names = analysis.listQualifiedNames(at.source, at.cursor);
@@ -368,6 +373,42 @@ public final class CellEvaluator implements AutoCloseable {
                 String trimmed = last.strip();
                 return trimmed.endsWith("{") || trimmed.endsWith("(") ? indent + INDENT : indent;
         }
+    }
+
+    // A class named as JShell's signatures name it: qualified, or simple through the session's imports.
+    private java.util.Optional<Class<?>> resolveClass(String name) {
+        List<String> candidates = new ArrayList<>();
+        candidates.add(name);
+        String first = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
+        String rest = name.substring(first.length());
+        shell.imports().forEach(i -> {
+            String full = i.fullname();
+            if (i.isStatic()) {
+                return;
+            }
+            if (full.endsWith(".*")) {
+                candidates.add(full.substring(0, full.length() - 1) + name);
+            } else if (full.endsWith("." + first)) {
+                candidates.add(full + rest);
+            }
+        });
+        candidates.add("java.lang." + name);
+        for (String candidate : candidates) {
+            // Nested classes: mpo4j.model.Vlm.Builder is mpo4j.model.Vlm$Builder.
+            for (String binary = candidate; binary.contains("."); binary = nestOnce(binary)) {
+                try {
+                    return java.util.Optional.of(Class.forName(binary, false, CellEvaluator.class.getClassLoader()));
+                } catch (ClassNotFoundException | LinkageError e) {
+                    // try the next reading
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    private static String nestOnce(String name) {
+        int dot = name.lastIndexOf('.');
+        return name.substring(0, dot) + "$" + name.substring(dot + 1);
     }
 
     /** Adds a jar or class folder to the compiler and the loader (the {@code %classpath} magic). */
