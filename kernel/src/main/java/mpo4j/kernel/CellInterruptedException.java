@@ -17,7 +17,7 @@ public final class CellInterruptedException extends CellException {
     CellInterruptedException(Object value) {
         super("the cell was interrupted", List.of(
                 "It stopped early at your request; the variables it assigned keep their values (a trainer's"
-                        + " run holds the steps it completed). The cells after it were not run."));
+                        + " run holds the steps it completed). Cells queued after it (Run All) are skipped."));
         this.value = value;
     }
 
