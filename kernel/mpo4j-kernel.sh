@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # The mpo4j Jupyter kernel (Java cells run by JShell in-process, toolkit on the class path).
-#   kernel/mpo4j-kernel.sh install            build if needed, install the kernelspec "mpo4j" (--user)
-#   kernel/mpo4j-kernel.sh notebook [args]    install, then start Jupyter Lab / Notebook in notebooks/
+#   kernel/mpo4j-kernel.sh install            build if needed, install the kernelspec "mpo4j" (--user); it
+#                                             runs this checkout (install from another checkout to switch)
+#   kernel/mpo4j-kernel.sh notebook [args]    install, then start JupyterLab (else Notebook) in notebooks/;
+#                                             as root it adds --allow-root (Jupyter refuses root otherwise)
 #   kernel/mpo4j-kernel.sh run NB.ipynb [...] install, then execute notebooks headlessly
 #                                             (executed copies go to runs/notebooks/, or use --inplace)
 #   kernel/mpo4j-kernel.sh classpath          print the kernel's class path
 # Environment (read at install): MPO4J_XMX (kernel heap, default 8g), MPO4J_JAVA_OPTS (extra JVM flags,
-#   e.g. -Dmpo4j.kernel.interruptGraceMillis=30000), JUPYTER (the jupyter command), JAVA_HOME.
+#   e.g. -Dmpo4j.kernel.interruptGraceMillis=30000), MPO4J_KERNEL_NAME (kernelspec name, default mpo4j:
+#   notebooks ask for "mpo4j"; another name keeps a second checkout's kernel side by side),
+#   JUPYTER (the jupyter command), JAVA_HOME.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KERNEL_JAR="$ROOT/kernel/target/mpo4j-kernel-0.1.0-SNAPSHOT.jar"
 KERNEL_CP="$ROOT/kernel/target/classpath.txt"
-NAME=mpo4j
+NAME="${MPO4J_KERNEL_NAME:-mpo4j}"
+[[ "$NAME" =~ ^[A-Za-z0-9._-]+$ ]] || { echo "mpo4j-kernel: MPO4J_KERNEL_NAME may hold letters, digits, . _ - only, got '$NAME'" >&2; exit 2; }
 
 die() { echo "mpo4j-kernel: $*" >&2; exit 1; }
 
@@ -33,7 +38,7 @@ need_jupyter() {
 ensure_built() {
   if [[ ! -f "$KERNEL_JAR" || ! -f "$KERNEL_CP" ]] || [[ -n "$(cd "$ROOT" && find toolkit/src/main kernel/src/main pom.xml toolkit/pom.xml kernel/pom.xml -newer "$KERNEL_JAR" -type f -print -quit 2>/dev/null)" ]]; then
     echo "mpo4j-kernel: building the toolkit and the kernel..." >&2
-    (cd "$ROOT" && mvn -q -B -DskipTests install)
+    (cd "$ROOT" && mvn -q -B -DskipTests package)  # the kernel's class path names the toolkit jar in toolkit/target
   fi
 }
 
@@ -51,6 +56,15 @@ json_string() { # a JSON string literal
 install_kernelspec() {
   need_jupyter
   ensure_built
+  local J; J="$(jupyter_cmd)"
+  # One kernelspec name serves one checkout: say so when this install takes it over from another one.
+  local old; old="$("$J" --data-dir 2>/dev/null)/kernels/$NAME/kernel.json"
+  if [[ -f "$old" ]]; then
+    local before; before="$(grep -o '"mpo4j_home": *"[^"]*"' "$old" | sed 's/.*: *"//; s/"$//')"
+    if [[ -n "$before" && "$before" != "$ROOT" ]]; then
+      echo "mpo4j-kernel: the kernel \"$NAME\" ran $before; it now runs $ROOT (MPO4J_KERNEL_NAME=another-name keeps both)" >&2
+    fi
+  fi
   local spec; spec="$(mktemp -d)/$NAME"; mkdir -p "$spec"
   local extra=(); read -r -a extra <<< "${MPO4J_JAVA_OPTS:-}"
   local argv=("$(java_cmd)" -Djava.awt.headless=true -Dai.djl.offline=true "-Dmpo4j.home=$ROOT"
@@ -67,8 +81,20 @@ install_kernelspec() {
     # Jupyter must send interrupt_request messages: a SIGINT would end the JVM, and its state with it.
     printf '  "interrupt_mode": "message",\n  "metadata": {"mpo4j_home": %s}\n}\n' "$(json_string "$ROOT")"
   } > "$spec/kernel.json"
-  "$(jupyter_cmd)" kernelspec install --user --replace --name "$NAME" "$spec" >&2
+  "$J" kernelspec install --user --replace --name "$NAME" "$spec" >&2
   rm -rf "$(dirname "$spec")"
+  echo "mpo4j-kernel: kernel \"$NAME\" runs the checkout $ROOT" >&2
+}
+
+# The browser front end to start: JupyterLab when it is installed (as "jupyter lab" or jupyter-lab on
+# PATH, e.g. from pip), else the classic Notebook.
+front_end() {
+  local J="$1"
+  if "$J" lab --version >/dev/null 2>&1; then echo "$J lab"
+  elif command -v jupyter-lab >/dev/null 2>&1; then command -v jupyter-lab
+  elif "$J" notebook --version >/dev/null 2>&1; then echo "$J notebook"
+  elif command -v jupyter-notebook >/dev/null 2>&1; then command -v jupyter-notebook
+  else return 1; fi
 }
 
 cmd="${1:-help}"; [[ $# -gt 0 ]] && shift
@@ -77,16 +103,20 @@ case "$cmd" in
   classpath) ensure_built; classpath ;;
   notebook)
     install_kernelspec
-    J="$(jupyter_cmd)"
-    if "$J" lab --version >/dev/null 2>&1; then exec "$J" lab --notebook-dir="$ROOT/notebooks" "$@"
-    elif "$J" notebook --version >/dev/null 2>&1; then exec "$J" notebook --notebook-dir="$ROOT/notebooks" "$@"
-    else
-      echo "mpo4j-kernel: the kernel \"mpo4j (Java)\" is installed, but no Jupyter front end was found.
+    if ! read -r -a ui <<< "$(front_end "$(jupyter_cmd)")" || [[ ${#ui[@]} -eq 0 ]]; then
+      echo "mpo4j-kernel: the kernel \"$NAME\" is installed, but no Jupyter front end was found.
   Install one:  sudo apt-get install -y jupyter-notebook   (or: pip install jupyterlab)
   Then run ./mpo4j notebook again, or pick the \"mpo4j (Java)\" kernel in any Jupyter client (VS Code too).
   Headless: ./mpo4j run notebooks/00-smoke.ipynb" >&2
       exit 3
-    fi ;;
+    fi
+    extra=()
+    if [[ "$(id -u)" == 0 && " $* " != *" --allow-root "* ]]; then
+      # Jupyter exits with "Running as root is not recommended" unless told; containers often run as root.
+      echo "mpo4j-kernel: running as root, so Jupyter gets --allow-root" >&2
+      extra=(--allow-root)
+    fi
+    exec "${ui[@]}" --notebook-dir="$ROOT/notebooks" ${extra[@]+"${extra[@]}"} "$@" ;;
   run)
     [[ $# -ge 1 ]] || die "usage: $0 run NOTEBOOK.ipynb [more notebooks] [--inplace | nbconvert options]"
     install_kernelspec
@@ -95,6 +125,6 @@ case "$cmd" in
     exec "$(jupyter_cmd)" nbconvert --to notebook --execute \
       --ExecutePreprocessor.kernel_name="$NAME" --ExecutePreprocessor.timeout="${MPO4J_CELL_TIMEOUT:-600}" \
       "${out[@]}" "$@" ;;
-  help|-h|--help) sed -n "2,9p" "$0" ;;
+  help|-h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;
   *) die "unknown command '$cmd' (install | notebook | run NB | classpath)" ;;
 esac

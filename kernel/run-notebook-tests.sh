@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Executes every notebooks/*.ipynb with the mpo4j kernel through real Jupyter (nbconvert), then checks
+# First talks to the kernel through jupyter_client as a front end does (kernel/kernel_protocol_test.py:
+# interrupting a training cell, stop_on_error), then executes every notebooks/*.ipynb with the mpo4j
+# kernel through real Jupyter (nbconvert), then checks
 # the executed outputs (kernel/check_notebooks.py: no errors, charts came back as image/png, tables as
 # text/html, tagged expectations) and that re-running one notebook prints the same text.
 #   MPO4J_REPRO_NOTEBOOK   the notebook run twice (default notebooks/04-mpo-training.ipynb, whose printed training metrics must repeat; "none" to skip)
@@ -29,6 +31,12 @@ if ! "$ROOT/kernel/mpo4j-kernel.sh" install >"$TMP/install.log" 2>&1; then
   exit 1
 fi
 
+failed=0
+if ! "$PY" "$ROOT/kernel/kernel_protocol_test.py"; then
+  echo "run-notebook-tests: FAIL: kernel/kernel_protocol_test.py" >&2
+  failed=1
+fi
+
 if [[ -n "${MPO4J_NOTEBOOKS:-}" ]]; then read -r -a notebooks <<< "$MPO4J_NOTEBOOKS"
 else notebooks=(notebooks/*.ipynb); fi
 [[ -e "${notebooks[0]}" ]] || { echo "run-notebook-tests: no notebooks found" >&2; exit 1; }
@@ -39,7 +47,7 @@ reason() { grep -E '^[A-Za-z_.]*(Error|Exception|Interrupt)\b' "$1" | tail -n 1;
 execute() { # notebook output-dir
   local start=$SECONDS attempt
   for attempt in 1 2; do
-    if "$JUPYTER" nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=mpo4j \
+    if "$JUPYTER" nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name="${MPO4J_KERNEL_NAME:-mpo4j}" \
         --ExecutePreprocessor.timeout="${MPO4J_CELL_TIMEOUT:-600}" --output-dir "$2" "$1" >"$TMP/nbconvert.log" 2>&1; then
       echo "run-notebook-tests: executed $1 in $((SECONDS - start)) s"
       return 0
@@ -61,7 +69,6 @@ execute() { # notebook output-dir
   return 1
 }
 
-failed=0
 executed=()
 for nb in "${notebooks[@]}"; do
   if execute "$nb" "$TMP/run1"; then executed+=("$TMP/run1/$(basename "$nb")"); else failed=1; fi

@@ -5,9 +5,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import jdk.jshell.Diag;
@@ -47,11 +49,19 @@ public final class CellEvaluator implements AutoCloseable {
     private final CellExecutionControl control;
     private final JShell shell;
     private final SourceCodeAnalysis analysis;
+    /** Where each snippet's source starts, by JShell snippet id, so stack frames can name cell lines. */
+    private final Map<String, SnippetOrigin> origins = new HashMap<>();
+    private final SourceJavadoc sourceJavadoc = new SourceJavadoc(this::resolveClass);
+    private int cellCount;
+    private int currentCell;
 
     private CellEvaluator(String classPath, long interruptGraceMillis) {
         this.control = new CellExecutionControl(interruptGraceMillis);
         this.shell = JShell.builder()
                 .executionEngine(CellExecutionControl.providerFor(control), new java.util.HashMap<>())
+                // -g keeps parameter and local names, so helpful NullPointerException messages say
+                // "because \"s\" is null" instead of "because \"<parameter1>\" is null".
+                .compilerOptions("-g")
                 .build();
         this.analysis = shell.sourceCodeAnalysis();
         if (classPath != null && !classPath.isBlank()) {
@@ -105,40 +115,64 @@ public final class CellEvaluator implements AutoCloseable {
      * @throws CompilationException when a snippet does not compile (nothing after it runs)
      * @throws EvaluationException when a snippet throws
      * @throws IncompleteSourceException when the cell ends inside a statement
+     * @throws CellInterruptedException when the cell was interrupted but ended by itself (holds its value)
      */
     public Object eval(String cell) {
+        return eval(cell, ++cellCount);
+    }
+
+    /**
+     * {@link #eval(String)} for the notebook cell numbered {@code executionCount}: stack frames in code
+     * defined by this cell and shown while a later cell runs say {@code cell [executionCount] line N}.
+     */
+    public Object eval(String cell, int executionCount) {
+        cellCount = Math.max(cellCount, executionCount);
+        currentCell = executionCount;
         control.beginCell();
         control.clearResults();
+        boolean interrupted = false;
         try {
-            Object last = null;
-            int offset = 0;
-            String remaining = cell;
-            while (true) {
-                CompletionInfo info = analysis.analyzeCompletion(remaining);
-                Completeness completeness = info.completeness();
-                if (completeness == Completeness.EMPTY) {
-                    return last;
-                }
-                if (completeness == Completeness.DEFINITELY_INCOMPLETE
-                        || completeness == Completeness.CONSIDERED_INCOMPLETE) {
-                    int line = lineOf(cell, offset + leadingWhitespace(remaining));
-                    throw new IncompleteSourceException("the cell ends in the middle of a statement (cell line "
-                            + line + ")", List.of(remaining.strip()));
-                }
-                // UNKNOWN means JShell cannot tell where the snippet ends: let the compiler explain.
-                String source = completeness == Completeness.UNKNOWN ? remaining : info.source();
-                String rest = completeness == Completeness.UNKNOWN ? "" : info.remaining();
-                // JShell's positions count from the start of the remaining text, whitespace included.
-                last = evalSnippet(cell, offset, source);
-                offset += remaining.length() - rest.length();
-                remaining = rest;
+            Object value = evalSnippets(cell);
+            interrupted = control.endCell();
+            if (interrupted) {
+                throw new CellInterruptedException(value);
             }
+            return value;
         } finally {
+            if (!interrupted) {
+                control.endCell();
+            }
             control.clearResults();
         }
     }
 
-    private Object evalSnippet(String cell, int start, String source) {
+    private Object evalSnippets(String cell) {
+        Object last = null;
+        int offset = 0;
+        String remaining = cell;
+        while (true) {
+            CompletionInfo info = analysis.analyzeCompletion(remaining);
+            Completeness completeness = info.completeness();
+            if (completeness == Completeness.EMPTY) {
+                return last;
+            }
+            if (completeness == Completeness.DEFINITELY_INCOMPLETE
+                    || completeness == Completeness.CONSIDERED_INCOMPLETE) {
+                int line = lineOf(cell, offset + leadingWhitespace(remaining));
+                throw new IncompleteSourceException("the cell ends in the middle of a statement (cell line "
+                        + line + ")", List.of(remaining.strip()));
+            }
+            // UNKNOWN means JShell cannot tell where the snippet ends: let the compiler explain.
+            String source = completeness == Completeness.UNKNOWN ? remaining : info.source();
+            String rest = completeness == Completeness.UNKNOWN ? "" : info.remaining();
+            // JShell's positions count from the start of the remaining text, whitespace included.
+            last = evalSnippet(cell, offset, source, lineOf(cell, offset + leadingWhitespace(remaining)));
+            offset += remaining.length() - rest.length();
+            remaining = rest;
+        }
+    }
+
+    private Object evalSnippet(String cell, int start, String source, int firstLine) {
         List<SnippetEvent> events = shell.eval(source);
         Object value = null;
         for (SnippetEvent event : events) {
@@ -146,6 +180,7 @@ public final class CellEvaluator implements AutoCloseable {
                 continue; // a dependent snippet updated by this one, not the snippet itself
             }
             Snippet snippet = event.snippet();
+            origins.put(snippet.id(), new SnippetOrigin(currentCell, firstLine));
             if (event.status() == Snippet.Status.REJECTED) {
                 throw compilationError(cell, start, snippet);
             }
@@ -213,6 +248,7 @@ public final class CellEvaluator implements AutoCloseable {
         String className = thrown instanceof EvalException
                 ? ((EvalException) thrown).getExceptionClassName() : thrown.getClass().getName();
         List<String> details = new ArrayList<>();
+        String summaryLine = null; // "cell line N" of the deepest frame in this cell
         Throwable t = thrown;
         Set<Throwable> seen = new LinkedHashSet<>();
         boolean first = true;
@@ -224,6 +260,9 @@ public final class CellEvaluator implements AutoCloseable {
                     break; // below this frame is the kernel and JShell, not the user's code
                 }
                 details.add("\tat " + describe(frame));
+                if (first && summaryLine == null) {
+                    summaryLine = cellLine(frame);
+                }
             }
             first = false;
             t = t.getCause();
@@ -232,7 +271,8 @@ public final class CellEvaluator implements AutoCloseable {
         if (CellExecutionControl.STOPPED.equals(className)) {
             return new EvaluationException(className, message, List.of(message));
         }
-        return new EvaluationException(className, className + (message == null ? "" : ": " + message), details);
+        String summary = className + (message == null ? "" : ": " + message);
+        return new EvaluationException(className, summaryLine == null ? summary : summaryLine + ": " + summary, details);
     }
 
     private static boolean isPlumbing(StackTraceElement frame) {
@@ -241,15 +281,46 @@ public final class CellEvaluator implements AutoCloseable {
                 || c.startsWith("jdk.jshell.") || c.startsWith("mpo4j.kernel.");
     }
 
-    // JShell reports cell code as class "" in file "#<snippet id>"; say "cell" instead.
-    private static String describe(StackTraceElement frame) {
+    // JShell reports cell code as class "" in file "#<snippet id>" with lines counted in the snippet; say
+    // "cell line N" (or "cell [k] line N" for code an earlier cell defined) instead.
+    private String describe(StackTraceElement frame) {
         boolean cellCode = frame.getClassName().isEmpty() || frame.getClassName().startsWith("REPL.")
                 || frame.getFileName() != null && frame.getFileName().startsWith("#");
         if (cellCode) {
             String method = frame.getMethodName();
-            return method.isEmpty() || method.startsWith("do_it$") ? "cell" : method + " (cell)";
+            String where = location(frame);
+            return method.isEmpty() || method.startsWith("do_it$") ? where : method + " (" + where + ")";
         }
         return frame.toString();
+    }
+
+    private String location(StackTraceElement frame) {
+        SnippetOrigin origin = frame.getFileName() == null ? null : origins.get(frame.getFileName().substring(1));
+        if (origin == null || frame.getLineNumber() <= 0) {
+            return "cell";
+        }
+        int line = origin.firstLine + frame.getLineNumber() - 1;
+        return origin.cell == currentCell ? "cell line " + line : "cell [" + origin.cell + "] line " + line;
+    }
+
+    // The innermost frame of the running cell itself, as "cell line N", or null.
+    private String cellLine(StackTraceElement frame) {
+        if (frame.getFileName() == null || !frame.getFileName().startsWith("#")) {
+            return null;
+        }
+        String where = location(frame);
+        return where.startsWith("cell line ") ? where : null;
+    }
+
+    /** The cell (execution count) and cell line where a snippet's source begins. */
+    private static final class SnippetOrigin {
+        final int cell;
+        final int firstLine;
+
+        SnippetOrigin(int cell, int firstLine) {
+            this.cell = cell;
+            this.firstLine = firstLine;
+        }
     }
 
     /** Completion candidates for the cursor position in a (multi-snippet) cell. */
@@ -265,13 +336,17 @@ public final class CellEvaluator implements AutoCloseable {
         return new Completion(List.copyOf(options), at.start + anchor[0], cursor);
     }
 
-    /** Signatures (and Javadoc, when sources are available) of what is under the cursor, or null. */
+    /**
+     * Signatures of what is under the cursor, each with its Javadoc: JShell's for the JDK (when the JDK's
+     * src.zip is installed), else the summary sentence from the source of toolkit classes; or null.
+     */
     public String inspect(String cell, int cursor) {
         SnippetAt at = snippetAt(cell, cursor);
         List<SourceCodeAnalysis.Documentation> docs = analysis.documentation(at.source, at.cursor, true);
         if (!docs.isEmpty()) {
             return docs.stream()
-                    .map(d -> d.javadoc() == null || d.javadoc().isBlank() ? d.signature() : d.signature() + "\n" + d.javadoc())
+                    .map(d -> d.javadoc() != null && !d.javadoc().isBlank() ? d.signature() + "\n" + d.javadoc()
+                            : sourceJavadoc.summary(d.signature()).map(doc -> d.signature() + "\n" + doc).orElse(d.signature()))
                     .collect(Collectors.joining("\n\n"));
         }
         SourceCodeAnalysis.QualifiedNames names = analysis.listQualifiedNames(at.source, at.cursor);
@@ -300,6 +375,42 @@ public final class CellEvaluator implements AutoCloseable {
         }
     }
 
+    // A class named as JShell's signatures name it: qualified, or simple through the session's imports.
+    private java.util.Optional<Class<?>> resolveClass(String name) {
+        List<String> candidates = new ArrayList<>();
+        candidates.add(name);
+        String first = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
+        String rest = name.substring(first.length());
+        shell.imports().forEach(i -> {
+            String full = i.fullname();
+            if (i.isStatic()) {
+                return;
+            }
+            if (full.endsWith(".*")) {
+                candidates.add(full.substring(0, full.length() - 1) + name);
+            } else if (full.endsWith("." + first)) {
+                candidates.add(full + rest);
+            }
+        });
+        candidates.add("java.lang." + name);
+        for (String candidate : candidates) {
+            // Nested classes: mpo4j.model.Vlm.Builder is mpo4j.model.Vlm$Builder.
+            for (String binary = candidate; binary.contains("."); binary = nestOnce(binary)) {
+                try {
+                    return java.util.Optional.of(Class.forName(binary, false, CellEvaluator.class.getClassLoader()));
+                } catch (ClassNotFoundException | LinkageError e) {
+                    // try the next reading
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    private static String nestOnce(String name) {
+        int dot = name.lastIndexOf('.');
+        return name.substring(0, dot) + "$" + name.substring(dot + 1);
+    }
+
     /** Adds a jar or class folder to the compiler and the loader (the {@code %classpath} magic). */
     public void addToClasspath(String path) {
         shell.addToClasspath(path);
@@ -308,6 +419,11 @@ public final class CellEvaluator implements AutoCloseable {
     /** Interrupts the running cell (see {@link CellExecutionControl} for the escalation). */
     public void interrupt() {
         control.interrupt();
+    }
+
+    /** True from the start to the end of a cell, including while JShell compiles its snippets. */
+    public boolean isExecuting() {
+        return control.isExecuting();
     }
 
     /** True while a cell's code is running. */

@@ -24,7 +24,11 @@ import jdk.jshell.spi.ExecutionEnv;
  * ends: every later snippet of the same cell starts with the interrupt flag set, so a second loop stops
  * too while plain statements (printing a summary) still run. If the cell is still running after a grace
  * period (or on a second interrupt), the thread is stopped with {@code Thread.stop()}, the only way to
- * end code that never checks; the kernel and everything defined before the cell stay alive.
+ * end code that never checks; the kernel and everything defined before the cell stay alive. (Java 20 and
+ * later removed {@code Thread.stop()}: there the cell keeps running and the user is told to restart.)
+ *
+ * <p>The cell thread never publishes to Jupyter itself (see {@link IOPubPublisher}), so nothing but the
+ * user's own code clears its interrupt flag.
  *
  * <p>JShell only passes strings back from an invocation, so each returned value is kept here under a key
  * and JShell's "value" is that key; {@link #takeResult} trades it for the object.
@@ -45,6 +49,7 @@ final class CellExecutionControl extends DirectExecutionControl {
     private Thread cellThread; // guarded by lock; the thread running user code, or null
     private long cell; // guarded by lock; counts cells so a late forced stop never hits the next one
     private boolean cellInterrupted; // guarded by lock
+    private boolean executing; // guarded by lock; between beginCell and endCell
 
     CellExecutionControl(long graceMillis) {
         this.graceMillis = graceMillis;
@@ -55,6 +60,22 @@ final class CellExecutionControl extends DirectExecutionControl {
         synchronized (lock) {
             cell++;
             cellInterrupted = false;
+            executing = true;
+        }
+    }
+
+    /** The cell has ended; returns true if it was interrupted while it ran. */
+    boolean endCell() {
+        synchronized (lock) {
+            executing = false;
+            return cellInterrupted;
+        }
+    }
+
+    /** True between the start and the end of a cell (also while JShell compiles its next snippet). */
+    boolean isExecuting() {
+        synchronized (lock) {
+            return executing;
         }
     }
 
@@ -85,9 +106,10 @@ final class CellExecutionControl extends DirectExecutionControl {
                 Throwable cause = e.getCause();
                 if (cause instanceof InvocationTargetException && cause.getCause() instanceof ThreadDeath
                         || cause instanceof ThreadDeath) {
-                    throw new UserException("the cell was stopped because it did not react to the interrupt"
-                            + " (long-running code should check Thread.interrupted())", STOPPED,
-                            new StackTraceElement[0]);
+                    throw new UserException("the cell was stopped by force because it was still running "
+                            + graceMillis / 1000 + " s after the interrupt; objects it was changing may be"
+                            + " half-updated (loops of your own can stop cleanly by checking Thread.interrupted())",
+                            STOPPED, new StackTraceElement[0]);
                 }
                 if (cause instanceof Exception) {
                     throw (Exception) cause;
@@ -134,11 +156,14 @@ final class CellExecutionControl extends DirectExecutionControl {
 
     /**
      * Interrupts the current cell; stops it by force if it is still running after the grace period, or at
-     * once when it was already interrupted before.
+     * once when it was already interrupted before. Does nothing between cells.
      */
     void interrupt() {
         long targetCell;
         synchronized (lock) {
+            if (!executing) {
+                return; // nothing to interrupt; it must not hit the next cell
+            }
             targetCell = cell;
             if (cellInterrupted) {
                 if (cellThread != null) {
@@ -169,7 +194,14 @@ final class CellExecutionControl extends DirectExecutionControl {
 
     @SuppressWarnings({"deprecation", "removal"})
     private static void forceStop(Thread target) {
-        target.stop();
+        try {
+            target.stop();
+        } catch (UnsupportedOperationException removedInThisJava) {
+            // Java 20+: no way to end code that ignores interrupts. System.err is the running cell's stream.
+            System.err.println("mpo4j kernel: the cell does not react to the interrupt and Java "
+                    + Runtime.version().feature() + " cannot stop a thread by force; restart the kernel to stop it"
+                    + " (definitions are lost), or run the kernel on Java 17-19");
+        }
     }
 
     @Override

@@ -2,7 +2,6 @@ package mpo4j.kernel;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.dflib.jjava.jupyter.channels.JupyterConnection;
 import org.dflib.jjava.jupyter.kernel.KernelConnectionProperties;
 
 /**
@@ -42,7 +41,7 @@ public final class Main {
         if (System.getProperty(CUDA_LOG) == null) {
             System.setProperty(CUDA_LOG, "error");
         }
-        JupyterConnection connection = new JupyterConnection(connectionProperties);
+        Mpo4jConnection connection = new Mpo4jConnection(connectionProperties);
         Mpo4jKernel kernel = new Mpo4jKernel(CellEvaluator.withStartup());
         kernel.onStartup();
         kernel.becomeHandlerForConnection(connection);

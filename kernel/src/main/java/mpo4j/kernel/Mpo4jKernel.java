@@ -25,7 +25,9 @@ import org.dflib.jjava.jupyter.messages.publish.PublishExecuteInput;
 import org.dflib.jjava.jupyter.messages.publish.PublishExecuteResult;
 import org.dflib.jjava.jupyter.messages.reply.ErrorReply;
 import org.dflib.jjava.jupyter.messages.reply.ExecuteReply;
+import org.dflib.jjava.jupyter.messages.reply.InterruptReply;
 import org.dflib.jjava.jupyter.messages.request.ExecuteRequest;
+import org.dflib.jjava.jupyter.messages.request.InterruptRequest;
 
 /**
  * The mpo4j Jupyter kernel: Java cells run by JShell inside the kernel's JVM, with the toolkit and its
@@ -46,6 +48,8 @@ public final class Mpo4jKernel extends BaseKernel implements AutoCloseable {
     private final CellEvaluator cells;
     private final KernelHistory history;
     private final KernelIO kernelIO;
+    private Mpo4jConnection connection; // null when driven without one (tests)
+    private int runningCount = -1; // the execution count of the cell being executed, or -1
 
     public Mpo4jKernel(CellEvaluator cells) {
         this(cells, new KernelHistory(), new KernelIO());
@@ -87,7 +91,9 @@ public final class Mpo4jKernel extends BaseKernel implements AutoCloseable {
 
     @Override
     public String getBanner() {
-        return "mpo4j " + getVersion() + " on Java " + Runtime.version() + " (JShell, in-process)";
+        String home = System.getProperty("mpo4j.home");
+        return "mpo4j " + getVersion() + " on Java " + Runtime.version() + " (JShell, in-process)"
+                + (home == null ? "" : ", checkout " + home);
     }
 
     /**
@@ -97,8 +103,19 @@ public final class Mpo4jKernel extends BaseKernel implements AutoCloseable {
     @Override
     public Object evalRaw(String cell) {
         history.record(executionCount.get() - 1, cell);
-        Object value = cells.eval(runMagics(cell));
+        String code = runMagics(cell);
+        Object value = runningCount < 0 ? cells.eval(code) : cells.eval(code, runningCount);
+        return shown(value);
+    }
+
+    private static Object shown(Object value) {
         return value instanceof LiveDisplay ? null : value;
+    }
+
+    @Override
+    public void becomeHandlerForConnection(org.dflib.jjava.jupyter.channels.JupyterConnection connection) {
+        super.becomeHandlerForConnection(connection);
+        this.connection = connection instanceof Mpo4jConnection ? (Mpo4jConnection) connection : null;
     }
 
     @Override
@@ -110,7 +127,9 @@ public final class Mpo4jKernel extends BaseKernel implements AutoCloseable {
     /**
      * BaseKernel's execute handler, except that errors carry the user's view: the error name is what the
      * cell threw (e.g. IllegalStateException) and the traceback, also in the reply that nbconvert prints
-     * when a notebook fails, is the cell's story (caret, user frames) rather than the kernel's stack.
+     * when a notebook fails, is the cell's story (caret, user frames) rather than the kernel's stack. An
+     * interrupted cell that ended by itself shows its value, then the error {@code CellInterrupted}. After
+     * an error, execute requests already queued are aborted when the request asked for stop_on_error.
      */
     @Override
     protected synchronized void handleExecuteRequest(ShellReplyEnvironment env, Message<ExecuteRequest> message) {
@@ -122,6 +141,8 @@ public final class Mpo4jKernel extends BaseKernel implements AutoCloseable {
         replaceOutputStreams(env);
         kernelIO.attach(env, request.isStdinEnabled());
         env.defer(() -> kernelIO.detach(env));
+        boolean failed = false;
+        runningCount = count;
         try {
             DisplayData out = eval(request.getCode());
             if (out != null) {
@@ -129,6 +150,14 @@ public final class Mpo4jKernel extends BaseKernel implements AutoCloseable {
             }
             env.defer().reply(new ExecuteReply(count, java.util.Collections.emptyMap()));
         } catch (Exception e) {
+            failed = true;
+            if (e instanceof CellInterruptedException) {
+                Object value = shown(((CellInterruptedException) e).value());
+                if (value != null) {
+                    DisplayData out = value instanceof DisplayData ? (DisplayData) value : renderer.render(value);
+                    env.publish(new PublishExecuteResult(count, out));
+                }
+            }
             String name = errorName(e);
             String value = e.getMessage() == null ? "" : e.getMessage();
             List<String> traceback = formatError(e);
@@ -136,10 +165,35 @@ public final class Mpo4jKernel extends BaseKernel implements AutoCloseable {
             error.setExecutionCount(count);
             env.publish(new PublishError(name, value, traceback));
             env.defer().replyError(ExecuteReply.MESSAGE_TYPE.error(), error);
+        } finally {
+            runningCount = -1;
+            System.out.flush(); // text printed without a newline still belongs to this cell
+            System.err.flush();
+        }
+        if (failed && request.shouldStopOnError() && connection != null) {
+            env.resolveDeferrals(); // this cell's reply and idle go out before the aborted ones
+            connection.abortQueuedExecuteRequests(env.getShell());
         }
     }
 
+    /**
+     * Interrupts the running cell. While a cell runs, the kernel stays "busy" until that cell really ends,
+     * so this request publishes no busy/idle pair of its own (front ends such as JupyterLab show the last
+     * status they saw).
+     */
+    @Override
+    protected void handleInterruptRequest(ShellReplyEnvironment env, Message<InterruptRequest> message) {
+        if (!cells.isExecuting()) {
+            env.setBusyDeferIdle();
+        }
+        env.defer().reply(new InterruptReply());
+        interrupt();
+    }
+
     static String errorName(Exception e) {
+        if (e instanceof CellInterruptedException) {
+            return CellInterruptedException.NAME;
+        }
         if (e instanceof EvaluationException) {
             String c = ((EvaluationException) e).exceptionClass();
             return c.substring(c.lastIndexOf('.') + 1);
@@ -267,8 +321,9 @@ public final class Mpo4jKernel extends BaseKernel implements AutoCloseable {
             List<String> lines = new ArrayList<>();
             List<String> details = ((CellException) e).details();
             lines.add(errorStyler.secondary(e.getMessage()));
-            // A runtime error's first detail line is its message again.
-            lines.addAll(!details.isEmpty() && details.get(0).equals(e.getMessage()) ? details.subList(1, details.size()) : details);
+            // A runtime error's first detail line is its message again (after "cell line N: ").
+            lines.addAll(!details.isEmpty() && e.getMessage() != null && e.getMessage().endsWith(details.get(0))
+                    ? details.subList(1, details.size()) : details);
             return lines;
         }
         if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {

@@ -85,12 +85,26 @@ class CellEvaluatorTest {
         EvaluationException e = assertThrows(EvaluationException.class,
                 () -> cells.eval("void check(int n) { if (n < 0) throw new IllegalArgumentException(\"n must be >= 0, got \" + n); }\ncheck(-3)"));
         assertEquals("java.lang.IllegalArgumentException", e.exceptionClass());
-        assertEquals("java.lang.IllegalArgumentException: n must be >= 0, got -3", e.getMessage());
+        // The throw is on cell line 1 (inside check), the call on line 2: the summary names the innermost.
+        assertEquals("cell line 1: java.lang.IllegalArgumentException: n must be >= 0, got -3", e.getMessage());
         assertEquals("java.lang.IllegalArgumentException: n must be >= 0, got -3", e.details().get(0));
-        assertEquals("\tat check (cell)", e.details().get(1));
-        assertEquals("\tat cell", e.details().get(2));
+        assertEquals("\tat check (cell line 1)", e.details().get(1));
+        assertEquals("\tat cell line 2", e.details().get(2));
         assertFalse(e.details().stream().anyMatch(l -> l.contains("jdk.jshell") || l.contains("mpo4j.kernel")),
                 e.details().toString());
+    }
+
+    @Test
+    void runtimeErrorsNameCellLinesAlsoOfCodeFromEarlierCellsAndParameterNames() {
+        cells.eval("// a helper\n\nint firstChar(String text) {\n    return text.charAt(0);\n}", 7);
+        EvaluationException e = assertThrows(EvaluationException.class,
+                () -> cells.eval("int ok = 1;\n\n  firstChar(null)", 8));
+        // -g keeps the parameter's name for the helpful NullPointerException message.
+        assertEquals("cell line 3: java.lang.NullPointerException: Cannot invoke \"String.charAt(int)\" because \"text\" is null",
+                e.getMessage());
+        // the helper's body is line 4 of cell [7]; the call is line 3 of this cell (indented, after a blank line)
+        assertEquals("\tat firstChar (cell [7] line 4)", e.details().get(1));
+        assertEquals("\tat cell line 3", e.details().get(2));
     }
 
     @Test
@@ -128,12 +142,35 @@ class CellEvaluatorTest {
     }
 
     @Test
+    void inspectionAddsTheJavadocSummaryOfToolkitMembersFromTheirSource() {
+        String code = "var t = trainer(";
+        // toolkit/src/main/java/mpo4j/Mpo.java, the first sentence of trainer(Vlm)'s Javadoc
+        assertEquals("PreferenceTrainer mpo4j.Mpo.trainer(Vlm model)\nPreference training of a model (DPO by default;"
+                + " .loss(mpo()) for MPO), configured fluently: trainer(model).loss(mpo()).data(train, eval)"
+                + ".collator(c::collate).lr(5e-5).cosine().fit().", cells.inspect(code, code.length()));
+        String member = "Progress.of(\"a\", 1, 2).withMetric(";
+        assertEquals("Progress Progress.withMetric(String name, double value)\nAdds (or replaces) one metric shown next to the bar.",
+                cells.inspect(member, member.length()));
+        String type = "TrainRun";
+        assertTrue(cells.inspect(type, type.length()).startsWith("mpo4j.train.TrainRun\nThe outcome of fit() or resume():"),
+                cells.inspect(type, type.length()));
+    }
+
+    @Test
+    void javadocMarkupBecomesPlainText() {
+        assertEquals("Like split(double) with seed 42 \u03b2 and TrainRun.steps, see the run.",
+                SourceJavadoc.plain("Like {@link #split(double)} with <b>seed</b> {@code 42} \\u03b2 and\n  {@link TrainRun#steps},"
+                        + " see {@link TrainRun the run}."));
+    }
+
+    @Test
     void interruptStopsACooperativeLoopAndKeepsTheState() throws Exception {
         cells.eval("int steps = 0;");
         Thread interrupter = interruptWhenRunning();
-        Object v = cells.eval("while (!Thread.currentThread().isInterrupted()) { steps++; }\n\"stopped\"");
+        CellInterruptedException e = assertThrows(CellInterruptedException.class,
+                () -> cells.eval("while (!Thread.currentThread().isInterrupted()) { steps++; }\n\"stopped\""));
         interrupter.join();
-        assertEquals("stopped", v);
+        assertEquals("stopped", e.value(), "the cell ran to its end and its value is kept");
         assertTrue((Integer) cells.eval("steps") > 0);
         assertEquals(7, cells.eval("3 + 4"), "the next cell runs normally");
         assertFalse(Thread.currentThread().isInterrupted());
@@ -143,23 +180,34 @@ class CellEvaluatorTest {
     void anInterruptedCellStaysInterruptedUntilItEnds() throws Exception {
         cells.eval("int first = 0; int second = 0;");
         Thread interrupter = interruptWhenRunning();
-        Object v = cells.eval("while (!Thread.currentThread().isInterrupted()) { first++; }\n"
+        CellInterruptedException e = assertThrows(CellInterruptedException.class,
+                () -> cells.eval("while (!Thread.currentThread().isInterrupted()) { first++; }\n"
                 + "while (!Thread.currentThread().isInterrupted()) { second++; }\n"
-                + "\"summary: second loop ran \" + second + \" times\"");
+                + "\"summary: second loop ran \" + second + \" times\""));
         interrupter.join();
-        assertEquals("summary: second loop ran 0 times", v);
+        assertEquals("summary: second loop ran 0 times", e.value());
         assertTrue((Integer) cells.eval("first") > 0);
         assertEquals(Boolean.FALSE, cells.eval("Thread.currentThread().isInterrupted()"), "the next cell starts clean");
     }
 
-        @Test
+    @Test
+    void anInterruptBetweenCellsDoesNotHitTheNextCell() {
+        assertFalse(cells.isExecuting());
+        cells.interrupt();
+        assertEquals(Boolean.FALSE, cells.eval("Thread.currentThread().isInterrupted()"));
+        assertEquals(5, cells.eval("2 + 3"), "no CellInterruptedException either");
+    }
+
+    @Test
     void codeThatIgnoresTheInterruptIsStoppedAfterTheGracePeriod() throws Exception {
         cells.eval("long spins = 0;");
         Thread interrupter = interruptWhenRunning();
         EvaluationException e = assertThrows(EvaluationException.class, () -> cells.eval("while (true) { spins++; }"));
         interrupter.join();
         assertEquals(CellExecutionControl.STOPPED, e.exceptionClass());
-        assertTrue(e.getMessage().contains("did not react to the interrupt"), e.getMessage());
+        // the test evaluator's grace period is 500 ms, i.e. "0 s" in whole seconds
+        assertTrue(e.getMessage().startsWith("the cell was stopped by force because it was still running 0 s after the interrupt"),
+                e.getMessage());
         assertTrue((Long) cells.eval("spins") > 0, "state from before the stop survives");
         assertEquals("alive", cells.eval("\"alive\""));
     }

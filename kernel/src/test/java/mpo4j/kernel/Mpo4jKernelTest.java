@@ -105,6 +105,19 @@ class Mpo4jKernelTest {
     }
 
     @Test
+    void aRuntimeErrorShowsItsCellLineOnceAndAnInterruptedCellHasItsOwnName() {
+        EvaluationException e = assertThrows(EvaluationException.class,
+                () -> kernel.evalRaw("int n = 2;\nObject o = null;\no.hashCode();"));
+        List<String> lines = kernel.formatError(e);
+        // line 1: the summary (styled), then the frames: the exception line is not repeated
+        assertTrue(lines.get(0).contains("cell line 3: java.lang.NullPointerException: Cannot invoke \"Object.hashCode()\""), lines.toString());
+        assertEquals("\tat cell line 3", lines.get(1), lines.toString());
+        CellInterruptedException interrupted = new CellInterruptedException("partial");
+        assertEquals("CellInterrupted", Mpo4jKernel.errorName(interrupted));
+        assertEquals(2, kernel.formatError(interrupted).size());
+    }
+
+    @Test
     void magicArgumentsHonourQuotes() {
         assertEquals(List.of("a b.jar", "c.jar", "d"), Mpo4jKernel.splitArgs(" \"a b.jar\" c.jar  'd'"));
     }
