@@ -15,8 +15,6 @@ SAMPLE = os.path.join(ROOT, "datasets-sample")
 
 # Checks that wait for a toolkit change, with the change they wait for.
 PENDING = {
-    "progress": "mpo4j.train.TrainerBase.allListeners(): show the ProgressBar when the code runs in JShell"
-                " (System.console() is null in JShell's remote agent)",
 }
 
 SCRIPT = r"""
@@ -25,15 +23,15 @@ var wide = tech.tablesaw.api.Table.create("wide", tech.tablesaw.api.StringColumn
 System.out.println("BEGIN-DISPLAY")
 display(wide)
 System.out.println("END-DISPLAY")
-List<Class<?>> named = List.of(TrainRun.class, Vlm.class, VlmConfig.class, PreferencePair.class, PreferenceTrainer.class, LiveTraining.class, RewardModel.class, Curves.class, PreferenceLoss.class, InternVlCollator.class, Tokenizer.class)
+List<Class<?>> named = List.of(TrainRun.class, TinyVlm.class, TinyVlmConfig.class, PreferencePair.class, PreferenceTrainer.class, LiveTraining.class, RewardModel.class, Curves.class, PreferenceLoss.class, InternVlCollator.class, Tokenizer.class)
 System.out.println("NAMED " + named.stream().map(Class::getSimpleName).toList())
 int len(String s) {{ return s.length(); }}
 len(null)
 var tok = tokenizer("{sample}/tokenizer")
 var pairs = dataset("{sample}/shapes/meta.json").seed(42).shuffle().take(8).toList()
-var base = VlmConfig.tinyVlm().withTokenizerIds((int) tok.imageContextId(), (int) tok.imageStartId(), (int) tok.imageEndId(), (int) tok.padId(), (int) tok.imEndId())
+var base = TinyVlmConfig.tinyVlm().withTokenizerIds((int) tok.imageContextId(), (int) tok.imageStartId(), (int) tok.imageEndId(), (int) tok.padId(), (int) tok.imEndId())
 var config = base.withText(base.text().withLayers(1).withSize(32, 2, 64)).withVision(base.vision().withLayers(1).withWidth(32, 2, 64))
-var model = Vlm.builder(config).seed(42).build()
+var model = TinyVlm.builder(config).seed(42).build()
 var collator = collator(tok).tileSize(64).tokensPerTile(config.tokensPerTile()).maxTiles(1).thumbnail(false).maxSeqLength(256).seed(42)
 System.out.println("BEGIN-TRAIN")
 var run = sftTrainer(model).data(pairs).collator(collator).batchSize(4).lr(1e-3).epochs(1).seed(42).fit()
@@ -65,7 +63,7 @@ def main():
             results.append(("PASS" if ok else "FAIL", name, "" if ok else detail))
 
     # 17: the start-up script imports the types a user names (a missing one is a compile error).
-    check("startup-imports", "NAMED [TrainRun, Vlm, VlmConfig, PreferencePair, PreferenceTrainer, LiveTraining,"
+    check("startup-imports", "NAMED [TrainRun, TinyVlm, TinyVlmConfig, PreferencePair, PreferenceTrainer, LiveTraining,"
           " RewardModel, Curves, PreferenceLoss, InternVlCollator, Tokenizer]" in out and "Error:" not in out.split("len(null)")[0],
           "the start-up did not import every type, or printed an error:\n" + out[:3000])
     # 14: values are not truncated: the split shows both parts, the table all its rows.

@@ -26,11 +26,11 @@ GRACE_S = 10  # the kernel's default interrupt grace period before a forced stop
 SETUP = """
 var tok = tokenizer("{sample}/tokenizer");
 var pairs = dataset("{sample}/shapes/meta.json").seed(42).shuffle().take(384).toList();
-var base = VlmConfig.tinyVlm().withTokenizerIds((int) tok.imageContextId(), (int) tok.imageStartId(),
+var base = TinyVlmConfig.tinyVlm().withTokenizerIds((int) tok.imageContextId(), (int) tok.imageStartId(),
         (int) tok.imageEndId(), (int) tok.padId(), (int) tok.imEndId());
 var config = base.withText(base.text().withLayers(2).withSize(128, 2, 256))
         .withVision(base.vision().withLayers(1).withWidth(64, 2, 128));
-var model = Vlm.builder(config).seed(42).build();
+var model = TinyVlm.builder(config).seed(42).build();
 var collator = collator(tok).tileSize(64).tokensPerTile(config.tokensPerTile()).maxTiles(1).thumbnail(false)
         .maxSeqLength(512).seed(42);
 """.format(sample=SAMPLE)

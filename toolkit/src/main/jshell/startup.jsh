@@ -1,5 +1,5 @@
 // mpo4j start-up, shared by ./mpo4j jshell and the notebook kernel: the fluent facade and every type a
-// session names (TrainRun, Vlm, PreferencePair, LiveTraining, ...). Plain Java only: JShell commands
+// session names (TrainRun, TinyVlm, PreferencePair, LiveTraining, ...). Plain Java only: JShell commands
 // (/set ...) cannot go here, since JShell runs start-up files before its feedback modes exist; the
 // launcher sets the mpo4j feedback mode instead, and jshell-only.jsh holds what only JShell needs.
 import static mpo4j.Mpo.*;
@@ -9,11 +9,11 @@ import mpo4j.vision.*;
 import mpo4j.text.*;
 import mpo4j.collate.*;
 import mpo4j.model.*;
+import mpo4j.generate.*;
 import mpo4j.train.*;
+import mpo4j.preference.*;
 import mpo4j.reward.*;
 import mpo4j.plot.*;
 import mpo4j.notebook.*;
-// mpo4j.model has an Images record too; the image helpers are the ones people call by name.
-import mpo4j.vision.Images;
 import java.nio.file.*;
 import java.util.*;

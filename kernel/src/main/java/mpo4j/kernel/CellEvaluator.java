@@ -394,7 +394,7 @@ public final class CellEvaluator implements AutoCloseable {
         });
         candidates.add("java.lang." + name);
         for (String candidate : candidates) {
-            // Nested classes: mpo4j.model.Vlm.Builder is mpo4j.model.Vlm$Builder.
+            // Nested classes: mpo4j.model.TinyVlm.Builder is mpo4j.model.TinyVlm$Builder.
             for (String binary = candidate; binary.contains("."); binary = nestOnce(binary)) {
                 try {
                     return java.util.Optional.of(Class.forName(binary, false, CellEvaluator.class.getClassLoader()));

@@ -33,7 +33,7 @@ import javax.tools.ToolProvider;
  * sources sit next to its jar in a checkout ({@code toolkit/src/main/java} beside {@code toolkit/target}),
  * under {@code -Dmpo4j.home}, or wherever {@code -Dmpo4j.sources} (a path list) says.
  *
- * <p>Works from JShell's signature text ({@code PreferenceTrainer mpo4j.Mpo.trainer(Vlm model)},
+ * <p>Works from JShell's signature text ({@code PreferenceTrainer mpo4j.Mpo.trainer(TinyVlm model)},
  * {@code Split<T> Dataset<T>.split(double trainRatio)}, {@code mpo4j.train.TrainRun}): the declaring
  * class is resolved by {@code resolve} (JShell's imports), the member matched by name and parameter types.
  */

@@ -144,12 +144,12 @@ class CellEvaluatorTest {
     @Test
     void inspectionAddsTheJavadocSummaryOfToolkitMembersFromTheirSource() {
         String code = "var t = trainer(";
-        // toolkit/src/main/java/mpo4j/Mpo.java, the first sentence of trainer(Vlm)'s Javadoc
-        assertEquals("PreferenceTrainer mpo4j.Mpo.trainer(Vlm model)\nPreference training of a model (DPO by default;"
+        // toolkit/src/main/java/mpo4j/Mpo.java, the first sentence of trainer(CausalLm)'s Javadoc
+        assertEquals("PreferenceTrainer mpo4j.Mpo.trainer(CausalLm model)\nPreference training of a model (DPO by default;"
                 + " .loss(mpo()) for MPO), configured fluently: trainer(model).loss(mpo()).data(train, eval)"
                 + ".collator(c::collate).lr(5e-5).cosine().fit().", cells.inspect(code, code.length()));
-        String member = "Progress.of(\"a\", 1, 2).withMetric(";
-        assertEquals("Progress Progress.withMetric(String name, double value)\nAdds (or replaces) one metric shown next to the bar.",
+        String member = "ProgressView.of(\"a\", 1, 2).withMetric(";
+        assertEquals("ProgressView ProgressView.withMetric(String name, double value)\nAdds (or replaces) one metric shown next to the bar.",
                 cells.inspect(member, member.length()));
         String type = "TrainRun";
         assertTrue(cells.inspect(type, type.length()).startsWith("mpo4j.train.TrainRun\nThe outcome of fit() or resume():"),

@@ -30,6 +30,7 @@ public final class LiveTraining implements TrainListener {
     private LiveDisplay display;
     private int step;
     private int total;
+    private boolean interrupted;
 
     private LiveTraining(String label) {
         this.label = label;
@@ -78,12 +79,14 @@ public final class LiveTraining implements TrainListener {
         }
         step = run.steps();
         total = run.totalSteps();
+        interrupted = run.interrupted();
         redraw();
     }
 
     /** The current view: bar, latest metrics and the reward curves so far. */
     public ProgressView view() {
-        ProgressView view = ProgressView.of(label, Math.min(step, total), total);
+        String title = interrupted ? label + " (interrupted at step " + step + " of " + total + ")" : label;
+        ProgressView view = ProgressView.of(title, Math.min(step, total), total);
         for (String name : SHOWN) {
             if (latest.containsKey(name)) {
                 view = view.withMetric(name, latest.get(name));

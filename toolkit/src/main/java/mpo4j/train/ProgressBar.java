@@ -10,6 +10,15 @@ public final class ProgressBar implements TrainListener {
     @Override
     public boolean isDisplay() { return true; }
 
+    /**
+     * Whether a person is watching the output: a console is attached, or the code runs inside JShell
+     * (whose remote agent has no console but prints to the user's terminal).
+     */
+    static boolean interactive() {
+        return System.console() != null || StackWalker.getInstance().walk(frames ->
+                frames.anyMatch(f -> f.getClassName().startsWith("jdk.jshell.")));
+    }
+
     private static final int WIDTH = 24;
     private final PrintStream out;
 

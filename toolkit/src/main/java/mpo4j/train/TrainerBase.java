@@ -89,7 +89,7 @@ public abstract class TrainerBase<S extends TrainerBase<S>> {
                 ? TrainDisplay.active("training") : java.util.Optional.empty();
         if (frontEnd.isPresent()) {
             all.add(frontEnd.get());      // in a notebook one display updates in place instead of printed lines
-        } else if (progressBar != null ? progressBar : System.console() != null && !ownDisplay) {
+        } else if (progressBar != null ? progressBar : ProgressBar.interactive() && !ownDisplay) {
             all.add(new ProgressBar(System.out));
         }
         if (config.saveEvery() > 0 && outputDir == null) {
