@@ -95,6 +95,19 @@ class LogitsProcessorsTest {
     }
 
     @Test
+    void warpersRunInTransformersOrder() {
+        // temperature before top-p: T = 0.5 squares the probabilities: 0.25, 0.09, 0.0225, 0.0025 over 0.365
+        // = 0.685, 0.247, 0.062, 0.007; ascending cumulative 0.007, 0.068, 0.315 <= 1 - 0.6 = 0.4 -> keep {0}.
+        // (top-p first would keep {0, 1}: ascending cumulative 0.05, 0.2 <= 0.4 but 0.5 > 0.4.)
+        SamplingConfig tempered = SamplingConfig.trlDefaults().temperature(0.5).topP(0.6);
+        assertKept(LogitsProcessors.process(fourProbs(), null, tempered), true, false, false, false);
+        // top-k before top-p: top-k 2 leaves 0.5, 0.3 -> renormalised 0.625, 0.375; 0.375 <= 1 - 0.55 -> keep {0}.
+        // (top-p 0.55 first would keep {0, 1}: ascending cumulative 0.05, 0.2 <= 0.45 < 0.5, and top-k 2 keeps both.)
+        SamplingConfig kThenP = SamplingConfig.trlDefaults().topK(2).topP(0.55);
+        assertKept(LogitsProcessors.process(fourProbs(), null, kThenP), true, false, false, false);
+    }
+
+    @Test
     void rowsAreProcessedIndependently() {
         NDArray two = manager.create(new float[] {1f, 3f, 2f, 0f, 0f, 5f, 4f, 1f}, new Shape(2, 4));
         // top_k 2 per row: row 0 keeps 3, 2; row 1 keeps 5, 4.

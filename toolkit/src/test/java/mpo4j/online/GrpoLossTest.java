@@ -64,13 +64,15 @@ class GrpoLossTest {
     void k3KlIsAddedWithBeta() {
         // On-policy (old = null), advantages 0: only beta * kl remains.
         // token 1: ref - logp = ln 0.5 -> kl = 0.5 - ln 0.5 - 1 = ln 2 - 0.5 = 0.193147
-        // token 2: ref - logp = ln 2   -> kl = 2 - ln 2 - 1 = 1 - ln 2 = 0.306853
-        // kl metric: (0.193147 + 0.306853) / 2 = 0.25; bnpo loss 0.1 * 0.25 = 0.025.
+        // token 2: ref - logp = ln 3   -> kl = 3 - ln 3 - 1 = 2 - ln 3 = 0.901388
+        // kl metric: (0.193147 + 0.901388) / 2 = 0.547268; bnpo loss 0.1 * 0.547268 = 0.0547268.
         GrpoLoss loss = new GrpoLoss(GrpoLossConfig.DEFAULT.beta(0.1).lossType(GrpoLossType.BNPO));
-        PolicyLossResult r = loss.compute(f64(new double[] {-1, -2}, 1, 2), null, f64(new double[] {-1 + Math.log(0.5), -2 + Math.log(2)}, 1, 2),
+        PolicyLossResult r = loss.compute(f64(new double[] {-1, -2}, 1, 2), null, f64(new double[] {-1 + Math.log(0.5), -2 + Math.log(3)}, 1, 2),
                 f64(new double[] {0}, 1), f64(new double[] {1, 1}, 1, 2));
-        assertEquals(0.25, r.metrics().get("kl"), 1e-12);
-        assertEquals(0.025, value(r.loss()), 1e-12);
+        double kl = (Math.log(2) - 0.5 + 2 - Math.log(3)) / 2;
+        assertEquals(0.547268, kl, 1e-6);
+        assertEquals(kl, r.metrics().get("kl"), 1e-12);
+        assertEquals(0.1 * kl, value(r.loss()), 1e-12);
         assertEquals("beta = 0.1 needs the reference log-probs (or set beta to 0)",
                 assertThrows(IllegalArgumentException.class, () -> loss.compute(f64(new double[] {-1}, 1, 1), null, null,
                         f64(new double[] {0}, 1), f64(new double[] {1}, 1, 1))).getMessage());
@@ -98,6 +100,8 @@ class GrpoLossTest {
         // gradient accumulation 2 halves grpo (0.25) but not dapo, whose normaliser spans the steps.
         assertEquals(0.25, lossOf(GrpoLossType.GRPO, 4, 2), 1e-12);
         assertEquals(-0.1, lossOf(GrpoLossType.DAPO, 10, 2), 1e-12);
+        // TRL clamps num_items_in_batch at 1: -1 / max(0.5, 1) = -1
+        assertEquals(-1.0, lossOf(GrpoLossType.DAPO, 0.5, 1), 1e-12);
     }
 
     @Test
@@ -121,24 +125,27 @@ class GrpoLossTest {
         // row 0: log ratios 0.1, 0.3 (third token masked, 5.0 must not count): mean 0.2, r = e^0.2 = 1.2214 > 1.2,
         //        A = +1 -> clipped: min(1.2214, 1.2) = 1.2 -> loss -1.2 on each token -> row mean -1.2.
         // row 1: log ratios -0.5, -0.5, -0.5: r = e^-0.5 = 0.6065 < 0.8, A = -1 -> min(-0.6065, -0.8) -> loss 0.8.
-        // grpo: mean(-1.2, 0.8) = -0.2. Clip metrics are shares of sequences: low 1/2, high 1/2, region 1.
-        NDArray logps = f64(new double[] {0.1, 0.3, 5.0, -0.5, -0.5, -0.5}, 2, 3);
-        NDArray old = f64(new double[6], 2, 3);
-        NDArray mask = f64(new double[] {1, 1, 0, 1, 1, 1}, 2, 3);
-        NDArray advantages = f64(new double[] {1, -1}, 2);
+        // row 2: log ratios 0.1, 0.2: mean 0.15, r = e^0.15 = 1.1618, inside (a sum, 0.3, would clip), A = +1
+        //        -> loss -1.1618.
+        // grpo: mean(-1.2, 0.8, -e^0.15). Clip metrics are shares of sequences: low 1/3, high 1/3, region 2/3.
+        NDArray logps = f64(new double[] {0.1, 0.3, 5.0, -0.5, -0.5, -0.5, 0.1, 0.2, 0}, 3, 3);
+        NDArray old = f64(new double[9], 3, 3);
+        NDArray mask = f64(new double[] {1, 1, 0, 1, 1, 1, 1, 1, 0}, 3, 3);
+        NDArray advantages = f64(new double[] {1, -1, 1}, 3);
         GrpoLossConfig gspo = GrpoLossConfig.DEFAULT.lossType(GrpoLossType.GRPO).importanceSamplingLevel(ImportanceSamplingLevel.SEQUENCE);
         PolicyLossResult r = new GrpoLoss(gspo).compute(logps, old, null, advantages, mask);
-        assertEquals(-0.2, value(r.loss()), 1e-12);
-        assertEquals(0.5, r.metrics().get("clip_ratio/low_mean"), 1e-12);
-        assertEquals(0.5, r.metrics().get("clip_ratio/high_mean"), 1e-12);
-        assertEquals(1.0, r.metrics().get("clip_ratio/region_mean"), 1e-12);
-        // Token level on the same data: row 0 ratios e^0.1 = 1.10517 (inside) and e^0.3 = 1.34986 (clipped to 1.2)
-        // -> row mean -(1.10517 + 1.2) / 2; row 1 every token 0.8 -> mean 0.8.
+        assertEquals((-1.2 + 0.8 - Math.exp(0.15)) / 3, value(r.loss()), 1e-12);
+        assertEquals(1.0 / 3, r.metrics().get("clip_ratio/low_mean"), 1e-12);
+        assertEquals(1.0 / 3, r.metrics().get("clip_ratio/high_mean"), 1e-12);
+        assertEquals(2.0 / 3, r.metrics().get("clip_ratio/region_mean"), 1e-12);
+        // Token level on the same data: rows 0 and 2 have ratios e^0.1 = 1.10517 (inside) and e^0.3 = 1.34986 /
+        // e^0.2 = 1.2214 (clipped to 1.2) -> row mean -(1.10517 + 1.2) / 2 each; row 1 every token 0.8.
         PolicyLossResult t = new GrpoLoss(gspo.importanceSamplingLevel(ImportanceSamplingLevel.TOKEN)).compute(logps, old, null, advantages, mask);
-        assertEquals((-(Math.exp(0.1) + 1.2) / 2 + 0.8) / 2, value(t.loss()), 1e-12);
-        // token-weighted: 1 high-clipped token of 5, 3 low-clipped.
-        assertEquals(0.2, t.metrics().get("clip_ratio/high_mean"), 1e-12);
-        assertEquals(0.6, t.metrics().get("clip_ratio/low_mean"), 1e-12);
+        double row0 = -(Math.exp(0.1) + 1.2) / 2;
+        assertEquals((row0 + 0.8 + row0) / 3, value(t.loss()), 1e-12);
+        // token-weighted over 7 tokens: 2 high-clipped, 3 low-clipped.
+        assertEquals(2.0 / 7, t.metrics().get("clip_ratio/high_mean"), 1e-12);
+        assertEquals(3.0 / 7, t.metrics().get("clip_ratio/low_mean"), 1e-12);
     }
 
     @Test
