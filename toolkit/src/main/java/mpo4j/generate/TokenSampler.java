@@ -6,10 +6,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Picks the next token of every row from its logits: {@link LogitsProcessors#process}, one copy of the
- * processed logits to the host, then per row either the argmax (greedy; the first on ties, as
- * {@code torch.argmax}) or an inverse-CDF draw with the row's own uniform number from {@link RowRandom}.
- * Tokens the processors removed have probability exactly 0 and are never drawn.
+ * Picks the next token of every row from its logits after {@link LogitsProcessors#process}: greedy
+ * takes the argmax on the device (the first on ties, as {@code torch.argmax}) and copies only the ids;
+ * sampling copies the processed probabilities to the host once per step and draws each row by inverse
+ * CDF with the row's own uniform number from {@link RowRandom}. Tokens the processors removed have
+ * probability exactly 0 and are never drawn.
  */
 public final class TokenSampler {
     private final SamplingConfig config;
@@ -37,16 +38,19 @@ public final class TokenSampler {
         try (NDManager scope = logits.getManager().newSubManager()) {
             NDArray raw = logits.toType(DataType.FLOAT32, true);
             raw.attach(scope);
-            float[] processed = LogitsProcessors.process(raw, seenIds, config).toFloatArray();
-            long[] ids = new long[rows];
+            NDArray processed = LogitsProcessors.process(raw, seenIds, config);
+            long[] ids;
             double[] logprobs = new double[rows];
-            for (int r = 0; r < rows; r++) {
-                int offset = r * vocab;
-                if (config.isGreedy()) {
-                    ids[r] = argmax(processed, offset, vocab);
-                } else {
+            if (config.isGreedy()) {
+                // torch.argmax: the first maximum on ties. Only the ids leave the device.
+                ids = processed.argMax(1).toLongArray();
+            } else {
+                // One host copy per step: the probabilities; removed tokens are exactly 0.
+                float[] probs = processed.softmax(1).toFloatArray();
+                ids = new long[rows];
+                for (int r = 0; r < rows; r++) {
                     double u = RowRandom.uniform(config.seed(), promptKeys[r], generationIndices[r], step);
-                    ids[r] = draw(processed, offset, vocab, u, logprobs, r);
+                    ids[r] = draw(probs, r * vocab, vocab, u, logprobs, r);
                 }
             }
             double temperature = config.isGreedy() ? 1.0 : config.temperature();
@@ -61,43 +65,39 @@ public final class TokenSampler {
         }
     }
 
-    private static int argmax(float[] x, int offset, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) {
-            if (x[offset + i] > x[offset + best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
-
     /**
-     * Inverse-CDF draw from softmax(x) in double precision: the first token whose cumulative weight
-     * exceeds {@code u} times the total. Writes the token's log-probability to {@code logprobs[r]}.
+     * Inverse-CDF draw from one row of probabilities, accumulated in double: the first token whose
+     * cumulative probability exceeds {@code u} times the row's total. A token of probability 0 is never
+     * chosen. Writes the token's log-probability (renormalised by the total) to {@code logprobs[r]}.
      */
-    private static int draw(float[] x, int offset, int n, double u, double[] logprobs, int r) {
-        int top = argmax(x, offset, n);
-        double max = x[offset + top];
-        if (max == Double.NEGATIVE_INFINITY || Double.isNaN(max)) {
-            throw new IllegalStateException("row " + r + " has no finite logit to sample from");
-        }
+    private static int draw(float[] p, int offset, int n, double u, double[] logprobs, int r) {
         double total = 0;
         for (int i = 0; i < n; i++) {
-            total += Math.exp(x[offset + i] - max);
+            total += p[offset + i];
+        }
+        if (!(total > 0)) {
+            throw new IllegalStateException("row " + r + " has no token with a positive probability to sample");
         }
         double target = u * total;
         double cumulative = 0;
-        int chosen = top;
+        int chosen = -1;
+        int lastPositive = -1;
         for (int i = 0; i < n; i++) {
-            double w = Math.exp(x[offset + i] - max);
-            cumulative += w;
-            if (w > 0 && cumulative > target) {
-                chosen = i;
-                break;
+            float w = p[offset + i];
+            if (w > 0) {
+                cumulative += w;
+                lastPositive = i;
+                if (cumulative > target) {
+                    chosen = i;
+                    break;
+                }
             }
         }
-        // Rounding can leave target >= the final cumulative sum; the top token is a safe, allowed choice.
-        logprobs[r] = x[offset + chosen] - max - Math.log(total);
+        // Rounding can leave target >= the final sum: the last token with probability > 0 is then drawn.
+        if (chosen < 0) {
+            chosen = lastPositive;
+        }
+        logprobs[r] = Math.log(p[offset + chosen] / total);
         return chosen;
     }
 }

@@ -42,6 +42,58 @@ class LogitsProcessorsTest {
     }
 
     @Test
+    void repetitionPenaltyLeavesRowsWithoutIdsAlone() {
+        NDArray two = manager.create(new float[] {2f, -1f, 0.5f, 3f, 2f, -1f, 0.5f, 3f}, new Shape(2, 4));
+        // row 0 seen {3}: 3 -> 1.5; row 1 has no ids: unchanged.
+        NDArray out = LogitsProcessors.repetitionPenalty(two, new long[][] {{3}, {}}, 2.0);
+        assertArrayEquals(new float[] {2f, -1f, 0.5f, 1.5f, 2f, -1f, 0.5f, 3f}, out.toFloatArray(), 1e-6f);
+    }
+
+    @Test
+    void topPMatchesTransformersDefinitionOnRandomRowsWiderThanThePartialSort() {
+        // 600 tokens: the first partial sort (256) cannot hold top_p of a flat row, so it must widen.
+        // Reference: transformers' rule in double precision: sort ascending, remove a token when the
+        // cumulative probability up to and including it is <= 1 - top_p; keep the most likely token.
+        java.util.Random random = new java.util.Random(3);
+        int vocab = 600;
+        for (double scale : new double[] {0.01, 1.0, 4.0}) {
+            for (double topP : new double[] {0.3, 0.9}) {
+                float[] x = new float[vocab];
+                for (int i = 0; i < vocab; i++) {
+                    x[i] = (float) (random.nextGaussian() * scale);
+                }
+                float[] out = LogitsProcessors.topP(row(x), topP).toFloatArray();
+                boolean[] expected = transformersTopP(x, topP);
+                for (int i = 0; i < vocab; i++) {
+                    assertEquals(expected[i], out[i] != NEG, "scale " + scale + " top_p " + topP + " token " + i);
+                }
+            }
+        }
+    }
+
+    private static boolean[] transformersTopP(float[] x, double topP) {
+        int n = x.length;
+        Integer[] order = new Integer[n];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+            max = Math.max(max, x[i]);
+        }
+        double total = 0;
+        for (float v : x) {
+            total += Math.exp(v - max);
+        }
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(x[a], x[b]));
+        boolean[] keep = new boolean[n];
+        double cumulative = 0;
+        for (int j = 0; j < n; j++) {
+            cumulative += Math.exp(x[order[j]] - max) / total;
+            keep[order[j]] = cumulative > 1 - topP || j == n - 1;
+        }
+        return keep;
+    }
+
+    @Test
     void temperatureDividesLogits() {
         assertArrayEquals(new float[] {1f, 2f}, LogitsProcessors.temperature(row(2f, 4f), 2.0).toFloatArray(), 1e-6f);
     }
