@@ -34,6 +34,7 @@ public final class CompletionGenerator {
         this.decode = decode;
     }
 
+    /** The configuration it was built with. */
     public SamplingConfig config() { return config; }
 
     /**

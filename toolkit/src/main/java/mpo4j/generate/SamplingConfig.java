@@ -91,23 +91,33 @@ public record SamplingConfig(
     /** True when tokens are chosen by argmax: {@code doSample} false or temperature 0. */
     public boolean isGreedy() { return !doSample || temperature == 0; }
 
+    /** A copy with {@code doSample} replaced; validated like the constructor. */
     public SamplingConfig doSample(boolean v) { return new SamplingConfig(v, temperature, topK, topP, minP, repetitionPenalty, maxNewTokens, stopStrings, eosTokenIds, seed); }
 
+    /** A copy with {@code temperature} replaced; validated like the constructor. */
     public SamplingConfig temperature(double v) { return new SamplingConfig(doSample, v, topK, topP, minP, repetitionPenalty, maxNewTokens, stopStrings, eosTokenIds, seed); }
 
+    /** A copy with {@code topK} replaced; validated like the constructor. */
     public SamplingConfig topK(int v) { return new SamplingConfig(doSample, temperature, v, topP, minP, repetitionPenalty, maxNewTokens, stopStrings, eosTokenIds, seed); }
 
+    /** A copy with {@code topP} replaced; validated like the constructor. */
     public SamplingConfig topP(double v) { return new SamplingConfig(doSample, temperature, topK, v, minP, repetitionPenalty, maxNewTokens, stopStrings, eosTokenIds, seed); }
 
+    /** A copy with {@code minP} replaced; validated like the constructor. */
     public SamplingConfig minP(double v) { return new SamplingConfig(doSample, temperature, topK, topP, v, repetitionPenalty, maxNewTokens, stopStrings, eosTokenIds, seed); }
 
+    /** A copy with {@code repetitionPenalty} replaced; validated like the constructor. */
     public SamplingConfig repetitionPenalty(double v) { return new SamplingConfig(doSample, temperature, topK, topP, minP, v, maxNewTokens, stopStrings, eosTokenIds, seed); }
 
+    /** A copy with {@code maxNewTokens} replaced; validated like the constructor. */
     public SamplingConfig maxNewTokens(int v) { return new SamplingConfig(doSample, temperature, topK, topP, minP, repetitionPenalty, v, stopStrings, eosTokenIds, seed); }
 
+    /** A copy with {@code stopStrings} replaced; validated like the constructor. */
     public SamplingConfig stopStrings(List<String> v) { return new SamplingConfig(doSample, temperature, topK, topP, minP, repetitionPenalty, maxNewTokens, v, eosTokenIds, seed); }
 
+    /** A copy with {@code eosTokenIds} replaced; validated like the constructor. */
     public SamplingConfig eosTokenIds(List<Long> v) { return new SamplingConfig(doSample, temperature, topK, topP, minP, repetitionPenalty, maxNewTokens, stopStrings, v, seed); }
 
+    /** A copy with {@code seed} replaced; validated like the constructor. */
     public SamplingConfig seed(long v) { return new SamplingConfig(doSample, temperature, topK, topP, minP, repetitionPenalty, maxNewTokens, stopStrings, eosTokenIds, v); }
 }

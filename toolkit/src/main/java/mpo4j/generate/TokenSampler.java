@@ -15,8 +15,10 @@ import ai.djl.ndarray.types.Shape;
 public final class TokenSampler {
     private final SamplingConfig config;
 
+    /** A sampler that chooses tokens as {@code config} says. */
     public TokenSampler(SamplingConfig config) { this.config = config; }
 
+    /** The configuration it was built with. */
     public SamplingConfig config() { return config; }
 
     /**

@@ -9,6 +9,7 @@ package mpo4j.online;
  *     that carry no learning signal
  */
 public record Advantages(double[] values, double fracRewardZeroStd) {
+    /** Copies the components, so the record stays immutable. */
     public Advantages {
         values = values.clone();
     }

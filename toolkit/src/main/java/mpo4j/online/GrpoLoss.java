@@ -24,8 +24,10 @@ import mpo4j.engine.Scalar;
 public final class GrpoLoss {
     private final GrpoLossConfig config;
 
+    /** The loss with {@code config}'s settings. */
     public GrpoLoss(GrpoLossConfig config) { this.config = config; }
 
+    /** The configuration it was built with. */
     public GrpoLossConfig config() { return config; }
 
     /**

@@ -26,6 +26,7 @@ public record GrpoLossConfig(
     public static final GrpoLossConfig DEFAULT =
             new GrpoLossConfig(0.2, null, 0.0, ImportanceSamplingLevel.TOKEN, GrpoLossType.DAPO, 512, false);
 
+    /** Validates the components; the message names the setting, the bad value and the valid range. */
     public GrpoLossConfig {
         if (!(epsilon >= 0 && epsilon <= 1)) {
             throw new IllegalArgumentException("epsilon must be in [0, 1], got " + epsilon);
@@ -47,17 +48,24 @@ public record GrpoLossConfig(
     /** The upper clipping epsilon in effect: {@code epsilonHigh}, or {@code epsilon} when unset. */
     public double upperEpsilon() { return epsilonHigh == null ? epsilon : epsilonHigh; }
 
+    /** A copy with {@code epsilon} replaced; validated like the constructor. */
     public GrpoLossConfig epsilon(double v) { return new GrpoLossConfig(v, epsilonHigh, beta, importanceSamplingLevel, lossType, maxCompletionLength, useBiasCorrectionKl); }
 
+    /** A copy with {@code epsilonHigh} replaced; validated like the constructor. */
     public GrpoLossConfig epsilonHigh(Double v) { return new GrpoLossConfig(epsilon, v, beta, importanceSamplingLevel, lossType, maxCompletionLength, useBiasCorrectionKl); }
 
+    /** A copy with {@code beta} replaced; validated like the constructor. */
     public GrpoLossConfig beta(double v) { return new GrpoLossConfig(epsilon, epsilonHigh, v, importanceSamplingLevel, lossType, maxCompletionLength, useBiasCorrectionKl); }
 
+    /** A copy with {@code importanceSamplingLevel} replaced; validated like the constructor. */
     public GrpoLossConfig importanceSamplingLevel(ImportanceSamplingLevel v) { return new GrpoLossConfig(epsilon, epsilonHigh, beta, v, lossType, maxCompletionLength, useBiasCorrectionKl); }
 
+    /** A copy with {@code lossType} replaced; validated like the constructor. */
     public GrpoLossConfig lossType(GrpoLossType v) { return new GrpoLossConfig(epsilon, epsilonHigh, beta, importanceSamplingLevel, v, maxCompletionLength, useBiasCorrectionKl); }
 
+    /** A copy with {@code maxCompletionLength} replaced; validated like the constructor. */
     public GrpoLossConfig maxCompletionLength(int v) { return new GrpoLossConfig(epsilon, epsilonHigh, beta, importanceSamplingLevel, lossType, v, useBiasCorrectionKl); }
 
+    /** A copy with {@code useBiasCorrectionKl} replaced; validated like the constructor. */
     public GrpoLossConfig useBiasCorrectionKl(boolean v) { return new GrpoLossConfig(epsilon, epsilonHigh, beta, importanceSamplingLevel, lossType, maxCompletionLength, v); }
 }

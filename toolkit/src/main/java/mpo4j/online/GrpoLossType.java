@@ -27,5 +27,6 @@ public enum GrpoLossType {
         throw new IllegalArgumentException("loss_type must be one of grpo, bnpo, dr_grpo, dapo, got " + name);
     }
 
+    /** The TRL spelling of this value. */
     public String trlName() { return name().toLowerCase(Locale.ROOT); }
 }

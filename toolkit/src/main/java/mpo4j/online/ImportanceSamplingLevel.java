@@ -21,5 +21,6 @@ public enum ImportanceSamplingLevel {
         }
     }
 
+    /** The TRL spelling of this value. */
     public String trlName() { return name().toLowerCase(Locale.ROOT); }
 }

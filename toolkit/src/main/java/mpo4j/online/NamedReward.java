@@ -5,6 +5,7 @@ package mpo4j.online;
  * weight in the total (TRL's {@code reward_weights}, default 1).
  */
 public record NamedReward(String name, RewardFunction function, double weight) {
+    /** Checks the name is not blank and the weight finite. */
     public NamedReward {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("a reward function needs a non-blank name");
@@ -17,5 +18,6 @@ public record NamedReward(String name, RewardFunction function, double weight) {
     /** Weight 1. */
     public static NamedReward of(String name, RewardFunction function) { return new NamedReward(name, function, 1.0); }
 
+    /** A copy with {@code weight} replaced; validated like the constructor. */
     public NamedReward weight(double w) { return new NamedReward(name, function, w); }
 }

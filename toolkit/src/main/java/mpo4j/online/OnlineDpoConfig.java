@@ -16,6 +16,7 @@ public record OnlineDpoConfig(List<Double> beta, String lossType, Double missing
     /** TRL's defaults. */
     public static final OnlineDpoConfig DEFAULT = new OnlineDpoConfig(List.of(0.1), "sigmoid", null);
 
+    /** Validates the components; the message names the setting, the bad value and the valid range. */
     public OnlineDpoConfig {
         beta = List.copyOf(beta);
         if (beta.isEmpty()) {
@@ -43,11 +44,15 @@ public record OnlineDpoConfig(List<Double> beta, String lossType, Double missing
         return beta.get(Math.min(epoch, beta.size() - 1));
     }
 
+    /** A copy with one beta for every epoch. */
     public OnlineDpoConfig beta(double v) { return new OnlineDpoConfig(List.of(v), lossType, missingEosPenalty); }
 
+    /** A copy with a beta per epoch (the last one for every later epoch). */
     public OnlineDpoConfig beta(List<Double> v) { return new OnlineDpoConfig(v, lossType, missingEosPenalty); }
 
+    /** A copy with {@code lossType} replaced; validated like the constructor. */
     public OnlineDpoConfig lossType(String v) { return new OnlineDpoConfig(beta, v, missingEosPenalty); }
 
+    /** A copy with {@code missingEosPenalty} replaced; validated like the constructor. */
     public OnlineDpoConfig missingEosPenalty(Double v) { return new OnlineDpoConfig(beta, lossType, v); }
 }

@@ -23,6 +23,7 @@ import mpo4j.engine.Scalar;
 public final class OnlineDpoLoss {
     private final OnlineDpoConfig config;
 
+    /** The loss with {@code config}'s beta schedule, loss type and missing-eos penalty. */
     public OnlineDpoLoss(OnlineDpoConfig config) { this.config = config; }
 
     /**

@@ -10,6 +10,7 @@ import java.util.Map;
  * @param metrics detached values under TRL's names ({@code clip_ratio/low_mean}, {@code kl}, ...)
  */
 public record PolicyLossResult(NDArray loss, Map<String, Double> metrics) {
+    /** Copies the components, so the record stays immutable. */
     public PolicyLossResult {
         metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
     }

@@ -13,6 +13,7 @@ import java.util.Map;
  *     completions)
  */
 public record RewardScores(double[][] perFunction, double[] rewards, Map<String, Double> metrics) {
+    /** Copies the components, so the record stays immutable. */
     public RewardScores {
         perFunction = perFunction.clone();
         for (int f = 0; f < perFunction.length; f++) {

@@ -13,6 +13,7 @@ public record RlooConfig(double beta, double epsilon, Double epsilonHigh, boolea
     /** TRL's defaults. */
     public static final RlooConfig DEFAULT = new RlooConfig(0.05, 0.2, null, false);
 
+    /** Validates the components; the message names the setting, the bad value and the valid range. */
     public RlooConfig {
         if (!(beta >= 0 && Double.isFinite(beta))) {
             throw new IllegalArgumentException("beta must be a finite number >= 0, got " + beta);
@@ -28,11 +29,15 @@ public record RlooConfig(double beta, double epsilon, Double epsilonHigh, boolea
     /** The upper clipping epsilon in effect. */
     public double upperEpsilon() { return epsilonHigh == null ? epsilon : epsilonHigh; }
 
+    /** A copy with {@code beta} replaced; validated like the constructor. */
     public RlooConfig beta(double v) { return new RlooConfig(v, epsilon, epsilonHigh, normalizeAdvantages); }
 
+    /** A copy with {@code epsilon} replaced; validated like the constructor. */
     public RlooConfig epsilon(double v) { return new RlooConfig(beta, v, epsilonHigh, normalizeAdvantages); }
 
+    /** A copy with {@code epsilonHigh} replaced; validated like the constructor. */
     public RlooConfig epsilonHigh(Double v) { return new RlooConfig(beta, epsilon, v, normalizeAdvantages); }
 
+    /** A copy with {@code normalizeAdvantages} replaced; validated like the constructor. */
     public RlooConfig normalizeAdvantages(boolean v) { return new RlooConfig(beta, epsilon, epsilonHigh, v); }
 }

@@ -16,6 +16,7 @@ import mpo4j.engine.Scalar;
 public final class RlooLoss {
     private final RlooConfig config;
 
+    /** The loss with {@code config}'s clipping range. */
     public RlooLoss(RlooConfig config) { this.config = config; }
 
     /**

@@ -15,6 +15,7 @@ import java.util.Set;
 public final class WeightedRewards {
     private final List<NamedReward> functions;
 
+    /** Combines {@code functions}, whose names must differ; at least one is needed. */
     public WeightedRewards(List<NamedReward> functions) {
         if (functions.isEmpty()) {
             throw new IllegalArgumentException("at least one reward function is needed");
@@ -28,6 +29,7 @@ public final class WeightedRewards {
         this.functions = List.copyOf(functions);
     }
 
+    /** The reward functions, in order. */
     public List<NamedReward> functions() { return functions; }
 
     /** Runs every function on {@code inputs} and combines their scores. */
