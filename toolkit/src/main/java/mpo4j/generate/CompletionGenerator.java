@@ -86,6 +86,10 @@ public final class CompletionGenerator {
         for (int step = 0; active.length > 0; step++) {
             SampledTokens chosen;
             try (NDArray current = logits) {
+                if (current.getShape().dimension() != 2 || current.getShape().get(0) != active.length) {
+                    throw new IllegalStateException("the model returned logits of shape " + current.getShape() + " for "
+                            + active.length + " active rows; expected [" + active.length + ", vocab]");
+                }
                 long[][] seen = new long[active.length][];
                 long[] keysNow = new long[active.length];
                 int[] generationsNow = new int[active.length];

@@ -25,12 +25,15 @@ public final class LogitsProcessors {
      * The processed logits a token is drawn from under {@code config}.
      *
      * @param logits float32 {@code [batch, vocab]}
-     * @param seenIds per row, the prompt and the tokens generated so far (only read when the repetition
-     *     penalty is not 1)
+     * @param seenIds per row, the prompt and the tokens generated so far; only read (and then required)
+     *     when the repetition penalty is not 1
      */
     public static NDArray process(NDArray logits, long[][] seenIds, SamplingConfig config) {
         NDArray x = logits.toType(DataType.FLOAT32, true);
         if (config.repetitionPenalty() != 1.0) {
+            if (seenIds == null) {
+                throw new IllegalArgumentException("repetition_penalty " + config.repetitionPenalty() + " needs each row's seen token ids");
+            }
             x = repetitionPenalty(x, seenIds, config.repetitionPenalty());
         }
         if (config.isGreedy()) {

@@ -1,5 +1,8 @@
 package mpo4j.generate;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * One generated completion.
  *
@@ -52,4 +55,23 @@ public record SampledCompletion(
 
     /** True when it hit {@code maxNewTokens} without an eos token or stop string. */
     public boolean truncated() { return finishReason.truncated(); }
+
+    /** Equal when every component is, the arrays compared by content. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SampledCompletion c && promptKey == c.promptKey && generationIndex == c.generationIndex
+                && Arrays.equals(tokenIds, c.tokenIds) && text.equals(c.text) && Arrays.equals(logprobs, c.logprobs)
+                && Arrays.equals(modelLogprobs, c.modelLogprobs) && finishReason == c.finishReason;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(promptKey, generationIndex, Arrays.hashCode(tokenIds), text, finishReason);
+    }
+
+    @Override
+    public String toString() {
+        return "SampledCompletion[prompt " + promptKey + " #" + generationIndex + ", " + tokenIds.length + " tokens, "
+                + finishReason + ", text=" + text + "]";
+    }
 }

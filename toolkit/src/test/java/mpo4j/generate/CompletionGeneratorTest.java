@@ -54,6 +54,18 @@ class CompletionGeneratorTest {
         assertEquals(FinishReason.EOS_TOKEN, out.get(0).finishReason());
         assertFalse(out.get(0).truncated());
         assertEquals("def", out.get(0).text());
+        // greedy logprobs: 0 (a point mass); model logprobs: log_softmax of the table row of the previous
+        // token at the chosen one, step by step (rows 2, 3, 4 of the table).
+        float[][] table = TableModel.successorTable(VOCAB);
+        for (int step = 0; step < 3; step++) {
+            float[] row = table[2 + step];
+            double z = 0;
+            for (float v : row) {
+                z += Math.exp(v);
+            }
+            assertEquals(row[3 + step] - Math.log(z), out.get(0).modelLogprobs()[step], 1e-6);
+            assertEquals(0.0, out.get(0).logprobs()[step]);
+        }
         // after 6: 7, 0, 1, 2 -> 4 tokens without eos: truncated.
         assertArrayEquals(new long[] {7, 0, 1, 2}, out.get(1).tokenIds());
         assertTrue(out.get(1).truncated());
@@ -92,6 +104,7 @@ class CompletionGeneratorTest {
         List<SampledCompletion> a = run(config, 4, prompt(10, 1), prompt(11, 3));
         List<SampledCompletion> b = run(config, 4, prompt(10, 1), prompt(11, 3));
         assertEquals(texts(a), texts(b));
+        assertEquals(a, b);
         assertNotEquals(texts(a), texts(run(config.seed(43), 4, prompt(10, 1), prompt(11, 3))));
         // the 4 completions of one prompt differ from each other (temperature 3 spreads the table)
         assertEquals(4, texts(a).subList(0, 4).stream().distinct().count());
@@ -147,6 +160,20 @@ class CompletionGeneratorTest {
         assertEquals("stop_strings [x] need a decode function",
                 assertThrows(IllegalArgumentException.class,
                         () -> new CompletionGenerator(SamplingConfig.DEFAULT.stopStrings(List.of("x")), null)).getMessage());
+    }
+
+    @Test
+    void aModelReturningTheWrongRowsIsReported() {
+        NextTokenLogits broken = new NextTokenLogits() {
+            @Override
+            public ai.djl.ndarray.NDArray start(List<long[]> rowPrompts) { return manager.zeros(new ai.djl.ndarray.types.Shape(1, VOCAB)); }
+
+            @Override
+            public ai.djl.ndarray.NDArray next(int[] activeRows, long[] tokens) { throw new AssertionError(); }
+        };
+        assertEquals("the model returned logits of shape (1, 8) for 2 active rows; expected [2, vocab]",
+                assertThrows(IllegalStateException.class,
+                        () -> new CompletionGenerator(SamplingConfig.DEFAULT, null).generate(broken, List.of(prompt(0, 1)), 2)).getMessage());
     }
 
     private static List<String> texts(List<SampledCompletion> cs) {
