@@ -44,7 +44,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
             try {
                 parsed.put(e.getKey(), JinjaEnvironment.parse(e.getValue()));
             } catch (ChatTemplateException x) {
-                throw new ChatTemplateException("chat template '" + e.getKey() + "': " + x.getMessage(), false);
+                throw new ChatTemplateException("chat_template '" + e.getKey() + "': " + x.getMessage(), false);
             }
         }
         this.trees = parsed;

@@ -101,7 +101,7 @@ final class JinjaEnvironment {
     static Node parse(String source) {
         JinjavaInterpreter parser = JINJAVA.newInterpreter();
         Node tree = parser.parse(TemplateSource.prepare(source));
-        throwOnFatal(parser.getErrors(), "cannot parse the chat template");
+        throwOnFatal(parser.getErrors(), "cannot parse the chat_template");
         return tree;
     }
 
@@ -117,7 +117,7 @@ final class JinjaEnvironment {
             if (raised != null) {
                 throw new ChatTemplateException(raised, true);
             }
-            throwOnFatal(interpreter.getErrors(), "cannot render the chat template");
+            throwOnFatal(interpreter.getErrors(), "cannot render the chat_template");
             return out;
         } finally {
             RAISED.remove();

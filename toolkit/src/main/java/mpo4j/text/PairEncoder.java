@@ -62,26 +62,15 @@ public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokens
         List<ChatMessage> full = new ArrayList<>(messages);
         full.add(ChatMessage.assistant(answer));
         String fullText = template.render(full, false);
-        if (!fullText.startsWith(promptText) || !fullText.startsWith(answer, promptText.length())) {
-            throw new IllegalStateException(source + ": the chat template does not render the answer right after the generation prompt");
+        if (!fullText.startsWith(promptText)) {
+            throw new IllegalStateException(source + ": the chat template does not render the conversation with its answer "
+                    + "as the prompt (add_generation_prompt=True) followed by the answer");
         }
-        String suffix = fullText.substring(promptText.length() + answer.length());
-        long[] answerIds = tokenizer.encode(answer);
-        long[] suffixIds = tokenizer.encode(suffix);
-        int trainedSuffix = 0; // up to and including the end token; what follows it (the "\n") is not trained
-        while (trainedSuffix < suffixIds.length && !tokenizer.isSpecial(suffixIds[trainedSuffix])) trainedSuffix++;
-        trainedSuffix = Math.min(trainedSuffix + 1, suffixIds.length);
-
-        int n = promptIds.length + answerIds.length + suffixIds.length;
-        long[] ids = new long[n];
-        long[] labels = new long[n];
-        Arrays.fill(labels, Labels.IGNORE);
-        System.arraycopy(promptIds, 0, ids, 0, promptIds.length);
-        System.arraycopy(answerIds, 0, ids, promptIds.length, answerIds.length);
-        System.arraycopy(suffixIds, 0, ids, promptIds.length + answerIds.length, suffixIds.length);
-        int trainedEnd = promptIds.length + answerIds.length + trainedSuffix;
-        System.arraycopy(ids, promptIds.length, labels, promptIds.length, trainedEnd - promptIds.length);
-        return new EncodedSequence(ids, labels, promptIds.length);
+        // the completion is everything after the prompt, as TRL cuts it: for Qwen3 it starts with the
+        // empty think block the template writes before the last answer
+        long[] completionIds = tokenizer.encode(fullText.substring(promptText.length()));
+        int trained = ChatEncoder.trainedTokens(tokenizer, completionIds);
+        return new PromptCompletion(promptText, fullText.substring(promptText.length()), promptIds, completionIds, trained).toSequence();
     }
 
     /** InternVL's rule: one image and no placeholder → {@code "<image>\n"} goes before the first user text. */
