@@ -44,6 +44,8 @@ final class JinjaEnvironment {
     static final String SLICE_FILTER = "mpo4j_slice";
 
     private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
+    /** The first error mpo4j's own Python methods raised: Jinjava may report it as "Cannot find method". */
+    private static final ThreadLocal<String> UNSUPPORTED = new ThreadLocal<>();
     /** Variables the caller bound to None: Jinjava's context does not keep null values. */
     private static final ThreadLocal<Set<String>> NONE_BOUND = ThreadLocal.withInitial(Set::of);
 
@@ -64,7 +66,7 @@ final class JinjaEnvironment {
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                .withLstripBlocks(false) // done by TemplateSource: Jinjava also strips after text on the line
                 // message text must come out verbatim: no re-interpretation of "{{ }}" inside it
                 .withNestedInterpretationEnabled(false)
                 .withFailOnUnknownTokens(false)
@@ -110,6 +112,7 @@ final class JinjaEnvironment {
         interpreter.getContext().putAll(variables);
         JinjavaInterpreter.pushCurrent(interpreter);
         RAISED.remove();
+        UNSUPPORTED.remove();
         NONE_BOUND.set(variables.entrySet().stream().filter(e -> e.getValue() == null).map(Map.Entry::getKey).collect(Collectors.toSet()));
         try {
             String out = interpreter.render(tree);
@@ -117,10 +120,14 @@ final class JinjaEnvironment {
             if (raised != null) {
                 throw new ChatTemplateException(raised, true);
             }
+            if (UNSUPPORTED.get() != null && interpreter.getErrors().stream().anyMatch(e -> e.getSeverity() == TemplateError.ErrorType.FATAL)) {
+                throw new ChatTemplateException("cannot render the chat_template: " + UNSUPPORTED.get(), false);
+            }
             throwOnFatal(interpreter.getErrors(), "cannot render the chat_template");
             return out;
         } finally {
             RAISED.remove();
+            UNSUPPORTED.remove();
             NONE_BOUND.remove();
             JinjavaInterpreter.popCurrent();
         }
@@ -255,6 +262,15 @@ final class JinjaEnvironment {
 
         @Override
         public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
+            try {
+                return call(context, base, method, params);
+            } catch (ChatTemplateException e) {
+                if (UNSUPPORTED.get() == null) UNSUPPORTED.set(e.getMessage());
+                throw e;
+            }
+        }
+
+        private Object call(ELContext context, Object base, Object method, Object[] params) {
             Object b = unwrap(base);
             String name = String.valueOf(method);
             Object[] args = params == null ? new Object[0] : params;

@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 /**
  * The changes made to a template's source before Jinjava parses it, so it renders as Jinja2 would:
  * Jinja2's lexer turns every {@code \r\n} and {@code \r} into {@code \n} and drops one trailing
- * newline ({@code keep_trailing_newline=False}); Python slices ({@code messages[::-1]},
+ * newline ({@code keep_trailing_newline=False}); {@code lstrip_blocks} and the minus of {@code {{-}
+ * and {@code -}}} are applied here, as Jinjava gets them wrong; Python slices ({@code messages[::-1]},
  * {@code text[1:]}), which Jinjava cannot parse with a step, become {@code (x|mpo4j_slice(a, b, c))}.
  */
 final class TemplateSource {
@@ -37,6 +38,9 @@ final class TemplateSource {
             if (stripNext) {
                 text = text.stripLeading();
                 stripNext = false;
+            }
+            if (open >= 0 && (s.startsWith("{%", open) || s.startsWith("{#", open)) && open + 2 < s.length() && s.charAt(open + 2) != '+') {
+                text = lstripBlock(text, i == 0);
             }
             out.append(text);
             if (open < 0) {
@@ -74,6 +78,24 @@ final class TemplateSource {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * Jinja2's {@code lstrip_blocks}: spaces and tabs between the start of a line and a block or
+     * comment tag are removed; Jinjava's own option also strips them after text on the same line.
+     *
+     * @param startOfTemplate whether {@code text} starts the template (and so a line)
+     */
+    private static String lstripBlock(String text, boolean startOfTemplate) {
+        int lineStart = text.lastIndexOf('\n') + 1;
+        if (lineStart == 0 && !startOfTemplate) {
+            return text; // a tag precedes on this line
+        }
+        for (int k = lineStart; k < text.length(); k++) {
+            char c = text.charAt(k);
+            if (c == '\n' || !Character.isWhitespace(c)) return text;
+        }
+        return text.substring(0, lineStart);
     }
 
     private static void trimTrailingWhitespace(StringBuilder out) {
