@@ -2,8 +2,9 @@ package mpo4j.text;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
-import mpo4j.collate.SequenceBatch;
 import mpo4j.data.ChatMessage;
 import mpo4j.data.Source;
 
@@ -94,6 +95,9 @@ public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokens
             throw new IllegalArgumentException(source + ": prompt has " + (pieces.length - 1) + " " + IMAGE
                     + " placeholders but the pair has " + tilesPerImage.length + " images");
         }
+        if (tilesPerImage.length == 0) {
+            return tokenizer.encode(text); // text-only: a tokenizer without image tokens (Qwen3) is fine
+        }
         long start = tokenizer.imageStartId(), end = tokenizer.imageEndId(), context = tokenizer.imageContextId();
         int total = 0;
         long[][] parts = new long[pieces.length][];
@@ -123,10 +127,15 @@ public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokens
         }
         int from = truncation == Truncation.KEEP_END ? s.length() - maxSeqLength : 0;
         int to = from + maxSeqLength;
-        long start = tokenizer.imageStartId(), end = tokenizer.imageEndId(), context = tokenizer.imageContextId();
+        // a tokenizer without image tokens cannot have put any into the sequence
+        Set<Long> image = new HashSet<>();
+        for (String t : List.of(Tokenizer.IMG_START, Tokenizer.IMG_END, Tokenizer.IMG_CONTEXT)) {
+            Long id = tokenizer.addedTokens().get(t);
+            if (id != null) image.add(id);
+        }
         for (int i = 0; i < s.length(); i++) {
             long id = s.ids()[i];
-            if ((i < from || i >= to) && (id == start || id == end || id == context)) {
+            if ((i < from || i >= to) && image.contains(id)) {
                 throw new IllegalArgumentException(source + ": truncating " + s.length() + " tokens to max length "
                         + maxSeqLength + " (" + truncation + ") would cut image tokens at position " + i
                         + "; raise the max length or lower the tile count");
