@@ -124,7 +124,7 @@ public record TokenizerConfig(
     private static Map<String, String> templates(Path file, JsonElement e) {
         Map<String, String> out = new LinkedHashMap<>();
         if (e == null || e.isJsonNull()) return out;
-        if (e.isJsonPrimitive()) {
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
             out.put(DEFAULT_TEMPLATE, e.getAsString());
             return out;
         }
