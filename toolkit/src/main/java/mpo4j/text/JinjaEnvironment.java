@@ -174,7 +174,40 @@ final class JinjaEnvironment {
         if (value instanceof SafeString s) {
             return new RenderedOutputNode(s.getValue());
         }
+        if (value instanceof String) {
+            checkConcatenation(token, interpreter);
+        }
         return new RenderedOutputNode(PythonStrings.str(value));
+    }
+
+    /**
+     * Python raises TypeError for {@code 'a' + None} and {@code 'a' + 1}; Jinjava concatenates
+     * ({@code "anull"}, {@code "a1"}). For a printed expression with a top-level {@code +}, the operands are
+     * evaluated again (templates run sandboxed, so this has no side effects) and a string mixed with a
+     * None or a number is the error Jinja2 would raise. A concatenation inside {@code {% set %}} is not checked.
+     */
+    private static void checkConcatenation(ExpressionToken token, JinjavaInterpreter interpreter) {
+        List<String> operands = TemplateSource.topLevelOperands(token.getExpr(), '+');
+        if (operands.size() < 2) return;
+        boolean text = false, other = false;
+        String otherType = null;
+        for (String operand : operands) {
+            int errors = interpreter.getErrors().size();
+            Object v = unwrap(interpreter.resolveELExpression(operand, token.getLineNumber()));
+            boolean failed = interpreter.getErrors().size() > errors;
+            while (interpreter.getErrors().size() > errors) interpreter.removeLastError();
+            if (failed) return; // not an operand after all (e.g. "1e+5"): nothing to check
+            if (v instanceof String) text = true;
+            else if (v == null || v instanceof Number || v instanceof Boolean) {
+                other = true;
+                otherType = v == null ? "NoneType" : v instanceof Boolean ? "bool" : v instanceof Double ? "float" : "int";
+            }
+        }
+        if (text && other) {
+            throw new ChatTemplateException("cannot render the chat_template: TypeError: can only concatenate str (not \""
+                    + otherType + "\") to str in '" + token.getExpr().trim() + "' (template line " + token.getLineNumber()
+                    + "); Jinja2 raises this too. A None here usually is a message field set to null", false);
+        }
     }
 
     // ------------------------------------------------------------------ filters

@@ -211,6 +211,11 @@ final class TemplateSource {
         throw new ChatTemplateException("cannot parse the chat template: unbalanced brackets in '" + e + "'", false);
     }
 
+    /** The operands of {@code expr} around top-level {@code operator} characters. */
+    static List<String> topLevelOperands(String expr, char operator) {
+        return splitTopLevel(expr, operator);
+    }
+
     /** The parts of {@code inner} between top-level {@code separator}s (outside strings and brackets). */
     private static List<String> splitTopLevel(String inner, char separator) {
         List<String> parts = new ArrayList<>();

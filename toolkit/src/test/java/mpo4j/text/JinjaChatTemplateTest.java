@@ -177,6 +177,19 @@ class JinjaChatTemplateTest {
     }
 
     @Test
+    void concatenatingNoneOrANumberToAStringIsPythonsTypeError() {
+        // Jinja2: 'a' + None and 'a' + 1 raise TypeError (Jinjava alone would print "anull" and "a1"); a null
+        // message content concatenated by a template is the usual way to get there
+        var none = assertThrows(ChatTemplateException.class, () -> render("{{ '<|im_start|>' + messages[0].content }}",
+                ChatInput.fromJson("[{\"role\": \"assistant\", \"content\": null}]")));
+        assertTrue(none.getMessage().contains("can only concatenate str (not \"NoneType\")"), none.getMessage());
+        var number = assertThrows(ChatTemplateException.class, () -> render("{{ 'turn ' + 1 }}"));
+        assertTrue(number.getMessage().contains("(not \"int\")"), number.getMessage());
+        // numbers add, strings concatenate, ~ converts: 1 + 2 = 3, 'a' ~ 1 = 'a1'
+        assertEquals("3|ab|a1", render("{{ 1 + 2 }}|{{ 'a' + 'b' }}|{{ 'a' ~ 1 }}"));
+    }
+
+    @Test
     void namedTemplatesPickToolUseWhenToolsArePassed() {
         var t = new JinjaChatTemplate(Map.of("default", "D", "tool_use", "T{{ tools|length }}"), Map.of());
         ChatInput chat = ChatInput.ofMessages(List.of());
