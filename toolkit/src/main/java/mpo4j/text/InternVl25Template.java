@@ -8,11 +8,6 @@ import mpo4j.data.ChatMessage;
  * {@code <|im_start|>role\ncontent<|im_end|>\n}; a system turn with {@link #systemMessage()} is put
  * first when the conversation has none (none at all when the system message is {@code null}).
  *
- * <pre>{@code
- * var t = InternVl25Template.DEFAULT.withoutSystem();
- * t.render(List.of(ChatMessage.user("Hi")), true);   // "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
- * }</pre>
- *
  * @param systemMessage the default system message, or {@code null} for none. InternVL's own default is
  *                      a long Chinese introduction; mpo4j defaults to a short English one.
  */

@@ -12,15 +12,11 @@ import mpo4j.data.Source;
  * Tokenizes a prompt and one answer into ids and labels the way InternVL does:
  * each {@code <image>} becomes {@code <img>} + {@code <IMG_CONTEXT>} × (tokensPerTile · tiles) +
  * {@code </img>}; system, user and the {@code <|im_start|>assistant\n} prefix are ignored (−100);
- * the answer and its {@code <|im_end|>} are trained; the trailing {@code \n} is ignored.
+ * the completion (everything the template writes after the generation prompt: the answer, for Qwen3
+ * after an empty think block) is trained through its {@code eos_token}; the trailing {@code \n} is ignored.
  *
- * <p>The template's text is tokenized segment by segment (prompt, answer, suffix) so the label
- * boundaries are exact whatever BPE would do across them.
- *
- * <pre>{@code
- * var enc = new PairEncoder(tokenizer, ChatTemplate.internVl25(), 16, 2048, Truncation.KEEP_START);
- * EncodedSequence s = enc.encode(pair.prompt(), pair.chosen(), new int[] {3}, pair.source());
- * }</pre>
+ * <p>Prompt and completion are tokenized on their own, as TRL does, so the label boundary is exact
+ * whatever BPE would do across it.
  *
  * @param tokensPerTile {@code (tile/patch)^2 * downsample^2}: 256 for 448/14/0.5, 16 for 64/8/0.5
  * @param maxSeqLength  longest sequence kept, or {@code <= 0} for no limit

@@ -23,20 +23,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A Hugging Face {@code tokenizer.json} loaded offline through DJL, with the ids of the special
- * tokens InternVL-style models need.
+ * A checkpoint's tokenizer: {@code tokenizer.json} loaded offline through DJL's Hugging Face
+ * tokenizers, with what {@code tokenizer_config.json} says ({@link #config()}: eos/pad/bos tokens,
+ * added tokens, chat templates, max length) and id lookup for added tokens ({@code <|im_start|>},
+ * {@code <think>}, {@code <IMG_CONTEXT>}).
  *
- * <p>{@link #encode} never adds BOS/EOS and always maps a special-token string (e.g.
- * {@code <|im_end|>}) to its single id: the text is split at special tokens here and only the pieces
- * between them go through BPE, so the result does not depend on how the native library treats added
- * tokens.
- *
- * <pre>{@code
- * Tokenizer tok = Tokenizer.load(Path.of("datasets-sample/tokenizer"));
- * long[] ids = tok.encode("What color is the circle?");
- * tok.decode(ids);                      // "What color is the circle?"
- * tok.imageContextId();                 // id of <IMG_CONTEXT>
- * }</pre>
+ * <p>{@link #encode(String)} never adds BOS/EOS and always maps an added-token string (e.g.
+ * {@code <|im_end|>}) to its single id: the text is split at added tokens here and only the pieces
+ * between them go through BPE, as Hugging Face tokenizers does with {@code split_special_tokens=False}.
  */
 public final class Tokenizer implements AutoCloseable {
     public static final String IM_START = "<|im_start|>";
@@ -74,11 +68,6 @@ public final class Tokenizer implements AutoCloseable {
     /**
      * The 2048-id byte-level BPE tokenizer of {@code datasets-sample/tokenizer}, read from the toolkit
      * jar, so it works from any working directory (a notebook runs in {@code notebooks/}).
-     *
-     * <pre>{@code
-     * Tokenizer tok = Tokenizer.sample();
-     * tok.decode(tok.encode("What color is the circle?"));   // round-trips
-     * }</pre>
      */
     public static Tokenizer sample() {
         try {

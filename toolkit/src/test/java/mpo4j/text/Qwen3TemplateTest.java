@@ -194,4 +194,13 @@ class Qwen3TemplateTest {
         assertArrayEquals(expected.ids(), s.ids());
         assertArrayEquals(expected.labels(), s.labels());
     }
+
+    @Test
+    void anImagePairNeedsInternVlImageTokens() {
+        // Qwen3's tokenizer has no <img>: expanding an <image> placeholder fails naming the token and file
+        var encoder = new PairEncoder(tok, template, 256, 0, Truncation.KEEP_START);
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> encoder.encode(List.of(mpo4j.data.ChatMessage.user("<image>\nWhat is it?")), "A cat.", new int[] {1}, null));
+        assertTrue(e.getMessage().contains("no added token <img>") && e.getMessage().contains("tokenizer.json"), e.getMessage());
+    }
 }
