@@ -42,6 +42,12 @@ public record ChatEncoder(Tokenizer tokenizer, ChatTemplate template) {
      */
     public PromptCompletion split(ChatInput prompt, Map<String, ?> answer) {
         String promptText = template.render(prompt.addGenerationPrompt(true));
+        return complete(tokenizer, template, prompt, promptText, tokenizer.encode(promptText), answer);
+    }
+
+    /** The split once the prompt is rendered and tokenized (image placeholders may be expanded in its ids). */
+    static PromptCompletion complete(Tokenizer tokenizer, ChatTemplate template, ChatInput prompt, String promptText, long[] promptIds,
+            Map<String, ?> answer) {
         String fullText = template.render(prompt.append(answer).addGenerationPrompt(false));
         if (!fullText.startsWith(promptText)) {
             throw new ChatTemplateException("the chat template renders the conversation with its answer so that it does not "
@@ -50,8 +56,7 @@ public record ChatEncoder(Tokenizer tokenizer, ChatTemplate template) {
         }
         String completion = fullText.substring(promptText.length());
         long[] completionIds = tokenizer.encode(completion);
-        return new PromptCompletion(promptText, completion, tokenizer.encode(promptText), completionIds,
-                trainedTokens(tokenizer, completionIds));
+        return new PromptCompletion(promptText, completion, promptIds, completionIds, trainedTokens(tokenizer, completionIds));
     }
 
     private static int firstDifference(String a, String b) {

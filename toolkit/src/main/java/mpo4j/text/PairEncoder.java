@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
+import java.util.Map;
 import mpo4j.data.ChatMessage;
 import mpo4j.data.Source;
 
@@ -45,29 +46,33 @@ public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokens
      * tokenizing the prompt once.
      */
     public List<EncodedSequence> encode(List<ChatMessage> prompt, List<String> answers, int[] tilesPerImage, Source source) {
-        List<ChatMessage> messages = withPlaceholder(prompt, tilesPerImage.length);
-        String promptText = template.render(messages, true);
-        long[] promptIds = encodePrompt(promptText, tilesPerImage, source);
-        List<EncodedSequence> out = new ArrayList<>(answers.size());
-        for (String answer : answers) {
-            out.add(truncate(complete(messages, promptText, promptIds, answer, source), source));
-        }
-        return out;
+        List<Map<String, Object>> replies = new ArrayList<>();
+        for (String answer : answers) replies.add(ChatInput.message("assistant", answer));
+        return encode(ChatInput.of(withPlaceholder(prompt, tilesPerImage.length)), replies, tilesPerImage, source);
     }
 
-    private EncodedSequence complete(List<ChatMessage> messages, String promptText, long[] promptIds, String answer, Source source) {
-        List<ChatMessage> full = new ArrayList<>(messages);
-        full.add(ChatMessage.assistant(answer));
-        String fullText = template.render(full, false);
-        if (!fullText.startsWith(promptText)) {
-            throw new IllegalStateException(source + ": the chat template does not render the conversation with its answer "
-                    + "as the prompt (add_generation_prompt=True) followed by the answer");
+    /**
+     * Encodes assistant messages (which may carry {@code tool_calls}) as answers to a full
+     * {@link ChatInput} prompt (tools, extra variables such as {@code enable_thinking}). Each
+     * {@code <image>} in the rendered prompt is expanded; none is added for a single image here.
+     *
+     * @throws IllegalArgumentException naming {@code source} as {@link #encode(List, String, int[], Source)} does,
+     *         or when the template renders an answer so that the text no longer starts with the prompt
+     */
+    public List<EncodedSequence> encode(ChatInput prompt, List<? extends Map<String, ?>> answers, int[] tilesPerImage, Source source) {
+        String promptText = template.render(prompt.addGenerationPrompt(true));
+        long[] promptIds = encodePrompt(promptText, tilesPerImage, source);
+        List<EncodedSequence> out = new ArrayList<>(answers.size());
+        for (Map<String, ?> answer : answers) {
+            PromptCompletion split;
+            try {
+                split = ChatEncoder.complete(tokenizer, template, prompt, promptText, promptIds, answer);
+            } catch (ChatTemplateException e) {
+                throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+            }
+            out.add(truncate(split.toSequence(), source));
         }
-        // the completion is everything after the prompt, as TRL cuts it: for Qwen3 it starts with the
-        // empty think block the template writes before the last answer
-        long[] completionIds = tokenizer.encode(fullText.substring(promptText.length()));
-        int trained = ChatEncoder.trainedTokens(tokenizer, completionIds);
-        return new PromptCompletion(promptText, fullText.substring(promptText.length()), promptIds, completionIds, trained).toSequence();
+        return out;
     }
 
     /** InternVL's rule: one image and no placeholder → {@code "<image>\n"} goes before the first user text. */

@@ -203,4 +203,28 @@ class Qwen3TemplateTest {
                 () -> encoder.encode(List.of(mpo4j.data.ChatMessage.user("<image>\nWhat is it?")), "A cat.", new int[] {1}, null));
         assertTrue(e.getMessage().contains("no added token <img>") && e.getMessage().contains("tokenizer.json"), e.getMessage());
     }
+
+    @Test
+    void aToolCallAnswerIsTheCompletion() {
+        // prompt: the tools system block, then the user turn and "<|im_start|>assistant\n". The answer (index 1 >
+        // last_query_index 0, loop.last) gets the empty think block, content '' adds nothing, the first call has
+        // no leading "\n": "<think>\n\n</think>\n\n<tool_call>\n{...}\n</tool_call><|im_end|>\n"
+        ChatInput prompt = ChatInput.fromJson("[{\"role\": \"user\", \"content\": \"Weather in Paris?\"}]").toolsJson(WEATHER_TOOL);
+        Map<String, Object> call = ChatInput.fromJson("""
+                [{"role": "assistant", "content": "", "tool_calls": [{"type": "function",
+                  "function": {"name": "get_weather", "arguments": {"city": "Paris"}}}]}]""").messages().get(0);
+        PromptCompletion pc = new ChatEncoder(tok, template).split(prompt, call);
+        assertTrue(pc.promptText().endsWith("<|im_start|>user\nWeather in Paris?<|im_end|>\n<|im_start|>assistant\n"), pc.promptText());
+        assertEquals("<think>\n\n</think>\n\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call><|im_end|>\n",
+                pc.completionText());
+        long[] c = pc.completionIds();
+        // <think> 151667, "\n\n" 271, </think> 151668, 271, <tool_call> 151657 ... </tool_call> 151658, <|im_end|>, "\n"
+        assertArrayEquals(new long[] {151667, 271, 151668, 271, 151657}, Arrays.copyOf(c, 5));
+        assertArrayEquals(new long[] {151658, 151645, 198}, Arrays.copyOfRange(c, c.length - 3, c.length));
+        assertEquals(c.length - 1, pc.trainedTokens());
+        // the pair encoder's ChatInput path gives the same sequence
+        EncodedSequence viaPair = new PairEncoder(tok, template, 256, 0, Truncation.KEEP_START).encode(prompt, List.of(call), new int[0], null).get(0);
+        assertArrayEquals(pc.toSequence().ids(), viaPair.ids());
+        assertArrayEquals(pc.toSequence().labels(), viaPair.labels());
+    }
 }
