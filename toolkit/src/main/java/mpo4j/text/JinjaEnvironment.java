@@ -94,6 +94,7 @@ final class JinjaEnvironment {
         globals.registerFilter(new ToJson());
         globals.registerFilter(new Trim());
         globals.registerFilter(new Slice());
+        globals.registerExpTest(new Sequence());
         return jinjava;
     }
 
@@ -102,7 +103,14 @@ final class JinjaEnvironment {
     /** Parses a template after the source changes Jinja2's lexer makes and the slice rewrite. */
     static Node parse(String source) {
         JinjavaInterpreter parser = JINJAVA.newInterpreter();
-        Node tree = parser.parse(TemplateSource.prepare(source));
+        String prepared = TemplateSource.prepare(source);
+        for (String filter : TemplateSource.filterNames(prepared)) {
+            // Jinjava renders an unknown filter as nothing; Jinja2 refuses the template
+            if (filter.equals("fromjson") || JINJAVA.getGlobalContext().getFilter(filter) == null) {
+                throw new ChatTemplateException("cannot parse the chat_template: no filter named '" + filter + "'", false);
+            }
+        }
+        Node tree = parser.parse(prepared);
         throwOnFatal(parser.getErrors(), "cannot parse the chat_template");
         return tree;
     }
@@ -120,7 +128,7 @@ final class JinjaEnvironment {
             if (raised != null) {
                 throw new ChatTemplateException(raised, true);
             }
-            if (UNSUPPORTED.get() != null && interpreter.getErrors().stream().anyMatch(e -> e.getSeverity() == TemplateError.ErrorType.FATAL)) {
+            if (UNSUPPORTED.get() != null && !interpreter.getErrors().isEmpty()) {
                 throw new ChatTemplateException("cannot render the chat_template: " + UNSUPPORTED.get(), false);
             }
             throwOnFatal(interpreter.getErrors(), "cannot render the chat_template");
@@ -135,8 +143,9 @@ final class JinjaEnvironment {
 
     private static void throwOnFatal(List<TemplateError> errors, String what) {
         for (TemplateError e : errors) {
-            boolean unknownFunction = e.getMessage() != null && e.getMessage().startsWith("Could not resolve function");
-            if (e.getSeverity() == TemplateError.ErrorType.FATAL || unknownFunction) {
+            // every error, warnings included: Jinjava warns and goes on where Jinja2 stops (an unknown
+            // filter or function renders as nothing), and a silently different prompt is worse than none
+            {
                 throw new ChatTemplateException(what + ": " + e.getMessage()
                         + (e.getFieldName() != null ? " in '" + e.getFieldName() + "'" : "")
                         + (e.getLineno() > 0 ? " (template line " + e.getLineno() + ")" : ""), false);
@@ -275,6 +284,17 @@ final class JinjaEnvironment {
             if (args.length <= i || args[i] == null) return null;
             if (args[i] instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) return n.longValue();
             throw new ChatTemplateException("slice indices must be integers or None, got " + args[i], false);
+        }
+    }
+
+    /** Jinja2's {@code sequence} test: anything with a length and items, strings and dicts included. */
+    private static final class Sequence implements com.hubspot.jinjava.lib.exptest.ExpTest {
+        @Override public String getName() { return "sequence"; }
+
+        @Override
+        public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
+            Object v = unwrap(var);
+            return v instanceof CharSequence || v instanceof List || v instanceof Map || (v != null && v.getClass().isArray());
         }
     }
 

@@ -144,6 +144,9 @@ final class PythonStrings {
         if (x instanceof Double || x instanceof Float) return floatRepr(((Number) x).doubleValue());
         if (x instanceof Number n) return n.toString();
         if (x instanceof CharSequence cs) return stringRepr(cs.toString());
+        if (x instanceof Map.Entry<?, ?> e) {
+            return "(" + repr(e.getKey()) + ", " + repr(e.getValue()) + ")"; // dictsort and items give tuples
+        }
         if (x instanceof Map<?, ?> m) {
             StringBuilder sb = new StringBuilder("{");
             for (Map.Entry<?, ?> e : m.entrySet()) {

@@ -2,6 +2,8 @@ package mpo4j.text;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -67,8 +69,17 @@ final class TemplateSource {
                     stripNext = true;
                     inner = inner.substring(0, inner.length() - 1);
                 }
+                if (inner.stripLeading().startsWith("-")) {
+                    inner = " (" + inner.strip() + ") "; // Jinjava would take "{{ -x }}" for whitespace control and print x
+                }
             }
-            out.append(kind).append(rewriteExpression(inner)).append(close);
+            if (UNSUPPORTED_LOOP.matcher(inner).find()) {
+                throw new ChatTemplateException("cannot parse the chat_template: loop.previtem / loop.nextitem are not "
+                        + "supported by mpo4j (Jinjava has no such loop attributes) in '" + inner.trim() + "'", false);
+            }
+            // a macro's signature keeps its defaults as written: "b='d'" is not a call's keyword argument
+            boolean macro = kind.equals("{%") && inner.replaceAll("^[-+\\s]+", "").startsWith("macro ");
+            out.append(kind).append(macro ? inner : rewriteExpression(inner)).append(close);
             i = end + 2;
             if (kind.equals("{%") && inner.replaceAll("^[-+\\s]+|[-+\\s]+$", "").equals("raw")) {
                 int endRaw = s.indexOf("endraw", i);
@@ -103,6 +114,35 @@ final class TemplateSource {
         while (n > 0 && Character.isWhitespace(out.charAt(n - 1))) n--;
         // never into the previous tag: only text can end in whitespace here
         out.setLength(n);
+    }
+
+    /** Names used as filters ({@code x|name}) in the tags and expressions of a prepared source. */
+    static Set<String> filterNames(String s) {
+        Set<String> names = new TreeSet<>();
+        int i = 0;
+        while ((i = nextDelimiter(s, i)) >= 0) {
+            if (s.startsWith("{#", i)) {
+                int end = s.indexOf("#}", i + 2);
+                i = end < 0 ? s.length() : end + 2;
+                continue;
+            }
+            int end = closingDelimiter(s, i + 2, s.startsWith("{{", i) ? "}}" : "%}");
+            String e = s.substring(i + 2, end);
+            for (int k = 0; k < e.length(); k++) {
+                char c = e.charAt(k);
+                if (c == '\'' || c == '"') {
+                    k = endOfString(e, k) - 1;
+                } else if (c == '|') {
+                    int from = k + 1;
+                    while (from < e.length() && Character.isWhitespace(e.charAt(from))) from++;
+                    int to = from;
+                    while (to < e.length() && (Character.isLetterOrDigit(e.charAt(to)) || e.charAt(to) == '_')) to++;
+                    if (to > from) names.add(e.substring(from, to));
+                }
+            }
+            i = end + 2;
+        }
+        return names;
     }
 
     private static int nextDelimiter(String s, int from) {
@@ -192,6 +232,8 @@ final class TemplateSource {
         }
         return out.toString();
     }
+
+    private static final Pattern UNSUPPORTED_LOOP = Pattern.compile("\\bloop\\.(previtem|nextitem)\\b");
 
     private static final Pattern KEYWORD_ARGUMENT = Pattern.compile("(\\s*[A-Za-z_][A-Za-z0-9_]*\\s*)=(?!=)(.*)", Pattern.DOTALL);
 

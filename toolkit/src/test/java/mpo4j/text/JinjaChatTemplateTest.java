@@ -190,6 +190,29 @@ class JinjaChatTemplateTest {
     }
 
     @Test
+    void macrosUnaryMinusSequencesAndTuplesFromDictsort() {
+        // a macro default stays a default: f(1) -> [1d], f(1, b=2) -> [12]
+        assertEquals("[1d][12]", render("{% macro f(a, b='d') %}[{{ a }}{{ b }}]{% endmacro %}{{ f(1) }}{{ f(1, b=2) }}"));
+        // unary minus binds first: -7 // 2 = floor(-3.5) = -4; 0 - 7 // 2 = 0 - 3 = -3
+        assertEquals("-7|-4|-3", render("{{ -7 }}|{{ -7 // 2 }}|{{ 0 - 7 // 2 }}"));
+        // strings and dicts are sequences to Jinja2; dictsort gives (key, value) tuples sorted by key
+        assertEquals("TrueTrue|[('a', 2), ('b', 1)]", render("{{ 'a' is sequence }}{{ {} is sequence }}|{{ {'b': 1, 'a': 2}|dictsort }}"));
+    }
+
+    @Test
+    void unknownFiltersAndLoopAttributesFailInsteadOfPrintingNothing() {
+        // Jinja2 refuses an unknown filter at compile time; Jinjava alone would print nothing
+        var filter = assertThrows(ChatTemplateException.class, () -> render("{{ {'a': 1}|items|list }}"));
+        assertTrue(filter.getMessage().contains("no filter named 'items'"), filter.getMessage());
+        // a "|" inside a string is not a filter
+        assertEquals("<|im_start|>", render("{{ '<|im_start|>' }}"));
+        var loop = assertThrows(ChatTemplateException.class, () -> render("{% for x in [1] %}{{ loop.previtem }}{% endfor %}"));
+        assertTrue(loop.getMessage().contains("loop.previtem"), loop.getMessage());
+        var function = assertThrows(ChatTemplateException.class, () -> render("{{ dict(a=1) }}"));
+        assertTrue(function.getMessage().contains("dict"), function.getMessage());
+    }
+
+    @Test
     void namedTemplatesPickToolUseWhenToolsArePassed() {
         var t = new JinjaChatTemplate(Map.of("default", "D", "tool_use", "T{{ tools|length }}"), Map.of());
         ChatInput chat = ChatInput.ofMessages(List.of());
