@@ -43,6 +43,9 @@ final class JinjaEnvironment {
     /** The filter that stands in for Python slices ({@code x[a:b:c]}), which Jinjava cannot parse. */
     static final String SLICE_FILTER = "mpo4j_slice";
 
+    /** The function that tells whether a variable name was bound to None (see {@link TemplateSource}). */
+    static final String BOUND_NONE_FUNCTION = "mpo4j_bound_none";
+
     private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
     /** The first error mpo4j's own Python methods raised: Jinjava may report it as "Cannot find method". */
     private static final ThreadLocal<String> UNSUPPORTED = new ThreadLocal<>();
@@ -84,8 +87,11 @@ final class JinjaEnvironment {
             // this class is package-private, so Jinjava's reflective call needs the methods opened
             var raise = JinjaEnvironment.class.getDeclaredMethod("raiseException", Object.class);
             var strftime = JinjaEnvironment.class.getDeclaredMethod("strftimeNow", String.class);
+            var boundNone = JinjaEnvironment.class.getDeclaredMethod("boundNone", String.class);
             raise.setAccessible(true);
             strftime.setAccessible(true);
+            boundNone.setAccessible(true);
+            globals.registerFunction(new ELFunctionDefinition("", BOUND_NONE_FUNCTION, boundNone));
             globals.registerFunction(new ELFunctionDefinition("", "raise_exception", raise));
             globals.registerFunction(new ELFunctionDefinition("", "strftime_now", strftime));
         } catch (NoSuchMethodException e) {
@@ -162,6 +168,12 @@ final class JinjaEnvironment {
             RAISED.set(text); // Jinjava turns exceptions into collected errors; remember the first message
         }
         throw new ChatTemplateException(text, true);
+    }
+
+    /** Whether {@code name} is a variable the caller bound to None (and the template has not reassigned). */
+    static boolean boundNone(String name) {
+        JinjavaInterpreter current = JinjavaInterpreter.getCurrent();
+        return NONE_BOUND.get().contains(name) && (current == null || current.getContext().get(name) == null);
     }
 
     /** transformers' {@code strftime_now}: {@code datetime.now().strftime(format)} in local time. */

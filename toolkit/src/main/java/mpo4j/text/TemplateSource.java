@@ -176,6 +176,24 @@ final class TemplateSource {
         return s.length();
     }
 
+    /** {@code NAME is [not] defined} for a plain variable name, outside strings. */
+    private static final Pattern DEFINED_TEST = Pattern.compile("(?<![\\w.\\]\\)])([A-Za-z_][A-Za-z0-9_]*)\\s+is\\s+(not\\s+)?defined\\b");
+
+    /**
+     * transformers passes {@code tools=None} and {@code documents=None}, which Jinja2 counts as defined;
+     * Jinjava has no None distinct from undefined, so a name the caller bound to None is asked for.
+     */
+    private static String rewriteDefinedTests(String e) {
+        Matcher m = DEFINED_TEST.matcher(e);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String test = "(" + m.group(1) + " is defined or " + JinjaEnvironment.BOUND_NONE_FUNCTION + "('" + m.group(1) + "'))";
+            m.appendReplacement(out, Matcher.quoteReplacement(m.group(2) != null ? "(not " + test + ")" : test));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
     static String rewriteExpression(String e) {
         StringBuilder out = new StringBuilder(e.length());
         int i = 0;
@@ -226,8 +244,10 @@ final class TemplateSource {
                 out.append(')');
                 i = close + 1;
             } else {
-                out.append(c);
-                i++;
+                int end = i;
+                while (end < e.length() && "'\"[(".indexOf(e.charAt(end)) < 0) end++;
+                out.append(rewriteDefinedTests(e.substring(i, end)));
+                i = end;
             }
         }
         return out.toString();

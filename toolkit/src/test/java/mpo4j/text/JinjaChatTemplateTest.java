@@ -213,6 +213,14 @@ class JinjaChatTemplateTest {
     }
 
     @Test
+    void toolsPassedAsNoneAreDefined() {
+        // transformers calls render(tools=None, documents=None): both are defined, and none
+        assertEquals("TrueFalseFalseTrue|FalseTrue|F", render("{{ tools is defined }}{{ tools is not defined }}{{ not documents is defined }}"
+                + "{{ tools is none }}|{{ nope is defined }}{{ nope is not defined }}|{% if tools is defined and tools is not none %}T{% else %}F{% endif %}"));
+        assertEquals("tools is defined", render("{{ 'tools is defined' }}"));
+    }
+
+    @Test
     void namedTemplatesPickToolUseWhenToolsArePassed() {
         var t = new JinjaChatTemplate(Map.of("default", "D", "tool_use", "T{{ tools|length }}"), Map.of());
         ChatInput chat = ChatInput.ofMessages(List.of());
