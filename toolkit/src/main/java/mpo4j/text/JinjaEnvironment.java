@@ -117,7 +117,7 @@ final class JinjaEnvironment {
             }
         }
         Node tree = parser.parse(prepared);
-        throwOnFatal(parser.getErrors(), "cannot parse the chat_template");
+        throwOnError(parser.getErrors(), "cannot parse the chat_template");
         return tree;
     }
 
@@ -137,7 +137,7 @@ final class JinjaEnvironment {
             if (UNSUPPORTED.get() != null && !interpreter.getErrors().isEmpty()) {
                 throw new ChatTemplateException("cannot render the chat_template: " + UNSUPPORTED.get(), false);
             }
-            throwOnFatal(interpreter.getErrors(), "cannot render the chat_template");
+            throwOnError(interpreter.getErrors(), "cannot render the chat_template");
             return out;
         } finally {
             RAISED.remove();
@@ -147,15 +147,16 @@ final class JinjaEnvironment {
         }
     }
 
-    private static void throwOnFatal(List<TemplateError> errors, String what) {
-        for (TemplateError e : errors) {
-            // every error, warnings included: Jinjava warns and goes on where Jinja2 stops (an unknown
-            // filter or function renders as nothing), and a silently different prompt is worse than none
-            {
-                throw new ChatTemplateException(what + ": " + e.getMessage()
-                        + (e.getFieldName() != null ? " in '" + e.getFieldName() + "'" : "")
-                        + (e.getLineno() > 0 ? " (template line " + e.getLineno() + ")" : ""), false);
-            }
+    /**
+     * Every error stops the render, warnings included: Jinjava warns and goes on where Jinja2 stops
+     * (an unknown function renders as nothing), and a silently different prompt is worse than none.
+     */
+    private static void throwOnError(List<TemplateError> errors, String what) {
+        if (!errors.isEmpty()) {
+            TemplateError e = errors.get(0);
+            throw new ChatTemplateException(what + ": " + e.getMessage()
+                    + (e.getFieldName() != null ? " in '" + e.getFieldName() + "'" : "")
+                    + (e.getLineno() > 0 ? " (template line " + e.getLineno() + ")" : ""), false);
         }
     }
 
