@@ -101,6 +101,7 @@ final class JinjaEnvironment {
         globals.registerFilter(new Trim());
         globals.registerFilter(new Slice());
         globals.registerExpTest(new Sequence());
+        jinjava.registerTag(new Generation());
         return jinjava;
     }
 
@@ -297,6 +298,25 @@ final class JinjaEnvironment {
             if (args.length <= i || args[i] == null) return null;
             if (args[i] instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) return n.longValue();
             throw new ChatTemplateException("slice indices must be integers or None, got " + args[i], false);
+        }
+    }
+
+    /**
+     * transformers' {@code {% generation %}...{% endgeneration %}} (its AssistantTracker extension):
+     * the body renders unchanged; transformers uses the span only for {@code return_assistant_tokens_mask}.
+     */
+    private static final class Generation implements com.hubspot.jinjava.lib.tag.Tag {
+        @Override public String getName() { return "generation"; }
+
+        @Override public String getEndTagName() { return "endgeneration"; }
+
+        @Override
+        public String interpret(com.hubspot.jinjava.tree.TagNode tag, JinjavaInterpreter interpreter) {
+            StringBuilder body = new StringBuilder();
+            for (Node child : tag.getChildren()) {
+                body.append(child.render(interpreter).getValue());
+            }
+            return body.toString();
         }
     }
 
