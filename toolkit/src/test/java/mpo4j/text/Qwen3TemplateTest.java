@@ -227,4 +227,25 @@ class Qwen3TemplateTest {
         assertArrayEquals(pc.toSequence().ids(), viaPair.ids());
         assertArrayEquals(pc.toSequence().labels(), viaPair.labels());
     }
+
+    @Test
+    void rendersTheSameFromManyThreads() throws Exception {
+        // collators encode on several threads: each render has its own interpreter and thread-local state
+        ChatInput chat = ChatInput.fromJson("[{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello!\"}]");
+        String expected = template.render(chat);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<String>>();
+            for (int i = 0; i < 64; i++) {
+                ChatInput input = i % 2 == 0 ? chat : chat.toolsJson(WEATHER_TOOL); // interleave two kinds of render
+                futures.add(pool.submit(() -> template.render(input)));
+            }
+            for (int i = 0; i < futures.size(); i += 2) {
+                assertEquals(expected, futures.get(i).get());
+                assertTrue(futures.get(i + 1).get().startsWith("<|im_start|>system\n# Tools"));
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
 }
