@@ -27,13 +27,6 @@ import jdk.jshell.UnresolvedReferenceException;
  * Evaluates notebook cells with JShell inside this JVM: a cell may hold several snippets (imports,
  * declarations, statements, a final expression); the value of the last expression is returned as a live
  * object so the kernel can render it. Also answers completion, inspection and "is this complete?".
- *
- * <pre>{@code
- * try (CellEvaluator cells = CellEvaluator.withStartup()) {
- *     cells.eval("int x = 20;");
- *     Object v = cells.eval("x + 22");    // Integer 42
- * }
- * }</pre>
  */
 public final class CellEvaluator implements AutoCloseable {
     /** JShell's own DEFAULT start-up imports, which users of {@code jshell} expect. */

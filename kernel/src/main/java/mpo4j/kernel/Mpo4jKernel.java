@@ -34,12 +34,6 @@ import org.dflib.jjava.jupyter.messages.request.InterruptRequest;
  * dependencies on the class path, {@code import static mpo4j.Mpo.*} done, and toolkit values rendered by
  * the {@link mpo4j.notebook.NotebookExtension}. Magics: {@code %classpath <paths/globs>} and
  * {@code %jars <globs>} add the user's own jars.
- *
- * <pre>{@code
- * Mpo4jKernel kernel = new Mpo4jKernel(CellEvaluator.withStartup());
- * kernel.onStartup();                        // extensions, display support
- * kernel.becomeHandlerForConnection(connection);
- * }</pre>
  */
 public final class Mpo4jKernel extends BaseKernel implements AutoCloseable {
     /** A line magic: {@code %name args} alone on its line (IJava style). */

@@ -2,8 +2,10 @@ package mpo4j.text;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
-import mpo4j.collate.SequenceBatch;
+import java.util.Map;
 import mpo4j.data.ChatMessage;
 import mpo4j.data.Source;
 
@@ -11,10 +13,11 @@ import mpo4j.data.Source;
  * Tokenizes a prompt and one answer into ids and labels the way InternVL does:
  * each {@code <image>} becomes {@code <img>} + {@code <IMG_CONTEXT>} × (tokensPerTile · tiles) +
  * {@code </img>}; system, user and the {@code <|im_start|>assistant\n} prefix are ignored (−100);
- * the answer and its {@code <|im_end|>} are trained; the trailing {@code \n} is ignored.
+ * the completion (everything the template writes after the generation prompt: the answer, for Qwen3
+ * after an empty think block) is trained through its {@code eos_token}; the trailing {@code \n} is ignored.
  *
- * <p>The template's text is tokenized segment by segment (prompt, answer, suffix) so the label
- * boundaries are exact whatever BPE would do across them.
+ * <p>Prompt and completion are tokenized on their own, as TRL does, so the label boundary is exact
+ * whatever BPE would do across it.
  *
  * @param tokensPerTile {@code (tile/patch)^2 * downsample^2}: 256 for 448/14/0.5, 16 for 64/8/0.5
  * @param maxSeqLength  longest sequence kept, or {@code <= 0} for no limit
@@ -43,40 +46,33 @@ public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokens
      * tokenizing the prompt once.
      */
     public List<EncodedSequence> encode(List<ChatMessage> prompt, List<String> answers, int[] tilesPerImage, Source source) {
-        List<ChatMessage> messages = withPlaceholder(prompt, tilesPerImage.length);
-        String promptText = template.render(messages, true);
-        long[] promptIds = encodePrompt(promptText, tilesPerImage, source);
-        List<EncodedSequence> out = new ArrayList<>(answers.size());
-        for (String answer : answers) {
-            out.add(truncate(complete(messages, promptText, promptIds, answer, source), source));
-        }
-        return out;
+        List<Map<String, Object>> replies = new ArrayList<>();
+        for (String answer : answers) replies.add(ChatInput.message("assistant", answer));
+        return encode(ChatInput.of(withPlaceholder(prompt, tilesPerImage.length)), replies, tilesPerImage, source);
     }
 
-    private EncodedSequence complete(List<ChatMessage> messages, String promptText, long[] promptIds, String answer, Source source) {
-        List<ChatMessage> full = new ArrayList<>(messages);
-        full.add(ChatMessage.assistant(answer));
-        String fullText = template.render(full, false);
-        if (!fullText.startsWith(promptText) || !fullText.startsWith(answer, promptText.length())) {
-            throw new IllegalStateException(source + ": the chat template does not render the answer right after the generation prompt");
+    /**
+     * Encodes assistant messages (which may carry {@code tool_calls}) as answers to a full
+     * {@link ChatInput} prompt (tools, extra variables such as {@code enable_thinking}). Each
+     * {@code <image>} in the rendered prompt is expanded; none is added for a single image here.
+     *
+     * @throws IllegalArgumentException naming {@code source} as {@link #encode(List, String, int[], Source)} does,
+     *         or when the template renders an answer so that the text no longer starts with the prompt
+     */
+    public List<EncodedSequence> encode(ChatInput prompt, List<? extends Map<String, ?>> answers, int[] tilesPerImage, Source source) {
+        String promptText = template.render(prompt.addGenerationPrompt(true));
+        long[] promptIds = encodePrompt(promptText, tilesPerImage, source);
+        List<EncodedSequence> out = new ArrayList<>(answers.size());
+        for (Map<String, ?> answer : answers) {
+            PromptCompletion split;
+            try {
+                split = ChatEncoder.complete(tokenizer, template, prompt, promptText, promptIds, answer);
+            } catch (ChatTemplateException e) {
+                throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+            }
+            out.add(truncate(split.toSequence(), source));
         }
-        String suffix = fullText.substring(promptText.length() + answer.length());
-        long[] answerIds = tokenizer.encode(answer);
-        long[] suffixIds = tokenizer.encode(suffix);
-        int trainedSuffix = 0; // up to and including the end token; what follows it (the "\n") is not trained
-        while (trainedSuffix < suffixIds.length && !tokenizer.isSpecial(suffixIds[trainedSuffix])) trainedSuffix++;
-        trainedSuffix = Math.min(trainedSuffix + 1, suffixIds.length);
-
-        int n = promptIds.length + answerIds.length + suffixIds.length;
-        long[] ids = new long[n];
-        long[] labels = new long[n];
-        Arrays.fill(labels, Labels.IGNORE);
-        System.arraycopy(promptIds, 0, ids, 0, promptIds.length);
-        System.arraycopy(answerIds, 0, ids, promptIds.length, answerIds.length);
-        System.arraycopy(suffixIds, 0, ids, promptIds.length + answerIds.length, suffixIds.length);
-        int trainedEnd = promptIds.length + answerIds.length + trainedSuffix;
-        System.arraycopy(ids, promptIds.length, labels, promptIds.length, trainedEnd - promptIds.length);
-        return new EncodedSequence(ids, labels, promptIds.length);
+        return out;
     }
 
     /** InternVL's rule: one image and no placeholder → {@code "<image>\n"} goes before the first user text. */
@@ -99,6 +95,9 @@ public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokens
         if (pieces.length - 1 != tilesPerImage.length) {
             throw new IllegalArgumentException(source + ": prompt has " + (pieces.length - 1) + " " + IMAGE
                     + " placeholders but the pair has " + tilesPerImage.length + " images");
+        }
+        if (tilesPerImage.length == 0) {
+            return tokenizer.encode(text); // text-only: a tokenizer without image tokens (Qwen3) is fine
         }
         long start = tokenizer.imageStartId(), end = tokenizer.imageEndId(), context = tokenizer.imageContextId();
         int total = 0;
@@ -129,10 +128,15 @@ public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokens
         }
         int from = truncation == Truncation.KEEP_END ? s.length() - maxSeqLength : 0;
         int to = from + maxSeqLength;
-        long start = tokenizer.imageStartId(), end = tokenizer.imageEndId(), context = tokenizer.imageContextId();
+        // a tokenizer without image tokens cannot have put any into the sequence
+        Set<Long> image = new HashSet<>();
+        for (String t : List.of(Tokenizer.IMG_START, Tokenizer.IMG_END, Tokenizer.IMG_CONTEXT)) {
+            Long id = tokenizer.addedTokens().get(t);
+            if (id != null) image.add(id);
+        }
         for (int i = 0; i < s.length(); i++) {
             long id = s.ids()[i];
-            if ((i < from || i >= to) && (id == start || id == end || id == context)) {
+            if ((i < from || i >= to) && image.contains(id)) {
                 throw new IllegalArgumentException(source + ": truncating " + s.length() + " tokens to max length "
                         + maxSeqLength + " (" + truncation + ") would cut image tokens at position " + i
                         + "; raise the max length or lower the tile count");

@@ -10,22 +10,27 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A Hugging Face {@code tokenizer.json} loaded offline through DJL, with the ids of the special
- * tokens InternVL-style models need.
+ * A checkpoint's tokenizer: {@code tokenizer.json} loaded offline through DJL's Hugging Face
+ * tokenizers, with what {@code tokenizer_config.json} says ({@link #config()}: eos/pad/bos tokens,
+ * added tokens, chat templates, max length) and id lookup for added tokens ({@code <|im_start|>},
+ * {@code <think>}, {@code <IMG_CONTEXT>}).
  *
- * <p>{@link #encode} never adds BOS/EOS and always maps a special-token string (e.g.
- * {@code <|im_end|>}) to its single id: the text is split at special tokens here and only the pieces
- * between them go through BPE, so the result does not depend on how the native library treats added
- * tokens.
+ * <p>{@link #encode(String)} never adds BOS/EOS and always maps an added-token string (e.g.
+ * {@code <|im_end|>}) to its single id: the text is split at added tokens here and only the pieces
+ * between them go through BPE, as Hugging Face tokenizers does with {@code split_special_tokens=False}.
  */
 public final class Tokenizer implements AutoCloseable {
     public static final String IM_START = "<|im_start|>";
@@ -36,22 +41,25 @@ public final class Tokenizer implements AutoCloseable {
 
     private final Path file;
     private final HuggingFaceTokenizer hf;
-    private final Map<String, Long> specials;
+    private final Map<String, Long> added;     // every added token (special or not) -> id
+    private final Set<Long> specialIds;        // ids of added tokens marked "special": true
     private final Pattern specialSplit;
     private final int vocabSize;
     private final long padId;
-    private final String chatTemplate;
+    private final TokenizerConfig config;
 
-    private Tokenizer(Path file, HuggingFaceTokenizer hf, Map<String, Long> specials, int vocabSize, long padId, String chatTemplate) {
+    private Tokenizer(Path file, HuggingFaceTokenizer hf, Map<String, Long> added, Set<Long> specialIds, int vocabSize,
+            long padId, TokenizerConfig config) {
         this.file = file;
         this.hf = hf;
-        this.specials = specials;
+        this.added = added;
+        this.specialIds = specialIds;
         this.vocabSize = vocabSize;
         this.padId = padId;
-        this.chatTemplate = chatTemplate;
-        List<String> bySize = new ArrayList<>(specials.keySet());
-        bySize.sort((a, b) -> b.length() - a.length()); // longest first, so no special hides a longer one
-        this.specialSplit = Pattern.compile(String.join("|", bySize.stream().map(Pattern::quote).toList()));
+        this.config = config;
+        List<String> bySize = new ArrayList<>(added.keySet());
+        bySize.sort((a, b) -> b.length() - a.length()); // longest first, so no added token hides a longer one
+        this.specialSplit = bySize.isEmpty() ? null : Pattern.compile(String.join("|", bySize.stream().map(Pattern::quote).toList()));
     }
 
     /** Where the build copies the sample tokenizer inside the toolkit jar. */
@@ -82,8 +90,11 @@ public final class Tokenizer implements AutoCloseable {
     }
 
     /**
-     * Loads {@code tokenizer.json} from a folder (which may also hold {@code tokenizer_config.json}
-     * with {@code pad_token} and {@code chat_template}) or from the file itself. Never touches the network.
+     * Loads a checkpoint's tokenizer from its folder ({@code tokenizer.json} plus, when present,
+     * {@code tokenizer_config.json}, {@code chat_template.jinja} and {@code additional_chat_templates/})
+     * or from a {@code tokenizer.json} file. Never touches the network.
+     *
+     * @throws IllegalArgumentException naming the file and field that is missing or malformed
      */
     public static Tokenizer load(Path path) {
         Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
@@ -92,14 +103,16 @@ public final class Tokenizer implements AutoCloseable {
         }
         try {
             JsonObject json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
-            Map<String, Long> specials = new LinkedHashMap<>();
+            Map<String, Long> added = new LinkedHashMap<>();
+            Set<Long> specialIds = new HashSet<>();
             long maxId = -1;
             if (json.has("added_tokens") && json.get("added_tokens").isJsonArray()) {
                 for (JsonElement e : json.getAsJsonArray("added_tokens")) {
                     JsonObject t = e.getAsJsonObject();
                     long id = t.get("id").getAsLong();
                     maxId = Math.max(maxId, id);
-                    specials.put(t.get("content").getAsString(), id);
+                    added.put(t.get("content").getAsString(), id);
+                    if (!t.has("special") || t.get("special").getAsBoolean()) specialIds.add(id);
                 }
             }
             JsonObject model = json.getAsJsonObject("model");
@@ -108,57 +121,72 @@ public final class Tokenizer implements AutoCloseable {
                     maxId = Math.max(maxId, e.getValue().getAsLong());
                 }
             }
-            JsonObject config = readConfig(file.resolveSibling("tokenizer_config.json"));
-            String template = config != null && config.has("chat_template") && config.get("chat_template").isJsonPrimitive()
-                    ? config.get("chat_template").getAsString() : null;
-            long pad = padId(file, specials, config);
+            TokenizerConfig config = TokenizerConfig.read(file.getParent() == null ? Path.of(".") : file.getParent());
+            // tokenizer_config.json's added_tokens_decoder is what transformers trusts; it agrees with
+            // tokenizer.json in real checkpoints, and a token it adds must be matched in text as well
+            for (Map.Entry<Long, TokenizerConfig.AddedToken> e : config.addedTokensDecoder().entrySet()) {
+                Long known = added.get(e.getValue().content());
+                if (known != null && known.longValue() != e.getKey()) {
+                    throw new IllegalArgumentException(config.file() + ": added_tokens_decoder gives " + e.getValue().content()
+                            + " id " + e.getKey() + " but tokenizer.json gives " + known);
+                }
+                added.put(e.getValue().content(), e.getKey());
+                if (e.getValue().special()) specialIds.add(e.getKey());
+                maxId = Math.max(maxId, e.getKey());
+            }
+            long pad = padId(file, added, config);
             Map<String, String> options = new HashMap<>();
             options.put("addSpecialTokens", "false");
             options.put("truncation", "false");
             options.put("padding", "false");
             options.put("maxLength", "-1");
             HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file, options);
-            return new Tokenizer(file, hf, Map.copyOf(specials), (int) (maxId + 1), pad, template);
+            return new Tokenizer(file, hf, Collections.unmodifiableMap(added), Set.copyOf(specialIds), (int) (maxId + 1), pad, config);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tokenizer " + file, e);
+        } catch (IllegalArgumentException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("cannot load tokenizer " + file + ": " + e.getMessage(), e);
         }
     }
 
-    private static JsonObject readConfig(Path config) throws IOException {
-        return Files.isRegularFile(config)
-                ? JsonParser.parseString(Files.readString(config, StandardCharsets.UTF_8)).getAsJsonObject() : null;
-    }
-
-    /** {@code pad_token} from tokenizer_config.json, else {@code <|endoftext|>}, else {@code <pad>}. */
-    private static long padId(Path file, Map<String, Long> specials, JsonObject config) {
-        if (config != null && config.has("pad_token") && !config.get("pad_token").isJsonNull()) {
-            JsonElement p = config.get("pad_token");
-            String name = p.isJsonObject() ? p.getAsJsonObject().get("content").getAsString() : p.getAsString();
-            Long id = specials.get(name);
-            if (id == null) {
-                throw new IllegalArgumentException(file + ": pad_token " + name + " is not an added token");
+    /**
+     * {@code pad_token} from tokenizer_config.json, else {@code eos_token} (what TRL sets when a
+     * tokenizer has no pad token), else {@code <|endoftext|>} or {@code <pad>} for a bare tokenizer.json.
+     */
+    private static long padId(Path file, Map<String, Long> added, TokenizerConfig config) {
+        for (Map.Entry<String, Optional<String>> named : List.of(Map.entry("pad_token", config.padToken()), Map.entry("eos_token", config.eosToken()))) {
+            if (named.getValue().isPresent()) {
+                Long id = added.get(named.getValue().get());
+                if (id == null) {
+                    throw new IllegalArgumentException(config.file() + ": " + named.getKey() + " " + named.getValue().get()
+                            + " is not an added token of " + file);
+                }
+                return id;
             }
-            return id;
         }
         for (String name : List.of("<|endoftext|>", "<pad>")) {
-            if (specials.containsKey(name)) {
-                return specials.get(name);
+            if (added.containsKey(name)) {
+                return added.get(name);
             }
         }
-        throw new IllegalArgumentException(file + ": no pad token (tokenizer_config.json pad_token, <|endoftext|> or <pad>)");
+        throw new IllegalArgumentException(file + ": no pad token (tokenizer_config.json pad_token or eos_token, <|endoftext|> or <pad>)");
     }
 
-    /** Token ids of {@code text}; special-token strings become their single ids, nothing is added. */
+    /**
+     * Token ids of {@code text} as transformers' {@code tokenizer.encode(text, add_special_tokens=False)}
+     * gives them (what {@code apply_chat_template(tokenize=True)} uses): every added-token string (e.g.
+     * {@code <|im_end|>}, {@code <think>}) becomes its single id, nothing is added around the text.
+     */
     public long[] encode(String text) {
         List<long[]> parts = new ArrayList<>();
         int total = 0, last = 0;
-        Matcher m = specialSplit.matcher(text);
+        Matcher m = specialSplit == null ? Pattern.compile("(?!)").matcher(text) : specialSplit.matcher(text);
         while (m.find()) {
             long[] piece = encodePlain(text.substring(last, m.start()));
             parts.add(piece);
-            parts.add(new long[] {specials.get(m.group())});
+            parts.add(new long[] {added.get(m.group())});
             total += piece.length + 1;
             last = m.end();
         }
@@ -172,6 +200,14 @@ public final class Tokenizer implements AutoCloseable {
             n += p.length;
         }
         return out;
+    }
+
+    /**
+     * Token ids of {@code text}; with {@code addSpecialTokens} the tokenizer's post-processor adds what it
+     * defines (a BOS for Llama-style tokenizers; nothing for Qwen), as {@code tokenizer(text)} does.
+     */
+    public long[] encode(String text, boolean addSpecialTokens) {
+        return addSpecialTokens ? hf.encode(text, true, false).getIds() : encode(text);
     }
 
     private long[] encodePlain(String text) {
@@ -188,18 +224,49 @@ public final class Tokenizer implements AutoCloseable {
         return hf.decode(ids, false);
     }
 
-    /** The id of an added (special) token. */
-    public long id(String specialToken) {
-        Long id = specials.get(specialToken);
+    /**
+     * The text of {@code ids}; with {@code skipSpecialTokens} the added tokens marked special
+     * ({@code <|im_end|>}, not {@code <think>}) are left out, as transformers' {@code decode} does.
+     */
+    public String decode(long[] ids, boolean skipSpecialTokens) {
+        return hf.decode(ids, skipSpecialTokens);
+    }
+
+    /**
+     * The id of an added token such as {@code <|im_start|>}, {@code <think>} or {@code <IMG_CONTEXT>}.
+     *
+     * @throws IllegalArgumentException naming the token and the tokenizer file when it has no such token
+     */
+    public long id(String addedToken) {
+        Long id = added.get(addedToken);
         if (id == null) {
-            throw new IllegalArgumentException(file + " has no special token " + specialToken + " (has " + specials.keySet() + ")");
+            throw new IllegalArgumentException(file + " has no added token " + addedToken + " (it has " + added.size()
+                    + " added tokens: " + preview(added.keySet()) + ")");
         }
         return id;
     }
 
-    public boolean isSpecial(long id) { return specials.containsValue(id); }
+    private static String preview(Collection<String> names) {
+        List<String> first = names.stream().limit(12).toList();
+        return String.join(" ", first) + (names.size() > first.size() ? " ..." : "");
+    }
+
+    /** Whether {@code id} is an added token marked special (skipped by {@code decode(ids, true)}). */
+    public boolean isSpecial(long id) { return specialIds.contains(id); }
+
+    /** Whether {@code id} is any added token, special or not (e.g. {@code <think>}). */
+    public boolean isAdded(long id) { return added.containsValue(id); }
 
     public long padId() { return padId; }
+
+    /**
+     * The id of {@code eos_token} from tokenizer_config.json.
+     *
+     * @throws IllegalArgumentException naming the file when the config sets no eos_token
+     */
+    public long eosId() {
+        return id(config.eosToken().orElseThrow(() -> new IllegalArgumentException(config.file() + " sets no eos_token")));
+    }
 
     public long imStartId() { return id(IM_START); }
 
@@ -214,11 +281,23 @@ public final class Tokenizer implements AutoCloseable {
     /** Number of ids (highest id + 1), added tokens included. */
     public int vocabSize() { return vocabSize; }
 
-    /** Special tokens and their ids. */
-    public Map<String, Long> specialTokens() { return specials; }
+    /** Added tokens marked special, and their ids. */
+    public Map<String, Long> specialTokens() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        added.forEach((k, v) -> {
+            if (specialIds.contains(v)) out.put(k, v);
+        });
+        return Collections.unmodifiableMap(out);
+    }
 
-    /** The Jinja {@code chat_template} of tokenizer_config.json, if there is one. */
-    public Optional<String> chatTemplate() { return Optional.ofNullable(chatTemplate); }
+    /** Every added token (special or not, e.g. {@code <think>}) and its id, in file order. */
+    public Map<String, Long> addedTokens() { return added; }
+
+    /** What tokenizer_config.json (and chat_template.jinja) says: special tokens, chat templates, max length. */
+    public TokenizerConfig config() { return config; }
+
+    /** The default Jinja {@code chat_template}, if the checkpoint has one. */
+    public Optional<String> chatTemplate() { return config.chatTemplate(); }
 
     public Path file() { return file; }
 
@@ -231,7 +310,7 @@ public final class Tokenizer implements AutoCloseable {
     public String toString() {
         // by id, so the text is the same on every run (the map itself has no stable order)
         StringBuilder bySpecialId = new StringBuilder("{");
-        specials.entrySet().stream().sorted(Map.Entry.comparingByValue())
+        specialTokens().entrySet().stream().sorted(Map.Entry.comparingByValue())
                 .forEach(e -> bySpecialId.append(bySpecialId.length() > 1 ? ", " : "").append(e.getKey()).append('=').append(e.getValue()));
         return "Tokenizer[" + file + ", vocab " + vocabSize + ", pad " + padId + ", specials " + bySpecialId.append('}') + "]";
     }
