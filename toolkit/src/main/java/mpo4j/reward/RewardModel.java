@@ -79,43 +79,47 @@ public final class RewardModel implements Trainable, AutoCloseable {
         this.parameters = Collections.unmodifiableMap(all);
     }
 
-    public static Builder builder(TinyVlm backbone) { return new Builder(backbone); }
+    public static Builder builder(TinyVlm backbone) {
+        if (backbone == null || !backbone.isTrainable()) {
+            throw new IllegalArgumentException("the reward model's backbone must be a trainable TinyVlm (not a frozen copy)");
+        }
+        return new Builder(backbone, List.of(DEFAULT_HEAD), false, false, 42, null);
+    }
 
-    /** Builds a reward model; only the backbone is required. */
-    public static final class Builder {
-        private final TinyVlm backbone;
-        private List<String> heads = List.of(DEFAULT_HEAD);
-        private boolean attentionPooling;
-        private boolean hpsScale;
-        private long seed = 42;
-        private RewardCollator collator;
-
-        private Builder(TinyVlm backbone) {
-            if (backbone == null || !backbone.isTrainable()) {
-                throw new IllegalArgumentException("the reward model's backbone must be a trainable TinyVlm (not a frozen copy)");
-            }
-            this.backbone = backbone;
+    /**
+     * How to build a reward model, as an immutable value; only the backbone is required.
+     *
+     * @param headNames        head names, in order (default {@code preference})
+     * @param attentionPooling pool with a learnable query over the real tokens instead of taking the last real token
+     * @param hpsScale         HPS-style learnable train-time scale {@code exp(s_h)} per head
+     * @param seed             seed of the heads' initial weights (the backbone has its own)
+     * @param collator         the collator that {@code score(...)} and the trainer use, or null
+     */
+    public record Builder(TinyVlm backbone, List<String> headNames, boolean attentionPooling, boolean hpsScale, long seed,
+                          RewardCollator collator) {
+        public Builder {
+            headNames = List.copyOf(headNames);
         }
 
         /** Head names, in order (default {@code preference}). */
-        public Builder heads(String... names) { heads = List.of(names); return this; }
+        public Builder heads(String... names) { return new Builder(backbone, List.of(names), attentionPooling, hpsScale, seed, collator); }
 
         /** Pool with a learnable query over the real tokens instead of taking the last real token. */
-        public Builder attentionPooling(boolean on) { attentionPooling = on; return this; }
+        public Builder attentionPooling(boolean on) { return new Builder(backbone, headNames, on, hpsScale, seed, collator); }
 
         /** HPS-style learnable train-time scale {@code exp(s_h)} per head, {@code s_h} starting at {@code ln(1/0.07)}. */
-        public Builder hpsScale(boolean on) { hpsScale = on; return this; }
+        public Builder hpsScale(boolean on) { return new Builder(backbone, headNames, attentionPooling, on, seed, collator); }
 
         /** Seed of the heads' initial weights (the backbone has its own). */
-        public Builder seed(long s) { seed = s; return this; }
+        public Builder seed(long s) { return new Builder(backbone, headNames, attentionPooling, hpsScale, s, collator); }
 
         /** The collator that {@code score(...)} and the trainer use to turn pairs into batches. */
-        public Builder collator(RewardCollator c) { collator = c; return this; }
+        public Builder collator(RewardCollator c) { return new Builder(backbone, headNames, attentionPooling, hpsScale, seed, c); }
 
         /** Shorthand for {@code collator(RewardCollator.forModel(tokenizer, backbone.config()))}. */
         public Builder tokenizer(Tokenizer tokenizer) { return collator(RewardCollator.forModel(tokenizer, backbone.config())); }
 
-        public RewardModel build() { return new RewardModel(backbone, heads, attentionPooling, hpsScale, seed, collator); }
+        public RewardModel build() { return new RewardModel(backbone, headNames, attentionPooling, hpsScale, seed, collator); }
     }
 
     // ------------------------------------------------------------------------------------ accessors
