@@ -3,6 +3,7 @@ package mpo4j.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 
@@ -75,7 +76,11 @@ final class InternVitEmbeddings {
                 }
             }
         }
-        NDArray resize = positions.getManager().create(kron, new Shape(h * w, grid * grid));
+        NDArray resize;
+        // autograd keeps the matrix for backward: copy it into memory PyTorch owns (see mpo4j.engine.Scalar)
+        try (NDArray javaBacked = positions.getManager().create(kron, new Shape(h * w, grid * grid))) {
+            resize = javaBacked.toType(DataType.FLOAT32, true);
+        }
         return resize.matMul(positions.reshape(grid * grid, positions.getShape().get(2))).expandDims(0);
     }
 

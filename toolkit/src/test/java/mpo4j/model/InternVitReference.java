@@ -21,6 +21,20 @@ final class InternVitReference {
         }
     }
 
+    private InternVitReference(InternVitConfig c, Map<String, float[]> weights) {
+        this.c = c;
+        w.putAll(weights);
+    }
+
+    /** A copy with element {@code index} of parameter {@code name} moved by {@code delta}. */
+    InternVitReference perturbed(String name, int index, float delta) {
+        InternVitReference copy = new InternVitReference(c, w);
+        float[] changed = p(name).clone();
+        changed[index] += delta;
+        copy.w.put(name, changed);
+        return copy;
+    }
+
     private float[] p(String name) {
         float[] v = w.get(name);
         if (v == null) {

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.training.GradientCollector;
 import java.util.Map;
 import mpo4j.engine.Mpo4jEngine;
 import org.junit.jupiter.api.Test;
@@ -295,6 +297,46 @@ class InternVitTest {
             assertEquals(new Shape(1, 4, 3), tokens.getShape());
             assertClose(reference.encode(px, 1, 8), tokens, 2e-5);
         }
+    }
+
+    @Test
+    void gradientsReachEveryParameterThroughTheResizedPositions() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            InternVit vit = new InternVit(Weights.root(chosen(), m, true), TINY);
+            float[] px = pixels(1, 8);                               // 4x4 grid: positions resized from 2x2
+            float[] lossWeights = {1f, -2f, 0.5f, 3f, -1f, 0.25f, 2f, -0.5f, 1.5f, -3f, 0.75f, 1f};
+            try (NDManager scope = m.newSubManager();
+                    GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                NDArray tokens = vit.encode(scope.create(px, new Shape(1, 3, 8, 8)));   // [1, 4, 3]
+                collector.backward(tokens.mul(scope.create(lossWeights, new Shape(1, 4, 3))).sum());
+            }
+            for (Map.Entry<String, ai.djl.nn.Parameter> e : vit.parameters().entrySet()) {
+                assertTrue(e.getValue().getArray().getGradient().abs().sum().getFloat() > 0, e.getKey() + " gets no gradient");
+            }
+            // d loss / d position_embedding[0, 1 + 3, 2] (patch row 3 of the stored grid, channel 2) against a
+            // central difference of the double-precision reference: loss = sum_k lossWeights[k] * token[k]
+            String name = "vision_model.embeddings.position_embedding";
+            int element = 4 * 4 + 2;
+            float autograd = vit.parameters().get(name).getArray().getGradient().toFloatArray()[element];
+            InternVitReference reference = new InternVitReference(vit);
+            float step = 1e-3f;
+            double up = weightedSum(reference.perturbed(name, element, step).encode(px, 1, 8), lossWeights);
+            double down = weightedSum(reference.perturbed(name, element, -step).encode(px, 1, 8), lossWeights);
+            // (about 0.1925 here, so the 1e-4 tolerance is a real check)
+            assertEquals((up - down) / (2 * step), autograd, 1e-4);
+            assertTrue(Math.abs(autograd) > 0.05);
+        }
+    }
+
+    private static double weightedSum(double[][][] tokens, float[] weights) {
+        double sum = 0;
+        int at = 0;
+        for (double[] token : tokens[0]) {
+            for (double v : token) {
+                sum += weights[at++] * v;
+            }
+        }
+        return sum;
     }
 
     @Test
