@@ -24,12 +24,12 @@ import mpo4j.hf.TensorInfo;
  * <p>The tower: patch embedding (a stride-{@code patch} convolution with bias, patches row-major), the
  * class token prepended, learned position embeddings added (resized bicubically when the tile's patch
  * grid differs from the stored one), {@code num_hidden_layers} pre-norm layers with layer scale (see
- * {@link InternVitLayer}), no final norm; the hidden state chosen by {@code select_layer} loses its class
- * token and goes through {@link InternVitProjector}.
+ * {@code InternVitLayer}), no final norm; the hidden state chosen by {@code select_layer} loses its class
+ * token and goes through {@code InternVitProjector}.
  *
  * <p>Parameters carry the checkpoint's names ({@code vision_model.embeddings.class_embedding},
  * {@code vision_model.encoder.layers.0.attn.qkv.weight}, {@code mlp1.0.weight}, ...), so a model that
- * composes this tower with a decoder builds it from the same {@link Weights} root and saves it in the
+ * composes this tower with a decoder builds it from the same {@code Weights} root and saves it in the
  * original layout. Memory: every array of {@link #encode} lives in the manager of its input.
  */
 public final class InternVit {

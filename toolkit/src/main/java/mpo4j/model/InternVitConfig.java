@@ -106,9 +106,10 @@ public record InternVitConfig(int imageSize, int patchSize, int hiddenSize, int 
     }
 
     /**
-     * The vision side of OpenGVLab/InternVL3-1B (InternViT-300M-448px-V2.5, as its {@code config.json}
-     * says) projecting into a language model of width {@code llmHiddenSize} (896 for InternVL3-1B,
-     * 1536 for InternVL3-2B).
+     * The vision side of OpenGVLab/InternVL3-1B and -2B as their {@code config.json} describes it
+     * (InternViT-300M: 24 LayerNorm layers of width 1024 in 16 heads, MLP 4096, qkv bias, no qk-norm,
+     * 448 px tiles of 14 px patches, ratio 0.5, {@code ps_version} v2), projecting into a language model
+     * of width {@code llmHiddenSize} (896 for InternVL3-1B, 1536 for InternVL3-2B).
      */
     public static InternVitConfig internVit300m(int llmHiddenSize) {
         return new InternVitConfig(448, 14, 1024, 24, 16, 4096, true, false, LAYER_NORM, 1e-6, "gelu", 0.1, false,
