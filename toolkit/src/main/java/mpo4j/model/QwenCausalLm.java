@@ -1,0 +1,424 @@
+package mpo4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import mpo4j.hf.HfConfig;
+import mpo4j.hf.HfModelFolder;
+import mpo4j.hf.SafetensorsDtype;
+import mpo4j.hf.SafetensorsWriter;
+import mpo4j.hf.TensorInfo;
+import mpo4j.io.AtomicFiles;
+import mpo4j.text.Tokenizer;
+
+/**
+ * A text-only Qwen causal language model ({@code Qwen2ForCausalLM} for Qwen2/Qwen2.5,
+ * {@code Qwen3ForCausalLM}) read from and written to a Hugging Face model folder, with transformers'
+ * parameter names. The math is {@link Decoder}'s; this class holds what the folder adds: the
+ * {@code config.json} as read, the stored dtype, {@code generation_config.json} and the tokenizer files,
+ * which {@link #save} writes back so that transformers' {@code from_pretrained} reads the result.
+ *
+ * <p>Open one with {@link ModelLoader#load(String)}; the layers are built through {@link Weights}, so
+ * whatever {@link Weights} does for every Linear (adapters) applies here as for {@link TinyVlm}.
+ */
+public final class QwenCausalLm implements CausalLm {
+    /** Files next to the weights that a save copies unchanged (whichever the folder has). */
+    static final List<String> SIDE_FILES = List.of(HfModelFolder.GENERATION_CONFIG, HfModelFolder.TOKENIZER,
+            HfModelFolder.TOKENIZER_CONFIG, HfModelFolder.SPECIAL_TOKENS_MAP, "vocab.json", "merges.txt",
+            "added_tokens.json", "chat_template.jinja", "chat_template.json");
+
+    private final Checkpoint checkpoint;
+    private final NDManager manager;
+    private final Decoder decoder;
+    private final Map<String, Parameter> parameters;
+    private final boolean trainable;
+    private Tokenizer tokenizer;
+
+    /**
+     * What the folder says besides the weights.
+     *
+     * @param config      {@code config.json} as read, and its bytes (written back unchanged when the dtype stays)
+     * @param decoder     the math read from it
+     * @param dtype       the floating type the weights are stored in
+     * @param sideFiles   generation config and tokenizer files by name, copied on save
+     * @param tokens      special ids (no image ids: -1)
+     * @param eosTokenIds every end-of-generation id, the first one in {@code tokens.eos()}
+     * @param tokenizerDir a folder holding {@code tokenizer.json}, or {@code null}
+     */
+    private record Checkpoint(HfConfig config, byte[] configBytes, DecoderConfig decoder, SafetensorsDtype dtype,
+            Map<String, byte[]> sideFiles, TokenIds tokens, List<Integer> eosTokenIds, Path tokenizerDir) {}
+
+    private QwenCausalLm(Checkpoint checkpoint, NDManager manager, Weights.Source source, boolean trainable) {
+        this.checkpoint = checkpoint;
+        this.manager = manager;
+        this.trainable = trainable;
+        Weights root = Weights.root(source, manager, trainable);
+        this.decoder = new Decoder(root, checkpoint.decoder());
+        this.parameters = Collections.unmodifiableMap(root.all());
+    }
+
+    /**
+     * A freshly initialised model (seeded normal weights, std 0.02; norms 1; biases 0) of the shape
+     * {@code config} (a Qwen2/Qwen3 {@code config.json}) describes: random weights at real dimensions for
+     * benchmarks, or a tiny checkpoint to save. It stores float32 unless the config's
+     * {@code torch_dtype}/{@code dtype} says bfloat16 or float16.
+     */
+    public static QwenCausalLm fromConfig(HfConfig config, long seed) {
+        EosPad ids = tokenIds(config, Optional.empty());
+        Checkpoint c = new Checkpoint(config, null, decoderConfig(config), configDtype(config).orElse(SafetensorsDtype.F32),
+                Map.of(), ids.tokens(), ids.eos(), null);
+        return new QwenCausalLm(c, TinyVlm.newModelManager(null), Weights.seeded(seed), true);
+    }
+
+    /**
+     * Reads the model of {@code folder} (its config names {@code Qwen2ForCausalLM} or
+     * {@code Qwen3ForCausalLM}): shard by shard, every tensor widened to float32.
+     *
+     * @throws IllegalArgumentException naming the field, tensor and file when the config is unsupported,
+     *     a tensor is missing or has the wrong shape, or a tensor is left unused
+     */
+    public static QwenCausalLm load(HfModelFolder folder) throws IOException {
+        HfConfig config = folder.config();
+        DecoderConfig decoderConfig = decoderConfig(config);
+        Map<String, byte[]> sideFiles = new LinkedHashMap<>();
+        for (String name : SIDE_FILES) {
+            Optional<Path> file = folder.file(name);
+            if (file.isPresent()) {
+                sideFiles.put(name, Files.readAllBytes(file.get()));
+            }
+        }
+        EosPad ids = tokenIds(config, folder.generationConfig());
+        String embedding = "model.embed_tokens.weight";
+        SafetensorsDtype dtype = folder.contains(embedding) ? folder.tensor(embedding).dtype() : SafetensorsDtype.F32;
+        Checkpoint checkpoint = new Checkpoint(config, Files.readAllBytes(folder.dir().resolve(HfModelFolder.CONFIG)),
+                decoderConfig, dtype, Map.copyOf(sideFiles), ids.tokens(), ids.eos(), folder.tokenizerFile().isPresent() ? folder.dir() : null);
+        NDManager manager = TinyVlm.newModelManager(null);
+        try {
+            Map<String, NDArray> arrays = new LinkedHashMap<>();
+            folder.forEachTensor((info, source) -> {
+                // transformers ties lm_head to the embedding and ignores a stored copy of it
+                if (!(decoderConfig.tieWordEmbeddings() && info.name().equals("lm_head.weight"))) {
+                    arrays.put(info.name(), source.loadFloat32(manager));
+                }
+            });
+            QwenCausalLm model = new QwenCausalLm(checkpoint, manager, fromCheckpoint(folder, arrays), true);
+            if (!arrays.isEmpty()) {
+                List<String> unused = new ArrayList<>();
+                arrays.keySet().forEach(name -> unused.add(name + " (" + folder.tensor(name).file().getFileName() + ")"));
+                throw new IllegalArgumentException(folder.dir() + ": " + unused.size() + " tensor(s) not used by "
+                        + ModelLoader.architecture(config) + ": " + unused);
+            }
+            return model;
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** Hands out the loaded arrays by name, checking each against the shape the config implies. */
+    private static Weights.Source fromCheckpoint(HfModelFolder folder, Map<String, NDArray> arrays) {
+        return (name, shape, init, m) -> {
+            NDArray array = arrays.remove(name);
+            if (array == null) {
+                throw new IllegalArgumentException(folder.dir() + ": no tensor '" + name + "' (config.json implies shape "
+                        + shape + ") in " + folder.weightFiles().size() + " weight file(s)");
+            }
+            if (!array.getShape().equals(shape)) {
+                TensorInfo info = folder.tensor(name);
+                throw new IllegalArgumentException(info.file().getFileName() + ": tensor '" + name + "' has shape "
+                        + array.getShape() + " but config.json implies " + shape);
+            }
+            return array;
+        };
+    }
+
+    /**
+     * The decoder a Qwen2/Qwen3 {@code config.json} (or InternVL's {@code llm_config} section) describes,
+     * with transformers' defaults for absent fields.
+     *
+     * @throws IllegalArgumentException naming the file and field for anything unsupported or invalid
+     */
+    public static DecoderConfig decoderConfig(HfConfig config) {
+        String architecture = ModelLoader.architecture(config);
+        boolean qwen3 = architecture.equals(ModelLoader.QWEN3);
+        if (!qwen3 && !architecture.equals(ModelLoader.QWEN2)) {
+            throw new IllegalArgumentException(config.source() + ": " + architecture + " is not a Qwen decoder");
+        }
+        String act = config.getString("hidden_act", "silu");
+        if (!act.equals("silu")) {
+            throw new IllegalArgumentException(config.source() + ": field 'hidden_act' is \"" + act + "\"; Qwen decoders use \"silu\"");
+        }
+        if (config.getBoolean("use_sliding_window", false)) {
+            throw new IllegalArgumentException(config.source() + ": field 'use_sliding_window' is true; sliding-window attention"
+                    + " is not supported (set it to false: within 'sliding_window' tokens the result is the same)");
+        }
+        int hidden = config.getInt("hidden_size");
+        int heads = config.getInt("num_attention_heads");
+        boolean bias = qwen3 && config.getBoolean("attention_bias", false);
+        try {
+            return new DecoderConfig(config.getInt("vocab_size"), hidden, config.getInt("num_hidden_layers"), heads,
+                    config.getInt("num_key_value_heads", heads),
+                    // Qwen3Config defaults head_dim to 128; Qwen2 uses a head_dim attribute when present, else hidden/heads
+                    config.getInt("head_dim", qwen3 ? 128 : hidden / Math.max(1, heads)),
+                    config.getInt("intermediate_size"), config.getDouble("rms_norm_eps", 1e-6),
+                    config.getDouble("rope_theta", 10000.0), qwen3 ? bias : true, bias, qwen3,
+                    config.getBoolean("tie_word_embeddings", false), config.getInt("max_position_embeddings", 32768),
+                    ropeScaling(config));
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage().startsWith(config.source())) {
+                throw e;
+            }
+            throw new IllegalArgumentException(config.source() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code rope_scaling}: null, {@code {"rope_type"|"type": "default"}} or dynamic NTK; anything else is an error. */
+    private static DecoderConfig.RopeScaling ropeScaling(HfConfig config) {
+        if (!config.has("rope_scaling")) {
+            return null;
+        }
+        HfConfig scaling = config.section("rope_scaling");
+        String field = scaling.has("rope_type") ? "rope_type" : "type";
+        String type = scaling.getString(field);
+        if (type.equals("default")) {
+            return null;
+        }
+        if (!type.equals("dynamic")) {
+            throw new IllegalArgumentException(config.source() + ": field 'rope_scaling." + field + "' is \"" + type
+                    + "\"; supported: \"dynamic\" (dynamic NTK) or rope_scaling null");
+        }
+        return new DecoderConfig.RopeScaling(scaling.getDouble("factor"));
+    }
+
+    private record EosPad(TokenIds tokens, List<Integer> eos) {}
+
+    /**
+     * eos and pad ids: {@code generation_config.json} first, then {@code config.json} (as transformers'
+     * generate does); {@code eos_token_id} may be a list, whose first entry is the primary one. Without a
+     * pad id, eos pads.
+     */
+    private static EosPad tokenIds(HfConfig config, Optional<HfConfig> generation) {
+        List<Integer> eos = List.of();
+        Integer pad = null;
+        for (HfConfig c : generation.isPresent() ? List.of(generation.get(), config) : List.of(config)) {
+            if (eos.isEmpty() && c.has("eos_token_id")) {
+                eos = c.getIntList("eos_token_id");
+            }
+            if (pad == null && c.has("pad_token_id")) {
+                pad = c.getInt("pad_token_id");
+            }
+        }
+        if (eos.isEmpty()) {
+            throw new IllegalArgumentException(config.source() + ": missing field 'eos_token_id' (also not in "
+                    + HfModelFolder.GENERATION_CONFIG + "); generation needs an end token");
+        }
+        int padId = pad == null ? eos.get(0) : pad;
+        return new EosPad(new TokenIds(-1, -1, -1, padId, eos.get(0)), eos);
+    }
+
+    /** The dtype {@code torch_dtype} (hub files) or {@code dtype} (transformers 4.57) names, if one we store. */
+    private static Optional<SafetensorsDtype> configDtype(HfConfig config) {
+        String name = config.getString("dtype", config.getString("torch_dtype", ""));
+        return switch (name) {
+            case "float32" -> Optional.of(SafetensorsDtype.F32);
+            case "bfloat16" -> Optional.of(SafetensorsDtype.BF16);
+            case "float16" -> Optional.of(SafetensorsDtype.F16);
+            default -> Optional.empty();
+        };
+    }
+
+    private static String torchName(SafetensorsDtype dtype) {
+        return switch (dtype) {
+            case BF16 -> "bfloat16";
+            case F16 -> "float16";
+            default -> "float32";
+        };
+    }
+
+    // ------------------------------------------------------------------------------------ accessors
+
+    /** The decoder's shape. */
+    public DecoderConfig config() { return checkpoint.decoder(); }
+
+    /** {@code config.json} as read (or given). */
+    public HfConfig hfConfig() { return checkpoint.config(); }
+
+    /** The floating type the weights were stored in, and that {@link #save(Path)} writes. */
+    public SafetensorsDtype dtype() { return checkpoint.dtype(); }
+
+    /** Every end-of-generation id ({@code eos_token_id} may be a list); {@link #tokens()} holds the first. */
+    public List<Integer> eosTokenIds() { return checkpoint.eosTokenIds(); }
+
+    @Override
+    public int vocabSize() { return config().vocabSize(); }
+
+    @Override
+    public int layers() { return config().numHiddenLayers(); }
+
+    @Override
+    public TokenIds tokens() { return checkpoint.tokens(); }
+
+    /** Always empty: a text-only model. */
+    @Override
+    public Optional<VisionInput> vision() { return Optional.empty(); }
+
+    /** The folder's {@code tokenizer.json} (with {@code tokenizer_config.json}), loaded on first use. */
+    @Override
+    public synchronized Optional<Tokenizer> tokenizer() {
+        if (tokenizer == null && checkpoint.tokenizerDir() != null) {
+            tokenizer = Tokenizer.load(checkpoint.tokenizerDir());
+        }
+        return Optional.ofNullable(tokenizer);
+    }
+
+    @Override
+    public NDManager manager() { return manager; }
+
+    @Override
+    public Map<String, Parameter> parameters() { return parameters; }
+
+    @Override
+    public boolean isTrainable() { return trainable; }
+
+    @Override
+    public QwenCausalLm frozenCopy() {
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        parameters.forEach((name, p) -> arrays.put(name, p.getArray()));
+        return new QwenCausalLm(checkpoint, TinyVlm.newModelManager(null), Weights.copyOf(arrays), false);
+    }
+
+    // ------------------------------------------------------------------------------------ forward
+
+    @Override
+    public NDArray hidden(TokenRows rows, ImageInputs images, NDManager scope) {
+        requireNoImages(images);
+        return decoder.forward(decoder.embed(rows.ids(scope)), rows, scope);
+    }
+
+    @Override
+    public NDArray logits(NDArray hidden) { return decoder.logits(hidden); }
+
+    @Override
+    public NDArray decode(TokenRows rows, int[] leftPadding, ImageInputs images, KvCache cache, NDManager scope) {
+        requireNoImages(images);
+        return decoder.decode(decoder.embed(rows.ids(scope)), leftPadding, cache, scope);
+    }
+
+    private void requireNoImages(ImageInputs images) {
+        if (images != null && images.tiles() > 0) {
+            throw new IllegalArgumentException(ModelLoader.architecture(checkpoint.config()) + " is a text-only model, but "
+                    + images.tiles() + " image tiles were given");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ checkpoints
+
+    /** Saves in the stored dtype, sharded as transformers does; see {@link #save(Path, SafetensorsWriter)}. */
+    @Override
+    public void save(Path dir) {
+        save(dir, SafetensorsWriter.defaults().dtype(checkpoint.dtype()));
+    }
+
+    /**
+     * Writes the Hugging Face folder {@code dir} atomically: {@code config.json} as read (its
+     * {@code torch_dtype}/{@code dtype} updated only when {@code writer} stores another dtype), the weights
+     * in transformers' state-dict order through {@code writer}, and the generation config and tokenizer
+     * files as read.
+     */
+    public void save(Path dir, SafetensorsWriter writer) {
+        Map<String, NDArray> tensors = new LinkedHashMap<>();
+        stateDictOrder(parameters.keySet()).forEach(name -> tensors.put(name, parameters.get(name).getArray()));
+        try {
+            AtomicFiles.writeDirectory(dir, temp -> {
+                Path configFile = temp.resolve(HfModelFolder.CONFIG);
+                if (writer.dtype() == checkpoint.dtype() && checkpoint.configBytes() != null) {
+                    Files.write(configFile, checkpoint.configBytes());
+                } else {
+                    withDtype(checkpoint.config(), writer.dtype()).write(configFile);
+                }
+                writer.write(temp, tensors);
+                for (Map.Entry<String, byte[]> file : checkpoint.sideFiles().entrySet()) {
+                    Files.write(temp.resolve(file.getKey()), file.getValue());
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save model to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The config with its dtype field(s) naming {@code dtype} ({@code torch_dtype} when it has neither). */
+    private static HfConfig withDtype(HfConfig config, SafetensorsDtype dtype) {
+        HfConfig out = config;
+        if (config.has("dtype")) {
+            out = out.with("dtype", torchName(dtype));
+        }
+        if (config.has("torch_dtype") || !config.has("dtype")) {
+            out = out.with("torch_dtype", torchName(dtype));
+        }
+        return out;
+    }
+
+    /** Within a layer, the order of transformers' modules (self_attn, mlp, then the two norms). */
+    private static final List<String> LAYER_ORDER = List.of("self_attn.q_proj.", "self_attn.k_proj.", "self_attn.v_proj.",
+            "self_attn.o_proj.", "self_attn.q_norm.", "self_attn.k_norm.", "mlp.gate_proj.", "mlp.up_proj.", "mlp.down_proj.",
+            "input_layernorm.", "post_attention_layernorm.");
+
+    /**
+     * Names in the order of transformers' {@code state_dict()}, which decides how {@code save_pretrained}
+     * fills shards: embedding, layers (modules in definition order), final norm, head. Our construction
+     * order differs inside a layer (kept for TinyVlm's sake) and a stable sort puts it right.
+     */
+    static List<String> stateDictOrder(java.util.Collection<String> names) {
+        List<String> sorted = new ArrayList<>(names);
+        sorted.sort(Comparator.comparingLong(QwenCausalLm::stateDictRank));
+        return sorted;
+    }
+
+    private static long stateDictRank(String name) {
+        String layers = "model.layers.";
+        if (name.startsWith("model.embed_tokens.")) {
+            return 0;
+        }
+        if (name.startsWith(layers)) {
+            int dot = name.indexOf('.', layers.length());
+            long layer = Long.parseLong(name.substring(layers.length(), dot));
+            String local = name.substring(dot + 1);
+            int rank = 0;
+            while (rank < LAYER_ORDER.size() && !local.startsWith(LAYER_ORDER.get(rank))) {
+                rank++;
+            }
+            return 1 + layer * (LAYER_ORDER.size() + 1) + rank;
+        }
+        return name.startsWith("model.norm.") ? Long.MAX_VALUE - 1 : Long.MAX_VALUE;
+    }
+
+    /** Reads a folder written by {@link #save} (or any Qwen2/Qwen3 folder); trainable. */
+    @Override
+    public QwenCausalLm loadSaved(Path dir) {
+        try {
+            return load(HfModelFolder.open(dir));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load model from " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() { manager.close(); }
+
+    @Override
+    public String toString() {
+        return "QwenCausalLm(" + ModelLoader.architecture(checkpoint.config()) + ", " + parameterCount() + " parameters, "
+                + checkpoint.dtype() + ", " + (trainable ? "trainable" : "frozen") + ")";
+    }
+}
