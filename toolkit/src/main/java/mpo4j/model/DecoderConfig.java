@@ -92,35 +92,49 @@ public record DecoderConfig(int vocabSize, int hiddenSize, int numHiddenLayers, 
         return inverse;
     }
 
+    /** A copy with vocab_size set to {@code v}. */
     public DecoderConfig vocabSize(int v) { return new DecoderConfig(v, hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, rmsNormEps, ropeTheta, attentionBias, outputBias, qkNorm, tieWordEmbeddings, maxPositionEmbeddings, ropeScaling); }
 
+    /** A copy with hidden_size set to {@code v}. */
     public DecoderConfig hiddenSize(int v) { return new DecoderConfig(vocabSize, v, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, rmsNormEps, ropeTheta, attentionBias, outputBias, qkNorm, tieWordEmbeddings, maxPositionEmbeddings, ropeScaling); }
 
+    /** A copy with num_hidden_layers set to {@code v}. */
     public DecoderConfig numHiddenLayers(int v) { return new DecoderConfig(vocabSize, hiddenSize, v, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, rmsNormEps, ropeTheta, attentionBias, outputBias, qkNorm, tieWordEmbeddings, maxPositionEmbeddings, ropeScaling); }
 
+    /** A copy with num_attention_heads set to {@code v}. */
     public DecoderConfig numAttentionHeads(int v) { return new DecoderConfig(vocabSize, hiddenSize, numHiddenLayers, v, numKeyValueHeads, headDim, intermediateSize, rmsNormEps, ropeTheta, attentionBias, outputBias, qkNorm, tieWordEmbeddings, maxPositionEmbeddings, ropeScaling); }
 
+    /** A copy with num_key_value_heads set to {@code v}. */
     public DecoderConfig numKeyValueHeads(int v) { return new DecoderConfig(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, v, headDim, intermediateSize, rmsNormEps, ropeTheta, attentionBias, outputBias, qkNorm, tieWordEmbeddings, maxPositionEmbeddings, ropeScaling); }
 
+    /** A copy with head_dim set to {@code v}. */
     public DecoderConfig headDim(int v) { return new DecoderConfig(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, v, intermediateSize, rmsNormEps, ropeTheta, attentionBias, outputBias, qkNorm, tieWordEmbeddings, maxPositionEmbeddings, ropeScaling); }
 
+    /** A copy with intermediate_size set to {@code v}. */
     public DecoderConfig intermediateSize(int v) { return new DecoderConfig(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, v, rmsNormEps, ropeTheta, attentionBias, outputBias, qkNorm, tieWordEmbeddings, maxPositionEmbeddings, ropeScaling); }
 
+    /** A copy with rms_norm_eps set to {@code v}. */
     public DecoderConfig rmsNormEps(double v) { return new DecoderConfig(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, v, ropeTheta, attentionBias, outputBias, qkNorm, tieWordEmbeddings, maxPositionEmbeddings, ropeScaling); }
 
+    /** A copy with rope_theta set to {@code v}. */
     public DecoderConfig ropeTheta(double v) { return new DecoderConfig(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, rmsNormEps, v, attentionBias, outputBias, qkNorm, tieWordEmbeddings, maxPositionEmbeddings, ropeScaling); }
 
+    /** A copy with q/k/v bias set to {@code v}. */
     public DecoderConfig attentionBias(boolean v) { return new DecoderConfig(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, rmsNormEps, ropeTheta, v, outputBias, qkNorm, tieWordEmbeddings, maxPositionEmbeddings, ropeScaling); }
 
+    /** A copy with o_proj bias set to {@code v}. */
     public DecoderConfig outputBias(boolean v) { return new DecoderConfig(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, rmsNormEps, ropeTheta, attentionBias, v, qkNorm, tieWordEmbeddings, maxPositionEmbeddings, ropeScaling); }
 
+    /** A copy with q_norm/k_norm set to {@code v}. */
     public DecoderConfig qkNorm(boolean v) { return new DecoderConfig(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, rmsNormEps, ropeTheta, attentionBias, outputBias, v, tieWordEmbeddings, maxPositionEmbeddings, ropeScaling); }
 
+    /** A copy with tie_word_embeddings set to {@code v}. */
     public DecoderConfig tieWordEmbeddings(boolean v) { return new DecoderConfig(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, rmsNormEps, ropeTheta, attentionBias, outputBias, qkNorm, v, maxPositionEmbeddings, ropeScaling); }
 
+    /** A copy with max_position_embeddings set to {@code v}. */
     public DecoderConfig maxPositionEmbeddings(int v) { return new DecoderConfig(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, rmsNormEps, ropeTheta, attentionBias, outputBias, qkNorm, tieWordEmbeddings, v, ropeScaling); }
 
-    /** Dynamic NTK scaling ({@code null}: plain RoPE). */
+    /** A copy with rope_scaling set to {@code v} ({@code null}: plain RoPE). */
     public DecoderConfig ropeScaling(RopeScaling v) { return new DecoderConfig(vocabSize, hiddenSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads, headDim, intermediateSize, rmsNormEps, ropeTheta, attentionBias, outputBias, qkNorm, tieWordEmbeddings, maxPositionEmbeddings, v); }
 
     /**

@@ -14,7 +14,8 @@ import mpo4j.hf.HfModelFolder;
  * Opens a Hugging Face model folder, or a repo id found in the local Hugging Face cache, as a
  * {@link CausalLm}: {@code ModelLoader.load("Qwen/Qwen2.5-0.5B-Instruct")}. The architecture comes from
  * {@code config.json}'s {@code architectures} (or, without it, {@code model_type}); never touches the
- * network (download explicitly with {@link mpo4j.hf.HfDownloader}).
+ * network (download explicitly with {@link mpo4j.hf.HfDownloader}). Folders written by {@link TinyVlm#save}
+ * load as {@link TinyVlm}.
  */
 public final class ModelLoader {
     /** Qwen2 and Qwen2.5. */
@@ -40,6 +41,9 @@ public final class ModelLoader {
         ARCHITECTURES.put(QWEN2, QwenCausalLm::load);
         ARCHITECTURES.put(QWEN3, QwenCausalLm::load);
     }
+
+    /** The field only mpo4j's own {@link TinyVlm} folders carry (their config nests the decoder in {@code llm_config}). */
+    private static final String TINY_VLM_MARKER = "special_token_ids";
 
     private ModelLoader() {}
 
@@ -71,6 +75,9 @@ public final class ModelLoader {
     public static CausalLm load(Path dir) {
         try {
             HfModelFolder folder = HfModelFolder.open(dir);
+            if (folder.config().has(TINY_VLM_MARKER)) {
+                return TinyVlm.load(dir);
+            }
             return ARCHITECTURES.get(architecture(folder.config())).load(folder);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load model from " + dir + ": " + e.getMessage(), e);

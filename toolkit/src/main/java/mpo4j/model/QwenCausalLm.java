@@ -163,6 +163,14 @@ public final class QwenCausalLm implements CausalLm {
             throw new IllegalArgumentException(config.source() + ": field 'use_sliding_window' is true; sliding-window attention"
                     + " is not supported (set it to false: within 'sliding_window' tokens the result is the same)");
         }
+        if (config.has("layer_types")) {
+            for (String type : config.getStringList("layer_types")) {
+                if (!type.equals("full_attention")) {
+                    throw new IllegalArgumentException(config.source() + ": field 'layer_types' contains \"" + type
+                            + "\"; only \"full_attention\" is supported");
+                }
+            }
+        }
         int hidden = config.getInt("hidden_size");
         int heads = config.getInt("num_attention_heads");
         boolean bias = qwen3 && config.getBoolean("attention_bias", false);
@@ -189,7 +197,8 @@ public final class QwenCausalLm implements CausalLm {
             return null;
         }
         HfConfig scaling = config.section("rope_scaling");
-        String field = scaling.has("rope_type") ? "rope_type" : "type";
+        // transformers copies a legacy "type" over "rope_type" when both are present
+        String field = scaling.has("type") ? "type" : "rope_type";
         String type = scaling.getString(field);
         if (type.equals("default")) {
             return null;

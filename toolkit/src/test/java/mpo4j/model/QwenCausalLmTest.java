@@ -245,6 +245,42 @@ class QwenCausalLmTest {
     }
 
     @Test
+    void qwen3AttentionBiasAddsBiasesToQkvAndO() throws IOException {
+        Dims dims = Dims.qwen3();
+        Map<String, Tensor> w = QwenCheckpoints.randomWeights(dims, true, 15);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(16);
+        for (int layer = 0; layer < dims.layers(); layer++) {
+            for (String proj : List.of("q_proj", "k_proj", "v_proj", "o_proj")) {
+                String name = "model.layers." + layer + ".self_attn." + proj;
+                int out = (int) w.get(name + ".weight").shape()[0];
+                float[] bias = new float[out];
+                for (int i = 0; i < out; i++) {
+                    bias[i] = (float) random.nextGaussian();
+                }
+                w.put(name + ".bias", new Tensor(new long[] {out}, bias));
+            }
+        }
+        String config = QwenCheckpoints.qwen3Config(dims, "float32").replace("\"attention_bias\": false", "\"attention_bias\": true");
+        Path dir = QwenCheckpoints.write(tmp.resolve("bias"), config, w, F32);
+        long[] ids = {9, 8, 7, 6};
+        double[][] expected = new QwenReference(w, dims, true, 1e-6, 1e6).logits(ids);
+        try (QwenCausalLm model = (QwenCausalLm) ModelLoader.load(dir); NDManager scope = model.manager().newSubManager()) {
+            assertTrue(model.config().outputBias());
+            assertArrayEquals(flatten(expected), model.forward(TokenRows.of(ids), null, scope).toFloatArray(), 2e-4f);
+        }
+    }
+
+    @Test
+    void tinyVlmFoldersLoadAsTinyVlm() throws IOException {
+        try (TinyVlm tiny = TinyVlm.builder(TinyVlmConfig.tinyVlm().textOnly()).seed(3).build()) {
+            tiny.save(tmp.resolve("tiny"));
+        }
+        try (CausalLm loaded = ModelLoader.load(tmp.resolve("tiny"))) {
+            assertInstanceOf(TinyVlm.class, loaded);
+        }
+    }
+
+    @Test
     void paddedRowsEqualUnpaddedOnesInForwardAndLeftPaddedDecode() throws IOException {
         Dims dims = Dims.qwen3();
         Path dir = QwenCheckpoints.write(tmp.resolve("pad"), QwenCheckpoints.qwen3Config(dims, "float32"),
@@ -379,6 +415,10 @@ class QwenCausalLmTest {
         assertMessage(w, good.replace("\"num_key_value_heads\": 2", "\"num_key_value_heads\": 3"),
                 "config.json: num_attention_heads (4) must be a multiple of num_key_value_heads, got 3");
         assertMessage(w, good.replace("\"vocab_size\": 64", "\"vocab_size\": null"), "config.json: missing field 'vocab_size'");
+        assertMessage(w, good.replace("\"use_cache\"", "\"layer_types\": [\"full_attention\", \"sliding_attention\"],\n  \"use_cache\""),
+                "config.json: field 'layer_types' contains \"sliding_attention\"");
+        assertMessage(w, good.replace("\"model_type\": \"qwen2\"", "\"model_type\": \"llama\"").replace("\"architectures\": [\n    \"Qwen2ForCausalLM\"\n  ],", ""),
+                "config.json: field 'model_type' is \"llama\" and there is no 'architectures'");
     }
 
     @Test
