@@ -22,6 +22,7 @@ import mpo4j.engine.Mpo4jEngine;
 import mpo4j.generate.Generation;
 import mpo4j.generate.Generator;
 import mpo4j.hf.HfCache;
+import mpo4j.hf.HfConfig;
 import mpo4j.hf.SafetensorsDtype;
 import mpo4j.hf.SafetensorsWriter;
 import mpo4j.model.QwenCheckpoints.Dims;
@@ -147,6 +148,49 @@ class QwenCausalLmTest {
         try (QwenCausalLm back = (QwenCausalLm) ModelLoader.load(saved)) {
             assertEquals(SafetensorsDtype.BF16, back.dtype());
         }
+    }
+
+    @Test
+    void float16CheckpointsLoadExactlyAndSaveBackByteForByte() throws IOException {
+        Dims dims = Dims.qwen25();
+        Map<String, Tensor> w = QwenCheckpoints.randomWeights(dims, false, 17);
+        // multiples of 1/256 below 8 in magnitude are exact in float16 (11 significant bits)
+        w.values().forEach(t -> {
+            for (int i = 0; i < t.values().length; i++) {
+                t.values()[i] = Math.round(t.values()[i] * 256) / 256f;
+            }
+        });
+        Path original = QwenCheckpoints.write(tmp.resolve("f16"), QwenCheckpoints.qwen25Config(dims, "float16"), w,
+                F32.dtype(SafetensorsDtype.F16));
+        try (QwenCausalLm model = (QwenCausalLm) ModelLoader.load(original)) {
+            assertEquals(SafetensorsDtype.F16, model.dtype());
+            w.forEach((name, t) -> assertArrayEquals(t.values(), model.parameters().get(name).getArray().toFloatArray(), 0f, name));
+            model.save(tmp.resolve("f16-saved"));
+        }
+        assertSameFiles(original, tmp.resolve("f16-saved"));
+    }
+
+    @Test
+    void aModelBuiltFromAConfigSavesAndLoadsBack() throws IOException {
+        HfConfig config = HfConfig.parse("config.json", QwenCheckpoints.qwen3Config(Dims.qwen3().untied(), "float32"));
+        try (QwenCausalLm model = QwenCausalLm.fromConfig(config, 42)) {
+            assertEquals(Dims.qwen3().vocab(), model.parameters().get("lm_head.weight").getShape().get(0));
+            model.save(tmp.resolve("fresh"));
+            try (CausalLm back = ModelLoader.load(tmp.resolve("fresh"))) {
+                model.parameters().forEach((name, p) -> assertArrayEquals(p.getArray().toFloatArray(),
+                        back.parameters().get(name).getArray().toFloatArray(), 0f, name));
+            }
+        }
+        // transformers' own spelling: json.dumps(indent=2, sort_keys=True), so the saved config parses to the same object
+        assertEquals(com.google.gson.JsonParser.parseString(config.toJsonString()),
+                com.google.gson.JsonParser.parseString(Files.readString(tmp.resolve("fresh/config.json"))));
+    }
+
+    @Test
+    void anUnknownRepoIdSaysWhereItLooked() {
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                () -> ModelLoader.load("Qwen/Qwen3-0.6B", HfCache.at(tmp.resolve("empty-hub"))));
+        assertTrue(e.getMessage().contains("models--Qwen--Qwen3-0.6B"), e.getMessage());
     }
 
     private static void assertSameFiles(Path expected, Path actual) throws IOException {
