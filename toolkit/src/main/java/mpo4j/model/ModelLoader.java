@@ -26,6 +26,7 @@ public final class ModelLoader {
     /** Builds the model of an opened folder whose config names the architecture it is registered under. */
     @FunctionalInterface
     interface Architecture {
+        /** The model of {@code folder}; errors name the file and the field or tensor. */
         CausalLm load(HfModelFolder folder) throws IOException;
     }
 
