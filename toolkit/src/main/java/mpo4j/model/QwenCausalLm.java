@@ -2,6 +2,7 @@ package mpo4j.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -103,44 +104,70 @@ public final class QwenCausalLm implements CausalLm {
         SafetensorsDtype dtype = folder.contains(embedding) ? folder.tensor(embedding).dtype() : SafetensorsDtype.F32;
         Checkpoint checkpoint = new Checkpoint(config, Files.readAllBytes(folder.dir().resolve(HfModelFolder.CONFIG)),
                 decoderConfig, dtype, Map.copyOf(sideFiles), ids.tokens(), ids.eos(), folder.tokenizerFile().isPresent() ? folder.dir() : null);
+        checkTensors(folder, decoderConfig);
         NDManager manager = TinyVlm.newModelManager(null);
         try {
             Map<String, NDArray> arrays = new LinkedHashMap<>();
             folder.forEachTensor((info, source) -> {
-                // transformers ties lm_head to the embedding and ignores a stored copy of it
-                if (!(decoderConfig.tieWordEmbeddings() && info.name().equals("lm_head.weight"))) {
+                if (!ignored(info.name(), decoderConfig)) {
                     arrays.put(info.name(), source.loadFloat32(manager));
                 }
             });
-            QwenCausalLm model = new QwenCausalLm(checkpoint, manager, fromCheckpoint(folder, arrays), true);
-            if (!arrays.isEmpty()) {
-                List<String> unused = new ArrayList<>();
-                arrays.keySet().forEach(name -> unused.add(name + " (" + folder.tensor(name).file().getFileName() + ")"));
-                throw new IllegalArgumentException(folder.dir() + ": " + unused.size() + " tensor(s) not used by "
-                        + ModelLoader.architecture(config) + ": " + unused);
-            }
-            return model;
+            return new QwenCausalLm(checkpoint, manager, (name, shape, init, m) -> arrays.remove(name), true);
         } catch (IOException | RuntimeException e) {
             manager.close();
             throw e;
         }
     }
 
-    /** Hands out the loaded arrays by name, checking each against the shape the config implies. */
-    private static Weights.Source fromCheckpoint(HfModelFolder folder, Map<String, NDArray> arrays) {
-        return (name, shape, init, m) -> {
-            NDArray array = arrays.remove(name);
-            if (array == null) {
-                throw new IllegalArgumentException(folder.dir() + ": no tensor '" + name + "' (config.json implies shape "
-                        + shape + ") in " + folder.weightFiles().size() + " weight file(s)");
+    /** transformers ties lm_head to the embedding and ignores a stored copy of it. */
+    private static boolean ignored(String tensor, DecoderConfig config) {
+        return config.tieWordEmbeddings() && tensor.equals("lm_head.weight");
+    }
+
+    /**
+     * Compares the safetensors headers with the parameters the config implies before any data is read,
+     * so a wrong config or a foreign checkpoint fails in milliseconds, naming the tensor and its file.
+     */
+    private static void checkTensors(HfModelFolder folder, DecoderConfig config) {
+        Map<String, Shape> expected = expectedShapes(config);
+        for (Map.Entry<String, Shape> e : expected.entrySet()) {
+            if (!folder.contains(e.getKey())) {
+                throw new IllegalArgumentException(folder.dir() + ": no tensor '" + e.getKey() + "' (config.json implies shape "
+                        + e.getValue() + ") in " + folder.weightFiles().size() + " weight file(s)");
             }
-            if (!array.getShape().equals(shape)) {
-                TensorInfo info = folder.tensor(name);
-                throw new IllegalArgumentException(info.file().getFileName() + ": tensor '" + name + "' has shape "
-                        + array.getShape() + " but config.json implies " + shape);
+            TensorInfo info = folder.tensor(e.getKey());
+            if (!new Shape(info.shape()).equals(e.getValue())) {
+                throw new IllegalArgumentException(info.file().getFileName() + ": tensor '" + info.name() + "' has shape "
+                        + new Shape(info.shape()) + " but config.json implies " + e.getValue());
             }
-            return array;
-        };
+        }
+        List<String> unused = new ArrayList<>();
+        for (TensorInfo info : folder.tensors()) {
+            if (!expected.containsKey(info.name()) && !ignored(info.name(), config)) {
+                unused.add(info.name() + " (" + info.file().getFileName() + ")");
+            }
+        }
+        if (!unused.isEmpty()) {
+            throw new IllegalArgumentException(folder.dir() + ": " + unused.size() + " tensor(s) not used by "
+                    + ModelLoader.architecture(folder.config()) + ": " + unused);
+        }
+    }
+
+    /**
+     * Every parameter name and shape a decoder of {@code config} has, in construction order, found by
+     * building it from views of a single zero (PyTorch's expand allocates nothing).
+     */
+    static Map<String, Shape> expectedShapes(DecoderConfig config) {
+        Map<String, Shape> shapes = new LinkedHashMap<>();
+        try (NDManager scratch = NDManager.newBaseManager()) {
+            NDArray zero = scratch.zeros(new Shape());
+            new Decoder(Weights.root((name, shape, init, m) -> {
+                shapes.put(name, shape);
+                return zero.broadcast(shape);
+            }, scratch, false), config);
+        }
+        return shapes;
     }
 
     /**

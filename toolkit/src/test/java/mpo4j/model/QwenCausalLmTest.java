@@ -187,6 +187,18 @@ class QwenCausalLmTest {
     }
 
     @Test
+    void realQwen25HalfBillionConfigImpliesItsPublishedTensorsAndParameterCount() throws IOException {
+        HfConfig real = HfConfig.parse("config.json", QwenCheckpoints.qwen25Config(new Dims(151936, 896, 24, 14, 2, 64, 4864, true), "bfloat16"));
+        Map<String, ai.djl.ndarray.types.Shape> shapes = QwenCausalLm.expectedShapes(QwenCausalLm.decoderConfig(real));
+        // 24 layers x (q, k, v weight + bias, o, gate, up, down, 2 norms = 12) + embedding + final norm; tied, no lm_head
+        assertEquals(24 * 12 + 2, shapes.size());
+        // 0.49B: embedding 151936 * 896 = 136,134,656; per layer 14,912,384 (q 896*896+896, k and v 896*128+128,
+        // o 896*896, mlp 3*896*4864, norms 2*896); final norm 896
+        assertEquals(136_134_656L + 24 * 14_912_384L + 896, shapes.values().stream().mapToLong(ai.djl.ndarray.types.Shape::size).sum());
+        assertEquals(new ai.djl.ndarray.types.Shape(128, 896), shapes.get("model.layers.23.self_attn.k_proj.weight"));
+    }
+
+    @Test
     void anUnknownRepoIdSaysWhereItLooked() {
         java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
                 () -> ModelLoader.load("Qwen/Qwen3-0.6B", HfCache.at(tmp.resolve("empty-hub"))));
