@@ -189,7 +189,7 @@ class QwenCausalLmTest {
     @Test
     void realQwen25HalfBillionConfigImpliesItsPublishedTensorsAndParameterCount() throws IOException {
         HfConfig real = HfConfig.parse("config.json", QwenCheckpoints.qwen25Config(new Dims(151936, 896, 24, 14, 2, 64, 4864, true), "bfloat16"));
-        Map<String, ai.djl.ndarray.types.Shape> shapes = QwenCausalLm.expectedShapes(QwenCausalLm.decoderConfig(real));
+        Map<String, ai.djl.ndarray.types.Shape> shapes = QwenCausalLm.expectedShapes(QwenHfConfig.decoderConfig(real));
         // 24 layers x (q, k, v weight + bias, o, gate, up, down, 2 norms = 12) + embedding + final norm; tied, no lm_head
         assertEquals(24 * 12 + 2, shapes.size());
         // 0.49B: embedding 151936 * 896 = 136,134,656; per layer 14,912,384 (q 896*896+896, k and v 896*128+128,
