@@ -108,6 +108,12 @@ public record TinyVlmConfig(Vision vision, Text text, TokenIds tokens) {
 
         public int headDim() { return hidden / heads; }
 
+        /** The same decoder in the general form {@link Decoder} runs: Qwen2 math with a tied head. */
+        public DecoderConfig decoderConfig() {
+            return DecoderConfig.qwen2(vocabSize, hidden, layers, heads, numKeyValueHeads, intermediate, true)
+                    .rmsNormEps(rmsNormEps).ropeTheta(ropeTheta);
+        }
+
         public Text withVocabSize(int v) { return new Text(v, hidden, layers, heads, numKeyValueHeads, intermediate, rmsNormEps, ropeTheta); }
 
         public Text withLayers(int v) { return new Text(vocabSize, hidden, v, heads, numKeyValueHeads, intermediate, rmsNormEps, ropeTheta); }

@@ -1,0 +1,121 @@
+package mpo4j.model;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import mpo4j.hf.HfCache;
+import mpo4j.hf.HfConfig;
+import mpo4j.hf.HfModelFolder;
+
+/**
+ * Opens a Hugging Face model folder, or a repo id found in the local Hugging Face cache, as a
+ * {@link CausalLm}: {@code ModelLoader.load("Qwen/Qwen2.5-0.5B-Instruct")}. The architecture comes from
+ * {@code config.json}'s {@code architectures} (or, without it, {@code model_type}); never touches the
+ * network (download explicitly with {@link mpo4j.hf.HfDownloader}). Folders written by {@link TinyVlm#save}
+ * load as {@link TinyVlm}.
+ */
+public final class ModelLoader {
+    /** Qwen2 and Qwen2.5. */
+    public static final String QWEN2 = "Qwen2ForCausalLM";
+    /** Qwen3 (dense). */
+    public static final String QWEN3 = "Qwen3ForCausalLM";
+
+    /** Builds the model of an opened folder whose config names the architecture it is registered under. */
+    @FunctionalInterface
+    interface Architecture {
+        /** The model of {@code folder}; errors name the file and the field or tensor. */
+        CausalLm load(HfModelFolder folder) throws IOException;
+    }
+
+    /**
+     * The supported architectures, by their {@code architectures} name. This is the extension point: a new
+     * model class adds one entry here ({@code "InternVLChatModel"} for the InternVL lane).
+     */
+    private static final Map<String, Architecture> ARCHITECTURES = new LinkedHashMap<>();
+    /** {@code model_type} values, for configs without {@code architectures}. */
+    private static final Map<String, String> MODEL_TYPES = Map.of("qwen2", QWEN2, "qwen3", QWEN3);
+
+    static {
+        ARCHITECTURES.put(QWEN2, QwenCausalLm::load);
+        ARCHITECTURES.put(QWEN3, QwenCausalLm::load);
+    }
+
+    /** The field only mpo4j's own {@link TinyVlm} folders carry (their config nests the decoder in {@code llm_config}). */
+    private static final String TINY_VLM_MARKER = "special_token_ids";
+
+    private ModelLoader() {}
+
+    /**
+     * Loads {@code pathOrRepoId}: a local folder, or a repo id ({@code Qwen/Qwen3-0.6B}) looked up in the
+     * Hugging Face cache ({@code $HF_HUB_CACHE}, {@code $HF_HOME/hub} or {@code ~/.cache/huggingface/hub},
+     * revision {@code main}).
+     *
+     * @throws UncheckedIOException when the model is in neither place (the message lists where it looked)
+     *     or a file cannot be read
+     * @throws IllegalArgumentException naming the file and field or tensor when the checkpoint is unsupported or broken
+     */
+    public static CausalLm load(String pathOrRepoId) {
+        return load(pathOrRepoId, HfCache.system());
+    }
+
+    /** {@link #load(String)} with the given cache. */
+    public static CausalLm load(String pathOrRepoId, HfCache cache) {
+        Path dir;
+        try {
+            dir = cache.resolve(pathOrRepoId);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+        return load(dir);
+    }
+
+    /** Loads the model folder {@code dir}. */
+    public static CausalLm load(Path dir) {
+        try {
+            HfModelFolder folder = HfModelFolder.open(dir);
+            if (folder.config().has(TINY_VLM_MARKER)) {
+                return TinyVlm.load(dir);
+            }
+            return ARCHITECTURES.get(architecture(folder.config())).load(folder);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load model from " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The supported architecture names, in the order the error messages list them. */
+    public static List<String> supportedArchitectures() { return List.copyOf(ARCHITECTURES.keySet()); }
+
+    /**
+     * The supported architecture a config names: the first supported entry of {@code architectures},
+     * else (without that field) the one its {@code model_type} stands for.
+     *
+     * @throws IllegalArgumentException naming the field and listing what is supported
+     */
+    public static String architecture(HfConfig config) {
+        if (config.has("architectures")) {
+            List<String> named = config.getStringList("architectures");
+            for (String name : named) {
+                if (ARCHITECTURES.containsKey(name)) {
+                    return name;
+                }
+            }
+            throw new IllegalArgumentException(config.source() + ": field 'architectures' is " + named
+                    + "; supported: " + String.join(", ", ARCHITECTURES.keySet()));
+        }
+        if (!config.has("model_type")) {
+            throw new IllegalArgumentException(config.source() + ": missing field 'architectures' (and 'model_type');"
+                    + " supported: " + String.join(", ", ARCHITECTURES.keySet()));
+        }
+        String type = config.getString("model_type");
+        String name = MODEL_TYPES.get(type);
+        if (name == null) {
+            throw new IllegalArgumentException(config.source() + ": field 'model_type' is \"" + type + "\" and there is no"
+                    + " 'architectures'; supported model types: " + String.join(", ", MODEL_TYPES.keySet().stream().sorted().toList())
+                    + " (architectures " + String.join(", ", ARCHITECTURES.keySet()) + ")");
+        }
+        return name;
+    }
+}
