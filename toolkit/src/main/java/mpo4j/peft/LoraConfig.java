@@ -25,6 +25,9 @@ import mpo4j.model.CausalLm;
  * adapters trains by default here, as with PEFT.
  */
 public final class LoraConfig {
+    /** PEFT's {@code INCLUDE_LINEAR_LAYERS_SHORTHAND}. */
+    static final String ALL_LINEAR = "all-linear";
+
     private final int r;
     private final double loraAlpha;
     private final double loraDropout;
@@ -135,6 +138,15 @@ public final class LoraConfig {
     }
 
     /**
+     * PEFT's shorthand {@code target_modules="all-linear"}: every linear layer except the output head
+     * ({@code lm_head}), the vision tower and projector included.
+     */
+    public LoraConfig targetModulesAllLinear() {
+        return with(r, loraAlpha, loraDropout, null, ALL_LINEAR, useRslora, modulesToSave, freezeBackbone, freezeMlp,
+                freezeLlm, baseModelNameOrPath);
+    }
+
+    /**
      * The bias mode ({@code bias}); only {@code "none"} is supported: no bias is trained by the adapter.
      * PEFT's {@code "all"} and {@code "lora_only"} would train the base biases.
      */
@@ -193,31 +205,40 @@ public final class LoraConfig {
 
     // ---------------------------------------------------------------------------------- values
 
+    /** The rank. */
     public int r() { return r; }
 
+    /** The scaling numerator. */
     public double loraAlpha() { return loraAlpha; }
 
+    /** Dropout probability on the adapters' input while training. */
     public double loraDropout() { return loraDropout; }
 
     /** The target names, or empty when a regular expression selects the targets. */
     public Optional<List<String>> targetModules() { return Optional.ofNullable(targetModules); }
 
-    /** The target regular expression, or empty when names select the targets. */
+    /** The target regular expression (or {@code "all-linear"}), or empty when names select the targets. */
     public Optional<String> targetModulesRegex() { return Optional.ofNullable(targetModulesRegex); }
 
     /** Always {@code "none"}. */
     public String bias() { return "none"; }
 
+    /** Whether the scaling is alpha / sqrt(r). */
     public boolean useRslora() { return useRslora; }
 
+    /** Modules trained in full and saved with the adapter (empty: none). */
     public List<String> modulesToSave() { return modulesToSave; }
 
+    /** Whether the vision tower stays frozen. */
     public boolean freezeBackbone() { return freezeBackbone; }
 
+    /** Whether the projector stays frozen. */
     public boolean freezeMlp() { return freezeMlp; }
 
+    /** Whether the language model stays frozen. */
     public boolean freezeLlm() { return freezeLlm; }
 
+    /** The base model recorded in adapter_config.json, if set. */
     public Optional<String> baseModelNameOrPath() { return Optional.ofNullable(baseModelNameOrPath); }
 
     /** The factor of the adapter output: {@code lora_alpha / r}, or {@code lora_alpha / sqrt(r)} with rsLoRA. */
@@ -227,6 +248,9 @@ public final class LoraConfig {
 
     /** Whether the linear module {@code moduleName} gets an adapter (PEFT's {@code check_target_module_exists}). */
     public boolean isTarget(String moduleName) {
+        if (ALL_LINEAR.equals(targetModulesRegex)) {
+            return !moduleName.equals("lm_head") && !moduleName.endsWith(".lm_head");
+        }
         if (targetModulesRegex != null) {
             return Pattern.compile(targetModulesRegex).matcher(moduleName).matches();
         }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +69,7 @@ public final class LoraModel implements CausalLm {
         this.config = config;
         this.manager = base.manager().newSubManager();
         Map<String, LoraLayer> layers = new LinkedHashMap<>();
-        Map<AdaptableLinear, LoraLayer> identity = new java.util.IdentityHashMap<>();
+        Map<AdaptableLinear, LoraLayer> identity = new IdentityHashMap<>();
         Map<String, Parameter> trainable = new LinkedHashMap<>();
         for (String name : targets) {
             AdaptableLinear linear = linears.get(name);
@@ -300,10 +301,6 @@ public final class LoraModel implements CausalLm {
         }
         return load(base, dir, config);
     }
-
-    /** Number of trainable scalars (adapters plus unfrozen base parameters). */
-    @Override
-    public long parameterCount() { return CausalLm.super.parameterCount(); }
 
     /** Frees the adapters; the base model stays open. */
     @Override

@@ -64,6 +64,12 @@ class LoraConfigTest {
         assertTrue(layer1.isTarget("model.layers.1.mlp.down_proj"));
         assertFalse(layer1.isTarget("model.layers.0.mlp.down_proj"));
         assertFalse(layer1.isTarget("model.layers.11.mlp.down_proj"));
+        // "all-linear": everything but the output head
+        LoraConfig all = LoraConfig.defaults().targetModulesAllLinear();
+        assertTrue(all.isTarget("vision_model.encoder.layers.0.mlp.fc1"));
+        assertTrue(all.isTarget("mlp1.3"));
+        assertFalse(all.isTarget("lm_head"));
+        assertFalse(all.isTarget("language_model.lm_head"));
     }
 
     @Test

@@ -155,6 +155,24 @@ class LoraModelTest {
         }
     }
 
+    /** Generation's incremental path applies the adapters too: decoding a prompt at once equals the full forward. */
+    @Test
+    void decodeRunsWithTheAdapters() {
+        TinyVlmConfig text = CONFIG.textOnly();
+        try (TinyVlm base = TinyVlm.builder(text).seed(3).build();
+                LoraModel lora = LoraModel.wrap(base, LoraConfig.defaults().targetModulesAllLinear());
+                NDManager scope = lora.manager().newSubManager()) {
+            assertEquals(2 * 7, lora.adapters().size(), "all-linear: every decoder projection (the tied head is no Linear)");
+            TinyModels.trainB(lora, 5);
+            mpo4j.model.TokenRows row = mpo4j.model.TokenRows.of(5, 7, 9, 11);
+            float[] full = lora.hidden(row, null, scope).toFloatArray();
+            float[] decoded = lora.decode(row, new int[] {0}, null, lora.newCache(scope), scope).toFloatArray();
+            assertArrayEquals(full, decoded);
+            float[] plain = base.decode(row, new int[] {0}, null, base.newCache(scope), scope).toFloatArray();
+            assertFalse(java.util.Arrays.equals(full, plain), "the adapters change the decoded states");
+        }
+    }
+
     @Test
     void wrappingAModelWithoutMatchingLayersFailsNamingTheTargets() {
         try (TinyVlm base = TinyVlm.builder(CONFIG).build()) {
