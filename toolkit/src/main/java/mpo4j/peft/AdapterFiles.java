@@ -53,7 +53,9 @@ final class AdapterFiles {
             }
             Files.deleteIfExists(staging);
         }
-        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), HfConfig.parse(CONFIG_FILE, configJson(config).toString()).toJsonString());
+        // PEFT writes json.dumps(output_dict, indent=2, sort_keys=True) without a final newline
+        String text = HfConfig.parse(CONFIG_FILE, configJson(config).toString()).toJsonString().stripTrailing();
+        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), text);
     }
 
     /** {@code adapter_config.json} as PEFT writes it for {@code config}. */

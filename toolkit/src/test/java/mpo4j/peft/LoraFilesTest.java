@@ -81,6 +81,7 @@ class LoraFilesTest {
             java.util.Collections.sort(sorted);
             assertEquals(sorted, keys);
             assertTrue(text.startsWith("{\n  \"base_model_name_or_path\": "), text);
+            assertTrue(text.endsWith("\n}"), "no final newline, as PEFT writes it");
         }
     }
 
