@@ -13,7 +13,8 @@ import java.util.Map;
  * needs (the policy runs with its adapters, the reference runs the very same weights without them, as
  * TRL does with a PEFT model), and views on different threads cannot switch each other's adapters.
  * Forward passes are eager, so the scope only has to be open while the forward runs; backward needs
- * nothing from it.
+ * nothing from it. The flip side: a model must run its linear layers on the thread that called its
+ * forward (every model here does); layers run on a worker thread would not see the scope.
  *
  * <p>Scopes nest: opening one replaces the active set until it is closed, closing restores the previous
  * set. Close scopes in the reverse order of opening (try-with-resources does).
