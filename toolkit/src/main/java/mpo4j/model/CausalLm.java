@@ -41,6 +41,18 @@ public interface CausalLm extends AutoCloseable {
     /** All parameters in a fixed order under their Hugging Face names. */
     Map<String, Parameter> parameters();
 
+    /**
+     * Every linear layer by its Hugging Face module name ({@code model.layers.0.self_attn.q_proj}), in
+     * model order: what adapters such as LoRA attach to. Models built from {@code Weights} return its
+     * registry; a model that cannot list its layers cannot be adapted.
+     *
+     * @throws UnsupportedOperationException if this model does not expose its linear layers
+     */
+    default Map<String, AdaptableLinear> linearLayers() {
+        throw new UnsupportedOperationException(getClass().getSimpleName()
+                + " does not expose its linear layers (linearLayers()), so adapters cannot be attached to it");
+    }
+
     /** Whether the parameters require gradients ({@code false} for a {@link #frozenCopy()}). */
     boolean isTrainable();
 

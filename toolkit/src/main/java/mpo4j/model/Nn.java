@@ -3,6 +3,7 @@ package mpo4j.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import java.util.Optional;
 import mpo4j.engine.Scalar;
 
 /**
@@ -15,19 +16,46 @@ import mpo4j.engine.Scalar;
 final class Nn {
     private Nn() {}
 
-    /** {@code y = x W^T + b} with {@code W} stored {@code [out, in]} as in PyTorch. */
-    static final class Linear {
+    /**
+     * {@code y = x W^T + b} with {@code W} stored {@code [out, in]} as in PyTorch, plus the output of the
+     * adapter an open {@link AdapterScope} holds for this layer, if any. Each layer registers itself
+     * with its {@link Weights} under its Hugging Face module name, so every model built through
+     * {@code Weights} can be adapted without model-specific code.
+     */
+    static final class Linear implements AdaptableLinear {
         final Parameter weight;
         final Parameter bias;
+        private final String moduleName;
 
         Linear(Weights w, long in, long out, boolean bias) {
             this.weight = w.normal("weight", out, in);
             this.bias = bias ? w.zeros("bias", out) : null;
+            this.moduleName = w.register(this);
         }
 
         NDArray apply(NDArray x) {
-            return x.getNDArrayInternal().linear(x, weight.getArray(), bias == null ? null : bias.getArray()).singletonOrThrow();
+            NDArray y = x.getNDArrayInternal().linear(x, weight.getArray(), bias == null ? null : bias.getArray()).singletonOrThrow();
+            LinearAdapter adapter = AdapterScope.current(this);
+            return adapter == null ? y : y.add(adapter.delta(x));
         }
+
+        @Override
+        public String moduleName() { return moduleName; }
+
+        @Override
+        public long inFeatures() { return weight.getShape().get(1); }
+
+        @Override
+        public long outFeatures() { return weight.getShape().get(0); }
+
+        @Override
+        public Parameter weight() { return weight; }
+
+        @Override
+        public Optional<Parameter> bias() { return Optional.ofNullable(bias); }
+
+        @Override
+        public String toString() { return "Linear(" + moduleName + ", " + inFeatures() + " -> " + outFeatures() + ")"; }
     }
 
     static final class LayerNorm {

@@ -34,6 +34,7 @@ public final class TinyVlm implements CausalLm {
     private final TinyVlmConfig config;
     private final NDManager manager;
     private final Map<String, Parameter> parameters;
+    private final Map<String, AdaptableLinear> linears;
     private final Decoder decoder;
     private final VisionEncoder vision;
     private final boolean trainable;
@@ -53,6 +54,7 @@ public final class TinyVlm implements CausalLm {
         this.vision = config.hasVision() ? new VisionEncoder(root, config.vision(), config.text().hidden()) : null;
         this.decoder = new Decoder(root, config.text());
         this.parameters = Collections.unmodifiableMap(root.all());
+        this.linears = root.linears();
     }
 
     /** A builder for a freshly initialised model of this shape (seed 42). */
@@ -128,6 +130,9 @@ public final class TinyVlm implements CausalLm {
 
     /** All parameters in a fixed order under their Hugging Face names (the optimizer's view). */
     public Map<String, Parameter> parameters() { return parameters; }
+
+    @Override
+    public Map<String, AdaptableLinear> linearLayers() { return linears; }
 
     /** Whether the parameters require gradients ({@code false} for a {@link #frozenCopy()}). */
     public boolean isTrainable() { return trainable; }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -50,6 +51,21 @@ final class Weights {
     Parameter ones(String name, long... shape) { return create(name, Init.ONES, shape); }
 
     Map<String, Parameter> all() { return registry.params; }
+
+    /**
+     * Records {@code linear} as the module this {@code Weights} names and returns that name
+     * ({@code model.layers.0.self_attn.q_proj}); adapters find layers through {@link #linears()}.
+     */
+    String register(AdaptableLinear linear) {
+        String name = prefix.endsWith(".") ? prefix.substring(0, prefix.length() - 1) : prefix;
+        if (registry.linears.put(name, linear) != null) {
+            throw new IllegalStateException("duplicate linear module name " + name);
+        }
+        return name;
+    }
+
+    /** Every linear layer created through this registry, by module name, in creation order (read-only). */
+    Map<String, AdaptableLinear> linears() { return Collections.unmodifiableMap(registry.linears); }
 
     private Parameter create(String name, Init init, long... dims) {
         String full = prefix + name;
@@ -108,6 +124,7 @@ final class Weights {
         final NDManager manager;
         final boolean trainable;
         final Map<String, Parameter> params = new LinkedHashMap<>();
+        final Map<String, AdaptableLinear> linears = new LinkedHashMap<>();
 
         Registry(Source source, NDManager manager, boolean trainable) {
             this.source = source;
