@@ -43,6 +43,8 @@ public final class QwenCausalLm implements CausalLm {
     private final NDManager manager;
     private final Decoder decoder;
     private final Map<String, Parameter> parameters;
+    /** Every linear layer by its Hugging Face module name, for adapters. */
+    private final Map<String, AdaptableLinear> linears;
     private final boolean trainable;
     private Tokenizer tokenizer;
 
@@ -67,6 +69,7 @@ public final class QwenCausalLm implements CausalLm {
         Weights root = Weights.root(source, manager, trainable);
         this.decoder = new Decoder(root, checkpoint.decoder());
         this.parameters = Collections.unmodifiableMap(root.all());
+        this.linears = root.linears();
     }
 
     /**
@@ -208,6 +211,9 @@ public final class QwenCausalLm implements CausalLm {
 
     @Override
     public NDManager manager() { return manager; }
+
+    @Override
+    public Map<String, AdaptableLinear> linearLayers() { return linears; }
 
     @Override
     public Map<String, Parameter> parameters() { return parameters; }
