@@ -165,55 +165,64 @@ public final class CompletionLogps {
         }
         ScoredPositions at = ScoredPositions.of(labels, n, len, pairs);
         // No sub-scope that closes before backward: the index arrays made from Java memory are saved by
-        // autograd and must live in the caller's step scope until backward has run. The chunk-sized
-        // temporaries are closed explicitly (autograd keeps its own references to what it needs).
+        // autograd and must live in the caller's step scope (the states' manager) until backward has run.
+        // The chunk-sized temporaries are closed explicitly (autograd keeps its own references to what it needs).
         NDManager scope = states.getManager();
         NDArray flat = states.reshape(new Shape((long) n * len, shape.get(2)));
         int k = at.size();
         List<NDArray> chunks = new ArrayList<>();
         double[] wpoTotals = withWeights ? new double[n] : null;
         double[] logitTotals = new double[n];
-        long vocab = 0;
+        long[] vocab = {0};
         for (int from = 0; from < k; from += chunkSize) {
-            int to = Math.min(k, from + chunkSize);
-            NDArray positions = scope.create(Arrays.copyOfRange(at.flat(), from, to));
-            NDArray picked = flat.get(new NDIndex("{}", positions));                  // [C, X]
-            NDArray batched = picked.expandDims(0);
-            NDArray out = head.apply(batched);                                          // [1, C, V]
-            NDArray logits = out.squeeze(0);
-            if (logits.getDataType() != DataType.FLOAT32 && logits.getDataType() != DataType.FLOAT64) {
-                logits = logits.toType(DataType.FLOAT32, false);
-            }
-            if (vocab == 0) {
-                vocab = logits.getShape().get(1);
-                at.checkVocabulary(vocab);
-            }
-            NDArray index = scope.create(Arrays.copyOfRange(at.labels(), from, to), new Shape(to - from, 1));
-            NDArray lse = logSumExp(logits);                                            // [C]
-            NDArray tokenLogp = logits.gather(index, 1).squeeze(1).sub(lse);           // [C]
-            chunks.add(tokenLogp);
-            try (NDArray detached = logits.stopGradient(); NDArray logitSums = detached.sum(new int[] {1})) {
-                at.addPerRow(Nd.doubles(logitSums), from, logitTotals);
-                if (withWeights) {
-                    // log Σ p² = logsumexp(2·logits) − 2·logsumexp(logits), per position, no gradient
-                    try (NDArray doubled = detached.mul(2); NDArray lse2 = logSumExp(doubled);
-                         NDArray logSumP2 = lse2.sub(lse.stopGradient().mul(2));
-                         NDArray perToken = tokenLogp.stopGradient().sub(logSumP2)) {
-                        at.addPerRow(Nd.doubles(perToken), from, wpoTotals);
-                    }
-                }
-            }
-            // chunk-sized handles (views or copies); closing them frees what autograd did not keep
-            for (NDArray a : new NDArray[] {logits, out, batched, picked}) {
-                a.close();
-            }
+            chunks.add(scoreChunk(flat, head, at, from, Math.min(k, from + chunkSize), vocab, logitTotals, wpoTotals));
         }
         flat.close();
         DataType dt = chunks.isEmpty() ? floatType(states) : chunks.get(0).getDataType();
         NDArray all = chunks.isEmpty() ? null : chunks.size() == 1 ? chunks.get(0) : NDArrays.concat(new NDList(chunks));
         NDArray sums = rowSums(all, at, n, false, scope, dt);
         NDArray shared = pairs ? rowSums(all, at, n, true, scope, dt) : null;
-        return new Totals(sums, shared, at.tokens(), wpoTotals, logitTotals, vocab);
+        return new Totals(sums, shared, at.tokens(), wpoTotals, logitTotals, vocab[0]);
+    }
+
+    /**
+     * Positions {@code from..to} of {@code at}: the head's logits {@code [C, V]}, reduced at once to the
+     * differentiable token log-probs {@code [C]} (returned) and the constant per-row totals (added).
+     * {@code vocab[0]} is learnt from the first chunk, which also checks every label against it.
+     */
+    private static NDArray scoreChunk(NDArray flat, UnaryOperator<NDArray> head, ScoredPositions at, int from, int to,
+                                      long[] vocab, double[] logitTotals, double[] wpoTotals) {
+        NDManager scope = flat.getManager();
+        NDArray positions = scope.create(Arrays.copyOfRange(at.flat(), from, to));
+        NDArray picked = flat.get(new NDIndex("{}", positions));                      // [C, X]
+        NDArray batched = picked.expandDims(0);
+        NDArray out = head.apply(batched);                                              // [1, C, V]
+        NDArray squeezed = out.squeeze(0);
+        DataType type = squeezed.getDataType();
+        NDArray logits = type == DataType.FLOAT32 || type == DataType.FLOAT64 ? squeezed : squeezed.toType(DataType.FLOAT32, false);
+        if (vocab[0] == 0) {
+            vocab[0] = logits.getShape().get(1);
+            at.checkVocabulary(vocab[0]);
+        }
+        NDArray index = scope.create(Arrays.copyOfRange(at.labels(), from, to), new Shape(to - from, 1));
+        NDArray lse = logSumExp(logits);                                                // [C]
+        NDArray tokenLogp = logits.gather(index, 1).squeeze(1).sub(lse);               // [C]
+        try (NDArray detached = logits.stopGradient(); NDArray logitSums = detached.sum(new int[] {1})) {
+            at.addPerRow(Nd.doubles(logitSums), from, logitTotals);
+            if (wpoTotals != null) {
+                // log Σ p² = logsumexp(2·logits) − 2·logsumexp(logits), per position, no gradient
+                try (NDArray doubled = detached.mul(2); NDArray lse2 = logSumExp(doubled);
+                     NDArray logSumP2 = lse2.sub(lse.stopGradient().mul(2));
+                     NDArray perToken = tokenLogp.stopGradient().sub(logSumP2)) {
+                    at.addPerRow(Nd.doubles(perToken), from, wpoTotals);
+                }
+            }
+        }
+        // chunk-sized handles (views or copies); closing them frees what autograd did not keep
+        for (NDArray a : new NDArray[] {logits, squeezed, out, batched, picked}) {
+            a.close();
+        }
+        return tokenLogp;
     }
 
     private static DataType floatType(NDArray states) {

@@ -102,9 +102,14 @@ class ChunkedObjectivesTest {
              NDManager scope = NDManager.newBaseManager()) {
             PreferenceObjective objective = new PreferenceObjective(policy, PreferenceLoss.mpo(), frozen, true,
                     CompletionLogps.chunked().chunkSize(3));
+            int modelArrays = policy.manager().getManagedArrays().size();
+            int frozenArrays = frozen.manager().getManagedArrays().size();
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 gc.backward(objective.compute(new PairBatch(BATCH, null), scope, true).loss());
             }
+            // the index arrays autograd keeps live in the step scope, not in the models' memory
+            assertEquals(modelArrays, policy.manager().getManagedArrays().size());
+            assertEquals(frozenArrays, frozen.manager().getManagedArrays().size());
             SequenceBatch rows = BATCH.concatenated();
             long completion = scored(rows);
             // 4 pairs of prompts with a 16-token tile: the full logits would cover 8 × L positions
