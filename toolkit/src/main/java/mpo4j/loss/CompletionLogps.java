@@ -174,14 +174,18 @@ public final class CompletionLogps {
         double[] wpoTotals = withWeights ? new double[n] : null;
         double[] logitTotals = new double[n];
         long[] vocab = {0};
-        for (int from = 0; from < k; from += chunkSize) {
-            chunks.add(scoreChunk(flat, head, at, from, Math.min(k, from + chunkSize), vocab, logitTotals, wpoTotals));
-        }
+        // at least one chunk, even an empty one: a batch with nothing scored still gives sums that are
+        // part of the graph (zero gradient), so backward runs as it does for any other batch
+        int from = 0;
+        do {
+            int to = Math.min(k, from + chunkSize);
+            chunks.add(scoreChunk(flat, head, at, from, to, vocab, logitTotals, wpoTotals));
+            from = to;
+        } while (from < k);
         flat.close();
-        DataType dt = chunks.isEmpty() ? floatType(states) : chunks.get(0).getDataType();
-        NDArray all = chunks.isEmpty() ? null : chunks.size() == 1 ? chunks.get(0) : NDArrays.concat(new NDList(chunks));
-        NDArray sums = rowSums(all, at, n, false, scope, dt);
-        NDArray shared = pairs ? rowSums(all, at, n, true, scope, dt) : null;
+        NDArray all = chunks.size() == 1 ? chunks.get(0) : NDArrays.concat(new NDList(chunks));
+        NDArray sums = rowSums(all, at, n, false);
+        NDArray shared = pairs ? rowSums(all, at, n, true) : null;
         return new Totals(sums, shared, at.tokens(), wpoTotals, logitTotals, vocab[0]);
     }
 
@@ -225,22 +229,18 @@ public final class CompletionLogps {
         return tokenLogp;
     }
 
-    private static DataType floatType(NDArray states) {
-        DataType d = states.getDataType();
-        return d == DataType.FLOAT64 ? d : DataType.FLOAT32;
-    }
-
     /**
      * {@code [N]} per-row sums of the position log-probs {@code all [K]}; a row's positions are
      * contiguous (row-major order), its shared ones are its first {@code shared[r]}. Summed as slices
-     * rather than through a 0/1 matrix, so a non-finite value stays in its own row.
+     * rather than through a 0/1 matrix, so a non-finite value stays in its own row; an empty slice
+     * sums to 0 and stays in the graph.
      */
-    private static NDArray rowSums(NDArray all, ScoredPositions at, int n, boolean sharedOnly, NDManager scope, DataType dt) {
+    private static NDArray rowSums(NDArray all, ScoredPositions at, int n, boolean sharedOnly) {
         NDList perRow = new NDList(n);
         for (int r = 0; r < n; r++) {
             int start = at.rowStart(r);
             int count = sharedOnly ? at.shared(r) : at.tokens(r);
-            perRow.add(count == 0 ? scope.zeros(new Shape(), dt) : all.get(new NDIndex(start + ":" + (start + count))).sum());
+            perRow.add(all.get(new NDIndex(start + ":" + (start + count))).sum());
         }
         return NDArrays.stack(perRow);
     }

@@ -354,6 +354,26 @@ class CompletionLogpsTest {
     }
 
     @Test
+    void aBatchWithNothingScoredStaysInTheGraphWithZeroGradient() {
+        // e.g. every completion truncated away: the step must still run backward, as it did with full logits
+        try (NDManager s = m.newSubManager()) {
+            NDArray hidden = s.ones(new Shape(2, 3, 2));
+            NDArray w = s.ones(new Shape(4, 2));
+            hidden.setRequiresGradient(true);
+            w.setRequiresGradient(true);
+            RecordingHead head = new RecordingHead(head(w));
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                SequenceLogps p = CompletionLogps.chunked().pairs(hidden, head, new long[] {-100, -100, -100, -100, -100, -100}, false);
+                assertArrayEquals(new int[] {0, 0}, p.tokens());
+                gc.backward(p.sums().sum().add(p.shared().sum()));
+            }
+            assertEquals(List.of(new Shape(1, 0, 2)), head.inputs, "one empty chunk");
+            assertArrayEquals(new float[12], hidden.getGradient().toFloatArray());
+            assertArrayEquals(new float[8], w.getGradient().toFloatArray());
+        }
+    }
+
+    @Test
     void rowsWithNothingScoredSumToZero() {
         try (NDManager s = m.newSubManager()) {
             NDArray hidden = s.ones(new Shape(2, 3, 2));
