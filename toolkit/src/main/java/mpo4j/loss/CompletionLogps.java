@@ -108,6 +108,7 @@ public final class CompletionLogps {
      * @param tokens scored tokens per row
      */
     public record RowLogps(NDArray sums, int[] tokens) {
+        /** Keeps a copy of {@code tokens}. */
         public RowLogps {
             tokens = tokens.clone();
         }
@@ -142,7 +143,7 @@ public final class CompletionLogps {
      * @param tokens      scored tokens per row
      * @param wpoTotals   Σ over scored tokens of {@code log p − log Σ_v p_v²} (constants), or null
      * @param logitTotals Σ over scored positions and vocabulary of the raw logits (constants)
-     * @param vocab       vocabulary size (0 when nothing was scored)
+     * @param vocab       vocabulary size (the last axis of the head's output)
      */
     record Totals(NDArray sums, NDArray shared, int[] tokens, double[] wpoTotals, double[] logitTotals, long vocab) {}
 
