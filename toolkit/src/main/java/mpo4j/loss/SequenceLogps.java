@@ -1,13 +1,11 @@
 package mpo4j.loss;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.engine.Scalar;
-import mpo4j.text.Labels;
 
 /**
  * Per-sequence policy log-probs of the completion tokens: what every preference loss consumes.
@@ -22,6 +20,10 @@ import mpo4j.text.Labels;
  *   <li>{@link #weights()}: WPO weights {@code exp(mean_t(log p_t − log Σ_v p_v²))} (constants), if asked;</li>
  *   <li>mean raw logit over completion positions × vocabulary of the chosen and rejected halves.</li>
  * </ul>
+ *
+ * <p>Made from a model's hidden states by {@link CompletionLogps#pairs} (any vocabulary size: logits
+ * only at the scored positions, in chunks), from logits a caller already has by {@link #fromLogits},
+ * or by hand with {@link #of(NDArray, NDArray, int[])}.
  */
 public final class SequenceLogps {
     private final NDArray sums;
@@ -81,82 +83,31 @@ public final class SequenceLogps {
      * From logits {@code [2B, L, V]} and row-major labels {@code [2B·L]} aligned with the input ids:
      * the logits at position t−1 score the label at t, labels equal to −100 are not scored.
      *
-     * <p>One pass: {@code log p(label) = logit[label] − logsumexp(logits)} by gather, never a full
-     * log-softmax copy; with {@code withWeights}, {@code log Σ p² = logsumexp(2·logits) − 2·logsumexp(logits)}
-     * is computed without gradient. Intermediates live in a sub-manager; the returned arrays are
-     * attached to the logits' manager.
+     * <p>The same code as {@link CompletionLogps#pairs} with the identity as output head: the scored
+     * positions are gathered chunk by chunk, {@code log p(label) = logit[label] − logsumexp(logits)},
+     * never a full log-softmax copy; with {@code withWeights}, {@code log Σ p² = logsumexp(2·logits) −
+     * 2·logsumexp(logits)} is computed without gradient. The returned arrays are attached to the logits'
+     * manager.
      */
     public static SequenceLogps fromLogits(NDArray logits, long[] labels, boolean withWeights) {
-        Shape shape = logits.getShape();
-        if (shape.dimension() != 3) {
-            throw new IllegalArgumentException("logits must be [2B, L, V], got " + shape);
-        }
-        int n = (int) shape.get(0);
-        int len = (int) shape.get(1);
-        long vocab = shape.get(2);
-        if (n % 2 != 0 || labels.length != (long) n * len) {
-            throw new IllegalArgumentException("logits " + shape + " need 2B rows and labels of 2B·L = "
-                    + ((long) n * len) + " entries, got " + labels.length);
-        }
-        Masks masks = Masks.of(labels, n, len, vocab);
-        NDManager parent = logits.getManager();
-        {
-            // No sub-scope that closes before backward: arrays DJL builds from Java memory (create(float[]),
-            // the scalar behind mul(Number)) may be saved by autograd and must live in the caller's step
-            // scope until backward has run. Vocabulary-sized temporaries are closed explicitly instead.
-            NDManager scope = parent;
-            NDArray x = logits.get(":, :-1, :");
-            if (x.getDataType() != DataType.FLOAT32 && x.getDataType() != DataType.FLOAT64) {
-                x = x.toType(DataType.FLOAT32, false);
-            }
-            DataType dt = x.getDataType();
-            NDArray mask = scope.create(masks.completion, new Shape(n, len - 1)).toType(dt, false);
-            NDArray sharedMask = scope.create(masks.shared, new Shape(n, len - 1)).toType(dt, false);
-            NDArray index = scope.create(masks.index, new Shape(n, len - 1, 1));
-
-            NDArray lse = logSumExp(x);                                    // [n, L-1]
-            NDArray tokenLogp = x.gather(index, 2).squeeze(2).sub(lse);     // [n, L-1]
-            NDArray sums = tokenLogp.mul(mask).sum(new int[] {1});
-            NDArray shared = tokenLogp.mul(sharedMask).sum(new int[] {1});
-
-            NDArray detached = x.stopGradient();
-            float[] weights = null;
-            if (withWeights) {
-                NDArray lseD = lse.stopGradient();
-                NDArray logSumP2;
-                try (NDArray doubled = detached.mul(2)) {
-                    logSumP2 = logSumExp(doubled).sub(lseD.mul(2));
-                }
-                NDArray perToken = tokenLogp.stopGradient().sub(logSumP2).mul(mask).sum(new int[] {1});
-                double[] total = Nd.doubles(perToken);
-                weights = new float[n];
-                for (int r = 0; r < n; r++) {
-                    weights[r] = (float) Math.exp(total[r] / Math.max(masks.tokens[r], 1));
-                }
-            }
-            double[] logitRowSums = Nd.doubles(detached.sum(new int[] {2}).mul(mask).sum(new int[] {1}));
-            int b = n / 2;
-            double meanChosen = meanLogit(logitRowSums, masks.tokens, 0, b, vocab);
-            double meanRejected = meanLogit(logitRowSums, masks.tokens, b, n, vocab);
-            // PyTorch-owned views of the logits: closing the handles is safe, autograd keeps its own references
-            detached.close();
-            x.close();
-            return new SequenceLogps(sums, shared, masks.tokens, weights, meanChosen, meanRejected);
-        }
+        return of(CompletionLogps.chunked().score(logits, "logits", UnaryOperator.identity(), labels, true, withWeights));
     }
 
-    /**
-     * Stable log Σ exp over the last axis; the max shift carries no gradient (it cancels exactly).
-     * The two vocabulary-sized temporaries are released as soon as they are reduced (autograd keeps
-     * what backward needs on its own).
-     */
-    private static NDArray logSumExp(NDArray x) {
-        NDArray max = x.max(new int[] {2}, true).stopGradient();
-        NDArray sumExp;
-        try (NDArray shifted = x.sub(max); NDArray exp = shifted.exp()) {
-            sumExp = exp.sum(new int[] {2});
+    /** Pair log-probs, WPO weights and mean logits from the per-row totals of {@link CompletionLogps}. */
+    static SequenceLogps of(CompletionLogps.Totals t) {
+        int[] tokens = t.tokens();
+        int n = tokens.length;
+        float[] weights = null;
+        if (t.wpoTotals() != null) {
+            weights = new float[n];
+            for (int r = 0; r < n; r++) {
+                weights[r] = (float) Math.exp(t.wpoTotals()[r] / Math.max(tokens[r], 1));
+            }
         }
-        return sumExp.log().add(max.squeeze(2));
+        int b = n / 2;
+        double meanChosen = meanLogit(t.logitTotals(), tokens, 0, b, t.vocab());
+        double meanRejected = meanLogit(t.logitTotals(), tokens, b, n, t.vocab());
+        return new SequenceLogps(t.sums(), t.shared(), tokens, weights, meanChosen, meanRejected);
     }
 
     private static double meanLogit(double[] rowSums, int[] tokens, int from, int to, long vocab) {
@@ -167,44 +118,6 @@ public final class SequenceLogps {
             count += tokens[r];
         }
         return count == 0 ? Double.NaN : sum / (count * (double) vocab);
-    }
-
-    /** Java-side masks from the (small) label matrix, shifted by one. */
-    private record Masks(float[] completion, float[] shared, long[] index, int[] tokens) {
-        static Masks of(long[] labels, int n, int len, long vocab) {
-            int b = n / 2;
-            int w = len - 1;
-            float[] completion = new float[n * w];
-            long[] index = new long[n * w];
-            int[] tokens = new int[n];
-            for (int r = 0; r < n; r++) {
-                for (int t = 1; t < len; t++) {
-                    long label = labels[r * len + t];
-                    if (label == Labels.IGNORE) {
-                        continue;
-                    }
-                    if (label < 0 || label >= vocab) {
-                        throw new IllegalArgumentException("label " + label + " at row " + r + ", position " + t
-                                + " is outside the vocabulary [0, " + vocab + ")");
-                    }
-                    completion[r * w + t - 1] = 1f;
-                    index[r * w + t - 1] = label;
-                    tokens[r]++;
-                }
-            }
-            float[] shared = new float[n * w];
-            for (int r = 0; r < n; r++) {
-                int keep = Math.min(tokens[r], tokens[(r + b) % n]);
-                int seen = 0;
-                for (int t = 0; t < w && seen < keep; t++) {
-                    if (completion[r * w + t] == 1f) {
-                        shared[r * w + t] = 1f;
-                        seen++;
-                    }
-                }
-            }
-            return new Masks(completion, shared, index, tokens);
-        }
     }
 
     /** Number of pairs B. */

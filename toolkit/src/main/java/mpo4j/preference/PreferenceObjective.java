@@ -8,6 +8,7 @@ import java.util.Map;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.loss.BcoDelta;
+import mpo4j.loss.CompletionLogps;
 import mpo4j.loss.LossResult;
 import mpo4j.loss.LossType;
 import mpo4j.loss.PreferenceLoss;
@@ -18,9 +19,10 @@ import mpo4j.train.Objective;
 import mpo4j.train.StepOutput;
 
 /**
- * The preference step: policy forward over chosen-then-rejected rows → per-sequence log-probs →
- * reference log-probs (frozen copy, no gradient; or precomputed) → {@link PreferenceLoss}. Holds the
- * BCO running mean δ, which evaluation never moves.
+ * The preference step: policy hidden states over chosen-then-rejected rows → per-sequence log-probs
+ * (the output head only at completion positions, in chunks: {@link CompletionLogps}) → reference
+ * log-probs (frozen copy, no gradient; or precomputed) → {@link PreferenceLoss}. Holds the BCO running
+ * mean δ, which evaluation never moves.
  */
 final class PreferenceObjective implements Objective<PairBatch> {
     private final CausalLm policy;
@@ -28,33 +30,40 @@ final class PreferenceObjective implements Objective<PairBatch> {
     private final CausalLm reference;      // null when precomputed or reference-free
     /** Encode each pair's tiles once for both rows ({@code false}: once per row, as the Python tools do). */
     private final boolean visionOncePerPair;
+    private final CompletionLogps logps;
     private BcoDelta delta = new BcoDelta();
     private double initialSft = Double.NaN;
 
     PreferenceObjective(CausalLm policy, PreferenceLoss loss, CausalLm reference, boolean visionOncePerPair) {
+        this(policy, loss, reference, visionOncePerPair, CompletionLogps.chunked());
+    }
+
+    /** With {@code logps} choosing how many completion positions go through the output head at once. */
+    PreferenceObjective(CausalLm policy, PreferenceLoss loss, CausalLm reference, boolean visionOncePerPair, CompletionLogps logps) {
         this.policy = policy;
         this.loss = loss.validate();
         this.reference = reference;
         this.visionOncePerPair = visionOncePerPair;
+        this.logps = logps;
     }
 
     @Override
     public StepOutput compute(PairBatch micro, NDManager scope, boolean training) {
         PreferenceBatch batch = micro.batch();
         SequenceBatch rows = batch.concatenated();
-        NDArray logits = forward(policy, batch, visionOncePerPair, scope);
-        SequenceLogps logps = SequenceLogps.fromLogits(logits, rows, loss.isWeighted());
+        NDArray hidden = hidden(policy, batch, visionOncePerPair, scope);
+        SequenceLogps policyLogps = logps.pairs(hidden, policy::logits, rows, loss.isWeighted());
         ReferenceLogps ref = null;
         if (loss.needsReference()) {
             if (micro.reference() != null) {
                 ref = micro.reference();
             } else if (reference != null) {
-                ref = score(reference, batch, visionOncePerPair, scope);
+                ref = score(reference, batch, visionOncePerPair, scope, logps);
             } else {
                 throw new IllegalStateException("loss '" + loss.name() + "' needs a reference but none was configured");
             }
         }
-        LossResult result = loss.compute(logps, ref, training ? delta : delta.copy());
+        LossResult result = loss.compute(policyLogps, ref, training ? delta : delta.copy());
         if (training && Double.isNaN(initialSft) && loss.types().contains(LossType.SFT)) {
             initialSft = result.component(LossType.SFT);
         }
@@ -65,17 +74,23 @@ final class PreferenceObjective implements Objective<PairBatch> {
         return new StepOutput(result.loss(), result.metrics(), tokens).weightedBy(batch.pairs());
     }
 
-    /** Reference log-probs of a batch from a frozen model; the graph-free forward lives in a sub-scope. */
+    /** Reference log-probs of a batch from a frozen model, with the default chunking. */
     static ReferenceLogps score(CausalLm frozen, PreferenceBatch batch, boolean visionOncePerPair, NDManager parent) {
+        return score(frozen, batch, visionOncePerPair, parent, CompletionLogps.chunked());
+    }
+
+    /** Reference log-probs of a batch from a frozen model; the graph-free forward lives in a sub-scope. */
+    static ReferenceLogps score(CausalLm frozen, PreferenceBatch batch, boolean visionOncePerPair, NDManager parent,
+                                CompletionLogps logps) {
         try (NDManager s = parent.newSubManager()) {
-            NDArray logits = forward(frozen, batch, visionOncePerPair, s).stopGradient();
-            return ReferenceLogps.from(SequenceLogps.fromLogits(logits, batch.concatenated(), false));
+            NDArray hidden = hidden(frozen, batch, visionOncePerPair, s).stopGradient();
+            return ReferenceLogps.from(logps.pairs(hidden, frozen::logits, batch.concatenated(), false));
         }
     }
 
-    /** Logits {@code [2B, L, vocab]} of the batch's chosen rows followed by its rejected rows. */
-    static NDArray forward(CausalLm model, PreferenceBatch batch, boolean visionOncePerPair, NDManager scope) {
-        return model.forward(batch.concatenated().tokens(), visionOncePerPair ? batch.images(scope) : batch.imagesPerRow(scope), scope);
+    /** Final hidden states {@code [2B, L, hidden]} of the batch's chosen rows followed by its rejected rows. */
+    static NDArray hidden(CausalLm model, PreferenceBatch batch, boolean visionOncePerPair, NDManager scope) {
+        return model.hidden(batch.concatenated().tokens(), visionOncePerPair ? batch.images(scope) : batch.imagesPerRow(scope), scope);
     }
 
     @Override
