@@ -237,22 +237,15 @@ final class Decoder {
             this(scope, new int[] {start}, length, plain(headDim, theta), new Shape(length, headDim));
         }
 
-        /**
-         * Row {@code r} at positions {@code max(0, rowStarts[r] + t)}: tables {@code [N, 1, L, d]} (left-padded
-         * rows start at minus their padding, so their first real token is at position 0), plain RoPE.
-         */
-        Rotary(NDManager scope, int[] rowStarts, int length, int headDim, double theta) {
-            this(scope, rowStarts, length, plain(headDim, theta), new Shape(rowStarts.length, 1, length, headDim));
-        }
-
         /** As {@link #Rotary(NDManager, int, int, int, double)}, with the config's frequencies for this length. */
         Rotary(NDManager scope, int start, int length, DecoderConfig c) {
             this(scope, new int[] {start}, length, c.inverseFrequencies(start + length), new Shape(length, c.headDim()));
         }
 
         /**
-         * As {@link #Rotary(NDManager, int[], int, int, double)}, with the config's frequencies for the
-         * largest position of the pass (dynamic scaling sees {@code max position + 1}, as transformers does).
+         * Row {@code r} at positions {@code max(0, rowStarts[r] + t)}: tables {@code [N, 1, L, d]} (left-padded
+         * rows start at minus their padding, so their first real token is at position 0), with the config's
+         * frequencies for the largest position of the pass (dynamic scaling sees {@code max position + 1}, as transformers does).
          */
         Rotary(NDManager scope, int[] rowStarts, int length, DecoderConfig c) {
             this(scope, rowStarts, length, c.inverseFrequencies(java.util.Arrays.stream(rowStarts).max().orElse(0) + length),

@@ -28,8 +28,6 @@ import mpo4j.text.Tokenizer;
  * embedding with image tokens, the attention masks, forward and incremental decoding, save and load.
  */
 public final class TinyVlm implements CausalLm {
-    /** Large negative added to masked attention scores (finite, so a fully masked row cannot produce NaN). */
-    private static final float MASKED = -1e9f;
 
     private final TinyVlmConfig config;
     private final NDManager manager;
@@ -151,9 +149,7 @@ public final class TinyVlm implements CausalLm {
 
     @Override
     public NDArray hidden(TokenRows rows, ImageInputs images, NDManager scope) {
-        NDArray x = embed(rows, images, scope);
-        Decoder.Rotary rotary = new Decoder.Rotary(scope, 0, rows.length(), config.text().headDim(), config.text().ropeTheta());
-        return decoder.run(x, rotary, causalPaddingMask(rows, scope), null);
+        return decoder.forward(embed(rows, images, scope), rows, scope);
     }
 
     /** The tied output head applied to hidden states. */
@@ -162,15 +158,8 @@ public final class TinyVlm implements CausalLm {
 
     @Override
     public NDArray decode(TokenRows rows, int[] leftPadding, ImageInputs images, KvCache cache, NDManager scope) {
-        int past = (int) cache.length();
-        int width = rows.length();
-        int[] starts = new int[leftPadding.length];
-        for (int r = 0; r < starts.length; r++) {
-            starts[r] = past - leftPadding[r];
-        }
-        Decoder.Rotary rotary = new Decoder.Rotary(scope, starts, width, config.text().headDim(), config.text().ropeTheta());
-        NDArray x = past == 0 ? embed(rows, images, scope) : decoder.embed(rows.ids(scope));
-        return decoder.run(x, rotary, leftPaddedMask(leftPadding, width, past, past + width, scope), cache);
+        NDArray x = cache.length() == 0 ? embed(rows, images, scope) : decoder.embed(rows.ids(scope));
+        return decoder.decode(x, leftPadding, cache, scope);
     }
 
     /**
@@ -230,39 +219,7 @@ public final class TinyVlm implements CausalLm {
         return java.util.stream.IntStream.range(from, to).filter(t -> images.imageFlags()[t] == 1).toArray();
     }
 
-    /** Additive mask {@code [N, 1, L, L]}: query {@code i} sees key {@code j} iff {@code j <= i} and {@code j} is a real token. */
-    private static NDArray causalPaddingMask(TokenRows rows, NDManager scope) {
-        int n = rows.rows();
-        int len = rows.length();
-        float[] mask = new float[n * len * len];
-        for (int r = 0; r < n; r++) {
-            int real = rows.lengths()[r];
-            for (int i = 0; i < len; i++) {
-                int base = (r * len + i) * len;
-                for (int j = 0; j < len; j++) {
-                    mask[base + j] = j <= i && j < real ? 0f : MASKED;
-                }
-            }
-        }
-        return scope.create(mask, new Shape(n, 1, len, len));
-    }
 
-    /**
-     * Additive mask {@code [N, 1, queries, keys]} for left-padded rows: query {@code i} (absolute position
-     * {@code past + i}) sees key {@code j} iff {@code j <= past + i} and {@code j} is not padding.
-     */
-    private static NDArray leftPaddedMask(int[] padding, int queries, int past, int keys, NDManager scope) {
-        float[] mask = new float[padding.length * queries * keys];
-        for (int r = 0; r < padding.length; r++) {
-            for (int i = 0; i < queries; i++) {
-                int base = (r * queries + i) * keys;
-                for (int j = 0; j < keys; j++) {
-                    mask[base + j] = j <= past + i && j >= padding[r] ? 0f : MASKED;
-                }
-            }
-        }
-        return scope.create(mask, new Shape(padding.length, 1, queries, keys));
-    }
 
     // ------------------------------------------------------------------------------------ checkpoints
 
