@@ -174,8 +174,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
     /**
      * Metrics of the current model on the held-out pairs, without training ({@code eval/} prefix).
      * The reference is a frozen copy of the model as it is now (or none for reference-free), so
-     * call it before {@link #fit()}; after training, read the run's last eval row instead. An interrupt
-     * between evaluation batches returns an empty map and leaves the thread's interrupt flag set.
+     * call it before {@link #fit()}; after training, read the run's last eval row instead.
      */
     public Map<String, Double> evaluate() {
         if (eval == null || eval.isEmpty()) {

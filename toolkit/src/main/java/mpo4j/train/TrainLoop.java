@@ -222,9 +222,6 @@ public final class TrainLoop<B> {
         int n = eval.size();
         int size = config.evalBatchSizeOrTrain();
         for (int from = 0; from < n; from += size) {
-            if (from > 0 && Thread.currentThread().isInterrupted()) {
-                return Map.of();       // interrupted: no partial row; the flag stays set for the loop to stop on
-            }
             int[] idx = new int[Math.min(size, n - from)];
             for (int i = 0; i < idx.length; i++) {
                 idx[i] = from + i;
