@@ -9,10 +9,15 @@ public final class Memory {
     private Memory() {}
 
     /** {@code VmRSS} in MiB, or {@code NaN} where {@code /proc} is not available. */
-    public static double rssMb() {
+    public static double rssMb() { return statusMb("VmRSS:"); }
+
+    /** The peak resident set size so far ({@code VmHWM}) in MiB, or {@code NaN} where {@code /proc} is not available. */
+    public static double peakRssMb() { return statusMb("VmHWM:"); }
+
+    private static double statusMb(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
                 }
             }
