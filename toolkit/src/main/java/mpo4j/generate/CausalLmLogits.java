@@ -2,6 +2,7 @@ package mpo4j.generate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
@@ -20,6 +21,11 @@ import mpo4j.model.TokenRows;
  * <p>The cache holds every row of the batch; a row that has stopped is fed the pad token (its outputs
  * are never read) and only the active rows' logits go through the output head. Every pass runs with
  * autograd off ({@link GradMode}), so sampling inside a training step records no graph.
+ *
+ * <p>The image placeholder {@code <IMG_CONTEXT>} is never sampled (its logit is set to minus infinity):
+ * a forward pass reads every such token as an image slot, so a completion containing one could not be
+ * scored. The recorded log-probs are then those of the distribution without it (the same for any
+ * other token up to the placeholder's tiny probability).
  *
  * <p>One instance serves one generation at a time; {@link #close()} frees its cache (a new
  * {@link #start} frees the previous one too).
@@ -127,6 +133,7 @@ public final class CausalLmLogits implements NextTokenLogits, AutoCloseable {
             last = last.gather(step.create(index, new Shape(rows.length, 1, size)), 0);
         }
         NDArray logits = model.logits(last).reshape(rows.length, -1).toType(DataType.FLOAT32, true);
+        logits.set(new NDIndex(":, {}", model.tokens().imgContext()), Float.NEGATIVE_INFINITY);
         logits.attach(session);
         return logits;
     }

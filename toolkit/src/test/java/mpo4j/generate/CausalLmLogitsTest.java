@@ -99,7 +99,8 @@ class CausalLmLogitsTest {
                     && Arrays.equals(both.get(1).tokenIds(), both.get(2).tokenIds()), "three hot samples of one prompt differ");
             List<SampledCompletion> other = sample(model, hot.seed(8), List.of(new PromptTokens(0, a), new PromptTokens(1, b)));
             assertNotEquals(both, other);
-            // the recorded model log-probs are the model's: log_softmax(logits / T) of the sampled token, from a full forward
+            // the recorded model log-probs are the model's: log_softmax(logits / T) of the sampled token over every token
+            // but <IMG_CONTEXT> (never sampled), from a full forward
             SampledCompletion c = both.get(0);
             double[] full = fullForwardLogprobs(model, a, c.tokenIds(), 3.0);
             for (int t = 0; t < full.length; t++) {
@@ -128,7 +129,7 @@ class CausalLmLogitsTest {
         }
     }
 
-    /** Slow exact check: one uncached forward over prompt + completion, log_softmax(logits / T) at each sampled token. */
+    /** Slow exact check: one uncached forward over prompt + completion, log_softmax(logits / T) without {@code <IMG_CONTEXT>} at each sampled token. */
     private static double[] fullForwardLogprobs(TinyVlm model, long[] prompt, long[] completion, double temperature) {
         long[] all = new long[prompt.length + completion.length];
         System.arraycopy(prompt, 0, all, 0, prompt.length);
@@ -136,6 +137,7 @@ class CausalLmLogitsTest {
         try (NDManager s = model.manager().newSubManager()) {
             float[] logits = model.forward(mpo4j.model.TokenRows.of(all), null, s).toFloatArray();
             int vocab = model.vocabSize();
+            int banned = model.tokens().imgContext();
             double[] out = new double[completion.length];
             for (int t = 0; t < completion.length; t++) {
                 int pos = prompt.length - 1 + t;
@@ -145,7 +147,7 @@ class CausalLmLogitsTest {
                 }
                 double sum = 0;
                 for (int v = 0; v < vocab; v++) {
-                    sum += Math.exp(logits[pos * vocab + v] / temperature - max);
+                    sum += v == banned ? 0 : Math.exp(logits[pos * vocab + v] / temperature - max);
                 }
                 out[t] = logits[pos * vocab + (int) completion[t]] / temperature - max - Math.log(sum);
             }
