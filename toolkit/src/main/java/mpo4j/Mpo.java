@@ -164,4 +164,20 @@ public final class Mpo {
         mpo4j.notebook.Notebook.updateDisplay(id, value);
     }
 
+
+    // ---------------------------------------------------------------- online RL (mpo4j.rl)
+
+    /**
+     * GRPO of {@code model} with TRL's {@code GRPOConfig} defaults:
+     * {@code grpoTrainer(model).data(prompts).rewardFunc("accuracy", exactAnswer("answer")).fit()}; GSPO with
+     * {@code importanceSamplingLevel("sequence")}.
+     */
+    public static mpo4j.rl.GrpoTrainer grpoTrainer(mpo4j.model.CausalLm model) {
+        return mpo4j.rl.GrpoTrainer.of(model);
+    }
+
+    /** Samples completions from any model through its KV cache, for {@code CompletionGenerator}. */
+    public static mpo4j.generate.CausalLmLogits sampler(mpo4j.model.CausalLm model) {
+        return mpo4j.generate.CausalLmLogits.of(model);
+    }
 }
