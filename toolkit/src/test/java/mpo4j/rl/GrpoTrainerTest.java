@@ -120,6 +120,31 @@ class GrpoTrainerTest {
     }
 
     @Test
+    void severalIterationsReuseOneRolloutAgainstTheSamplingPolicy() {
+        try (TinyVlm model = GrpoFixtures.model(5)) {
+            GrpoRun run = trainer(model).numGenerations(4).batchSize(1).numIterations(2).maxSteps(3).fit();
+            List<Map<String, Double>> rows = run.run().trainRows();
+            // steps 1 and 2 train on one rollout (same rewards), step 3 samples a new one
+            assertEquals(List.of(1, 3), run.completions().intColumn("step").unique().asList().stream().sorted().toList());
+            assertEquals(rows.get(0).get("reward"), rows.get(1).get("reward"));
+            assertEquals(rows.get(0).get("completions/mean_length"), rows.get(1).get("completions/mean_length"));
+            // iteration 1: the old log-probs come from the same forward as the policy's, so the ratio is exactly 1 and
+            // the dapo loss is sum(-A * length) / tokens; iteration 2 follows one optimizer step, so the loss moves
+            Table step1 = run.completionsAt(1);
+            double[] a = step1.doubleColumn("advantage").asDoubleArray();
+            int[] len = step1.intColumn("length").asIntArray();
+            double loss = 0, tokens = 0;
+            for (int i = 0; i < a.length; i++) {
+                loss -= a[i] * len[i];
+                tokens += len[i];
+            }
+            assertEquals(loss / tokens, rows.get(0).get("loss"), 1e-5);
+            assertEquals(0.0, rows.get(0).get("clip_ratio/region_mean"));
+            assertTrue(Math.abs(rows.get(1).get("loss") - rows.get(0).get("loss")) > 1e-7, "the second iteration sees the updated policy");
+        }
+    }
+
+    @Test
     void settingsAreValidatedWithTheirTrlNames() {
         try (TinyVlm model = GrpoFixtures.model(5)) {
             GrpoTrainer t = GrpoTrainer.of(model);
