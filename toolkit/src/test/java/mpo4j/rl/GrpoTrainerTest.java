@@ -49,7 +49,7 @@ class GrpoTrainerTest {
     void aFewGrpoStepsRaiseTheRewardOfTheTargetToken() {
         try (TinyVlm model = GrpoFixtures.model(5)) {
             double before = sampledTargetShare(model);
-            GrpoRun run = trainer(model).lr(6e-3).maxSteps(8).fit();
+            OnlineRun run = trainer(model).lr(6e-3).maxSteps(8).fit();
             double after = sampledTargetShare(model);
             List<Map<String, Double>> rows = run.run().trainRows();
             double firstReward = (rows.get(0).get("reward") + rows.get(1).get("reward")) / 2;
@@ -64,7 +64,7 @@ class GrpoTrainerTest {
     @Test
     void logsTrlMetricsAndTheCompletionsTable() {
         try (TinyVlm model = GrpoFixtures.model(5)) {
-            GrpoRun run = trainer(model).beta(0.04).maxSteps(2).fit();
+            OnlineRun run = trainer(model).beta(0.04).maxSteps(2).fit();
             Map<String, Double> row = run.run().trainRows().get(0);
             for (String key : List.of("loss", "reward", "reward_std", "rewards/target/mean", "rewards/target/std", "frac_reward_zero_std",
                     "completions/mean_length", "completions/clipped_ratio", "entropy", "kl", "clip_ratio/low_mean",
@@ -122,7 +122,7 @@ class GrpoTrainerTest {
     @Test
     void severalIterationsReuseOneRolloutAgainstTheSamplingPolicy() {
         try (TinyVlm model = GrpoFixtures.model(5)) {
-            GrpoRun run = trainer(model).numGenerations(4).batchSize(1).numIterations(2).maxSteps(3).fit();
+            OnlineRun run = trainer(model).numGenerations(4).batchSize(1).numIterations(2).maxSteps(3).fit();
             List<Map<String, Double>> rows = run.run().trainRows();
             // steps 1 and 2 train on one rollout (same rewards), step 3 samples a new one
             assertEquals(List.of(1, 3), run.completions().intColumn("step").unique().asList().stream().sorted().toList());
@@ -148,7 +148,7 @@ class GrpoTrainerTest {
     void settingsAreValidatedWithTheirTrlNames() {
         try (TinyVlm model = GrpoFixtures.model(5)) {
             GrpoTrainer t = GrpoTrainer.of(model);
-            assertEquals("temperature must be a finite number > 0 for GRPO (it samples), got 0.0",
+            assertEquals("temperature must be a finite number > 0 for online training (it samples), got 0.0",
                     assertThrows(IllegalArgumentException.class, () -> t.temperature(0)).getMessage());
             assertEquals("top_p must be in (0, 1], got 1.5", assertThrows(IllegalArgumentException.class, () -> t.topP(1.5)).getMessage());
             assertEquals("num_generations must be >= 1, got 0", assertThrows(IllegalArgumentException.class, () -> t.numGenerations(0)).getMessage());
