@@ -59,12 +59,23 @@ abstract class OnlineObjective<P> implements Objective<PromptBatch> {
         return loss(rollout, prepared, scope);
     }
 
+    /** Training state of the method itself (e.g. MPO's BCO running mean), for checkpoints. */
+    Map<String, Double> methodState() { return Map.of(); }
+
+    /** Restores what {@link #methodState()} returned. */
+    void restoreMethodState(Map<String, Double> state) {}
+
     @Override
-    public final Map<String, Double> state() { return Map.of(CALLS, (double) calls); }
+    public final Map<String, Double> state() {
+        Map<String, Double> out = new java.util.LinkedHashMap<>(methodState());
+        out.put(CALLS, (double) calls);
+        return out;
+    }
 
     @Override
     public final void restore(Map<String, Double> state) {
         calls = state.getOrDefault(CALLS, 0.0).longValue();
+        restoreMethodState(state);
         // A rollout being reused (numIterations > 1) is not checkpointed: a resume in the middle of its
         // iterations samples the round again, with the same seed but from the current policy.
         rollout = null;

@@ -10,6 +10,11 @@ import mpo4j.collate.SequenceBatch;
 import mpo4j.data.PreferencePair;
 import mpo4j.data.Source;
 import mpo4j.engine.Mpo4jEngine;
+import mpo4j.generate.CausalLmLogits;
+import mpo4j.generate.CompletionGenerator;
+import mpo4j.generate.PromptTokens;
+import mpo4j.generate.SampledCompletion;
+import mpo4j.generate.SamplingConfig;
 import mpo4j.model.TinyVlm;
 import mpo4j.model.TinyVlmConfig;
 import mpo4j.model.TokenIds;
@@ -54,6 +59,24 @@ final class GrpoFixtures {
 
     /** Characters to tokens 1..20 (below the special ids and {@link #TARGET}'s neighbours are allowed: it is only a prompt). */
     static long token(char c) { return 1 + c % 20; }
+
+    /** Mean share of tokens matching {@code wanted} over 4 prompts x 16 completions sampled at temperature 1 with a fixed seed. */
+    static double sampledShare(TinyVlm model, java.util.function.LongPredicate wanted) {
+        List<PromptTokens> prompts = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            prompts.add(new PromptTokens(i, new long[] {token('q'), token((char) ('0' + i))}));
+        }
+        SamplingConfig how = SamplingConfig.trlDefaults().maxNewTokens(4).eosTokenIds(List.of((long) IDS.eos())).seed(99);
+        List<SampledCompletion> out;
+        try (CausalLmLogits logits = CausalLmLogits.of(model)) {
+            out = new CompletionGenerator(how, null).generate(logits, prompts, 16);
+        }
+        double total = 0;
+        for (SampledCompletion c : out) {
+            total += Arrays.stream(c.tokenIds()).filter(wanted).count() / (double) c.length();
+        }
+        return total / out.size();
+    }
 
     static Function<List<PreferencePair>, PreferenceBatch> collator() {
         return pairs -> {

@@ -5,14 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import mpo4j.generate.CausalLmLogits;
-import mpo4j.generate.CompletionGenerator;
-import mpo4j.generate.PromptTokens;
-import mpo4j.generate.SampledCompletion;
-import mpo4j.generate.SamplingConfig;
 import mpo4j.model.TinyVlm;
 import mpo4j.train.TrainLoop;
 import org.junit.jupiter.api.Test;
@@ -27,30 +21,12 @@ class GrpoTrainerTest {
                 .batchSize(2).lr(3e-3).constant().seed(1).progressBar(false);
     }
 
-    /** Mean share of the target token over 4 prompts x 16 completions sampled at temperature 1 with a fixed seed. */
-    private static double sampledTargetShare(TinyVlm model) {
-        List<PromptTokens> prompts = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            prompts.add(new PromptTokens(i, new long[] {GrpoFixtures.token('q'), GrpoFixtures.token((char) ('0' + i))}));
-        }
-        SamplingConfig how = SamplingConfig.trlDefaults().maxNewTokens(4).eosTokenIds(List.of((long) GrpoFixtures.IDS.eos())).seed(99);
-        List<SampledCompletion> out;
-        try (CausalLmLogits logits = CausalLmLogits.of(model)) {
-            out = new CompletionGenerator(how, null).generate(logits, prompts, 16);
-        }
-        double total = 0;
-        for (SampledCompletion c : out) {
-            total += java.util.Arrays.stream(c.tokenIds()).filter(t -> t == GrpoFixtures.TARGET).count() / (double) c.length();
-        }
-        return total / out.size();
-    }
-
     @Test
     void aFewGrpoStepsRaiseTheRewardOfTheTargetToken() {
         try (TinyVlm model = GrpoFixtures.model(5)) {
-            double before = sampledTargetShare(model);
+            double before = GrpoFixtures.sampledShare(model, t -> t == GrpoFixtures.TARGET);
             OnlineRun run = trainer(model).lr(6e-3).maxSteps(8).fit();
-            double after = sampledTargetShare(model);
+            double after = GrpoFixtures.sampledShare(model, t -> t == GrpoFixtures.TARGET);
             List<Map<String, Double>> rows = run.run().trainRows();
             double firstReward = (rows.get(0).get("reward") + rows.get(1).get("reward")) / 2;
             double lastReward = (rows.get(6).get("reward") + rows.get(7).get("reward")) / 2;
