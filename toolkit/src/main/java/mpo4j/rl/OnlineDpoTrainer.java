@@ -8,7 +8,7 @@ import mpo4j.model.CausalLm;
  * or a {@link PairJudge}, then any preference loss on the on-policy pair ({@code loss(mpo())} for MPO);
  * TRL's {@code OnlineDPOConfig} defaults: DPO's sigmoid loss with beta 0.1 and a frozen copy of the initial
  * policy as reference, {@code missingEosPenalty} off, {@code temperature} 0.9 (the logits of the loss are
- * not divided by it). The shared online settings and run mechanics are those of {@link OnlineTrainer}.
+ * not divided by it), {@code maxCompletionLength} 64 (TRL's {@code max_new_tokens}). The shared online settings and run mechanics are those of {@link OnlineTrainer}.
  */
 public final class OnlineDpoTrainer extends OnlineTrainer<OnlineDpoTrainer> {
     private PreferenceLoss loss = PreferenceLoss.dpo();
@@ -26,7 +26,7 @@ public final class OnlineDpoTrainer extends OnlineTrainer<OnlineDpoTrainer> {
     protected OnlineDpoTrainer copy() { return new OnlineDpoTrainer(this); }
 
     /** Online DPO of {@code model} (trained in place), with TRL's defaults. */
-    public static OnlineDpoTrainer of(CausalLm model) { return new OnlineDpoTrainer(model).temperature(0.9); }
+    public static OnlineDpoTrainer of(CausalLm model) { return new OnlineDpoTrainer(model).temperature(0.9).maxCompletionLength(64); }
 
     /** The preference loss on the ranked pair (default DPO sigmoid, beta 0.1); any mix, MPO included. */
     public OnlineDpoTrainer loss(PreferenceLoss l) {

@@ -70,6 +70,7 @@ class OnlineDpoTrainerTest {
             assertEquals("Online DPO samples exactly 2 completions per prompt, got num_generations = 4",
                     assertThrows(IllegalArgumentException.class, () -> OnlineDpoTrainer.of(model).numGenerations(4)).getMessage());
             assertEquals(0.9, OnlineDpoTrainer.of(model).sampling().temperature(), "TRL's OnlineDPOConfig default");
+            assertEquals(64, OnlineDpoTrainer.of(model).sampling().maxNewTokens(), "TRL's OnlineDPOConfig max_new_tokens");
         }
     }
 }
