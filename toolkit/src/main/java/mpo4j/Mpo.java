@@ -164,4 +164,33 @@ public final class Mpo {
         mpo4j.notebook.Notebook.updateDisplay(id, value);
     }
 
+
+    // ---------------------------------------------------------------- online RL (mpo4j.rl)
+
+    /**
+     * GRPO of {@code model} with TRL's {@code GRPOConfig} defaults:
+     * {@code grpoTrainer(model).data(prompts).rewardFunc("accuracy", exactAnswer("answer")).fit()}; GSPO with
+     * {@code importanceSamplingLevel("sequence")}.
+     */
+    public static mpo4j.rl.GrpoTrainer grpoTrainer(mpo4j.model.CausalLm model) {
+        return mpo4j.rl.GrpoTrainer.of(model);
+    }
+
+    /** RLOO of {@code model} with TRL's {@code RLOOConfig} defaults (2 generations, KL reward penalty beta 0.05). */
+    public static mpo4j.rl.RlooTrainer rlooTrainer(mpo4j.model.CausalLm model) {
+        return mpo4j.rl.RlooTrainer.of(model);
+    }
+
+    /**
+     * Online DPO of {@code model}: two samples per prompt ranked by the reward functions or a judge, then
+     * any preference loss ({@code onlineDpoTrainer(model).loss(mpo())} for MPO).
+     */
+    public static mpo4j.rl.OnlineDpoTrainer onlineDpoTrainer(mpo4j.model.CausalLm model) {
+        return mpo4j.rl.OnlineDpoTrainer.of(model);
+    }
+
+    /** Samples completions from any model through its KV cache, for {@code CompletionGenerator}. */
+    public static mpo4j.generate.CausalLmLogits sampler(mpo4j.model.CausalLm model) {
+        return mpo4j.generate.CausalLmLogits.of(model);
+    }
 }
