@@ -59,7 +59,7 @@ final class GrpoObjective extends OnlineObjective<GrpoObjective.Prepared> {
         int rows = r.rows();
         CompletionTensors tensors = r.tensors(policy, setup.maskTruncatedCompletions(), scope);
         NDArray mask = tensors.mask();
-        CompletionLogps current = r.logps(policy, tensors, setup.temperature(), true, scope);
+        TokenLogpsAndEntropy current = r.logps(policy, tensors, setup.temperature(), true, scope);
         NDArray old = p.oldLogps() == null ? null : scope.create(p.oldLogps(), mask.getShape());
         NDArray ref = reference == null ? null
                 : GradMode.off(() -> r.logps(reference, tensors, setup.temperature(), false, scope).logps());

@@ -75,7 +75,7 @@ final class RlooObjective extends OnlineObjective<RlooObjective.Prepared> {
         int rows = r.rows();
         CompletionTensors tensors = r.tensors(policy, setup.maskTruncatedCompletions(), scope);
         NDArray mask = tensors.mask();
-        CompletionLogps current = r.logps(policy, tensors, setup.temperature(), true, scope);
+        TokenLogpsAndEntropy current = r.logps(policy, tensors, setup.temperature(), true, scope);
         NDArray old = p.oldSums() == null ? null : scope.create(p.oldSums(), new Shape(rows));
         NDArray advantages = scope.create(Floats.of(p.advantages().values()), new Shape(rows));
         PolicyLossResult result = loss.compute(current.logps(), mask, old, advantages);

@@ -107,8 +107,8 @@ record Rollout(EncodedPrompts prompts, List<PreferencePair> pairs, List<SampledC
     }
 
     /** {@code model}'s per-token log-probs of the completions (differentiable when the model is trainable). */
-    CompletionLogps logps(CausalLm model, CompletionTensors tensors, double temperature, boolean withEntropy, NDManager scope) {
-        return CompletionLogps.of(model, rowPrompts(), tensors.ids(), lengths(), prompts.perRow(numGenerations, scope),
+    TokenLogpsAndEntropy logps(CausalLm model, CompletionTensors tensors, double temperature, boolean withEntropy, NDManager scope) {
+        return TokenLogpsAndEntropy.of(model, rowPrompts(), tensors.ids(), lengths(), prompts.perRow(numGenerations, scope),
                 temperature, withEntropy, scope);
     }
 

@@ -20,7 +20,7 @@ import mpo4j.online.Entropy;
  * @param logps {@code [B, T]}, differentiable when the model is
  * @param entropies {@code [B, T]} detached per-token entropies of the tempered distribution, or null
  */
-record CompletionLogps(NDArray logps, NDArray entropies) {
+record TokenLogpsAndEntropy(NDArray logps, NDArray entropies) {
 
     /**
      * @param prompts each row's prompt ids
@@ -28,7 +28,7 @@ record CompletionLogps(NDArray logps, NDArray entropies) {
      * @param completionLengths each row's real completion tokens
      * @param images the rows' tiles (row {@code r} uses group {@code rowToGroup[r]}), or null
      */
-    static CompletionLogps of(CausalLm model, long[][] prompts, NDArray completionIds, int[] completionLengths,
+    static TokenLogpsAndEntropy of(CausalLm model, long[][] prompts, NDArray completionIds, int[] completionLengths,
             ImageInputs images, double temperature, boolean withEntropy, NDManager scope) {
         int rows = prompts.length;
         int completionWidth = Math.toIntExact(completionIds.getShape().get(1));
@@ -61,6 +61,6 @@ record CompletionLogps(NDArray logps, NDArray entropies) {
         NDArray logp = logits.logSoftmax(2);
         NDArray tokenLogps = logp.gather(completionIds.reshape(rows, completionWidth, 1), 2).reshape(rows, completionWidth);
         NDArray entropies = withEntropy ? Entropy.fromLogits(logits.stopGradient()) : null;
-        return new CompletionLogps(tokenLogps, entropies);
+        return new TokenLogpsAndEntropy(tokenLogps, entropies);
     }
 }
