@@ -43,6 +43,15 @@ public final class Benchmark {
     private Benchmark() {}
 
     /** Runs every phase, logging progress to {@code log}; returns the report ({@link #report}). */
+    /**
+     * The real-size configuration alone ({@link RealSizeStep}): {@code warmup} untimed and {@code steps}
+     * timed MPO steps; {@code real_step_ms}, {@code real_peak_rss_mb}, parameter counts.
+     */
+    public static Map<String, Object> runRealSize(int warmup, int steps, PrintStream progress) {
+        Mpo4jEngine.ensureOffline();
+        return RealSizeStep.run(warmup, steps, withElapsedTime(progress));
+    }
+
     public static Map<String, Object> run(BenchOptions options, PrintStream progress) {
         PrintStream log = withElapsedTime(progress);
         Mpo4jEngine.ensureOffline();
