@@ -193,4 +193,43 @@ public final class Mpo {
     public static mpo4j.generate.CausalLmLogits sampler(mpo4j.model.CausalLm model) {
         return mpo4j.generate.CausalLmLogits.of(model);
     }
+
+    // ---------------------------------------------------------------- interop (mpo4j.interop)
+
+    /**
+     * One split of a Hugging Face Parquet dataset folder ({@code data/<split>-*.parquet}), images kept in
+     * memory; {@code dataset(folder)} reads its {@code train} split.
+     */
+    public static mpo4j.data.Dataset<mpo4j.data.PreferencePair> dataset(String path, String split) {
+        return mpo4j.data.Datasets.parquet(java.nio.file.Path.of(path), split);
+    }
+
+    /**
+     * The trainer's run as a TRL run bundle (dpo.yaml, data, accelerate configs, launch script, ms-swift
+     * and InternVL commands): {@code trlBundle(trainer).modelNameOrPath("org/model").write(Path.of("bundle"))}.
+     */
+    public static mpo4j.interop.TrlBundle trlBundle(mpo4j.preference.PreferenceTrainer trainer) {
+        return mpo4j.interop.TrlBundle.of(trainer);
+    }
+
+    /** A TRL/transformers run read back from its output_dir ({@code trainer_state.json} log_history). */
+    public static mpo4j.interop.TrlRun trlRun(String outputDir) {
+        return mpo4j.interop.TrlRun.read(java.nio.file.Path.of(outputDir));
+    }
+
+    /** The mpo4j run and a TRL run on the same panels (series named "mpo4j: ..." and "trl: ..."). */
+    public static mpo4j.plot.Curves compare(mpo4j.train.TrainRun mpo4jRun, mpo4j.interop.TrlRun trlRun) {
+        return mpo4j.interop.RunComparison.curves("mpo4j", mpo4jRun.log().rows(), "trl", trlRun.log().rows());
+    }
+
+    /** Two TRL runs on the same panels (series named "a: ..." and "b: ..."). */
+    public static mpo4j.plot.Curves compare(mpo4j.interop.TrlRun a, mpo4j.interop.TrlRun b) {
+        return mpo4j.interop.RunComparison.curves("a", a.log().rows(), "b", b.log().rows());
+    }
+
+    /** Two mpo4j runs on the same panels (series named "a: ..." and "b: ..."). */
+    public static mpo4j.plot.Curves compare(mpo4j.train.TrainRun a, mpo4j.train.TrainRun b) {
+        return mpo4j.interop.RunComparison.curves("a", a.log().rows(), "b", b.log().rows());
+    }
+
 }

@@ -97,6 +97,7 @@ public final class SampleGenerator {
         trl.addAll(trlFriendly(compare, 10));
         trl.addAll(trlFriendly(text, 10));
         writeTrl(trl);
+        ParquetSample.write(out);
         // reward-model pairs
         List<QA> rewardTrain = new ArrayList<>();
         rewardTrain.addAll(color.subList(0, 150));

@@ -15,7 +15,11 @@ import java.util.stream.Stream;
  *   <li>a {@code .json} file: an MMPR meta.json (InternVL layout, {@code repeat_time} mixing)</li>
  *   <li>a {@code .jsonl} file: MMPR annotation lines ({@code question} key) or TRL preference lines
  *       (standard/conversational, explicit/implicit prompt)</li>
- *   <li>a folder: its {@code meta.json} if present, else all its {@code .jsonl} files in name order</li>
+ *   <li>a {@code .parquet} file: a Hugging Face Parquet shard in TRL's format, images embedded as
+ *       {@code {bytes, path}} structs and kept in memory (see {@link #parquet(Path, String)})</li>
+ *   <li>a folder: its {@code meta.json} if present, else its Parquet {@code train} split (the Hugging Face
+ *       layout {@code data/train-*.parquet}, or {@code train-*.parquet}, {@code train/*.parquet}, or all
+ *       its {@code .parquet} files), else all its {@code .jsonl} files in name order</li>
  * </ul>
  * Records are read lazily: each {@code get(i)} parses its line and checks its image files (they exist
  * and their header decodes as an image; a full decode is the vision package's job). Bad lines throw a
@@ -41,6 +45,23 @@ public final class Datasets {
     /** Loads preference pairs with explicit options, e.g. {@code LoadOptions.defaults().allowEmpty(true)}. */
     public static Dataset<PreferencePair> load(Path path, LoadOptions options) {
         return new Loaded<>(reader(path, options), 0, OnError.FAIL);
+    }
+
+    /**
+     * Reads one split of a Hugging Face Parquet dataset: a single {@code .parquet} file, or the split's
+     * shards in a dataset folder ({@code data/<split>-*.parquet} as {@code datasets} and the Hub write
+     * them, or {@code <split>-*.parquet}, or {@code <split>/*.parquet}), in name order. Rows are read
+     * one row group at a time, so the heap holds one group whatever the dataset's size.
+     *
+     * @param split e.g. {@code "train"} or {@code "test"}; ignored for a single file
+     */
+    public static Dataset<PreferencePair> parquet(Path path, String split) {
+        return parquet(path, split, LoadOptions.defaults());
+    }
+
+    /** {@link #parquet(Path, String)} with explicit options. */
+    public static Dataset<PreferencePair> parquet(Path path, String split, LoadOptions options) {
+        return new Loaded<>(parquetReader(path, split, options), 0, OnError.FAIL);
     }
 
     /** Reads an MMPR meta.json explicitly. */
@@ -141,6 +162,9 @@ public final class Datasets {
         if (Files.isDirectory(path)) {
             Path meta = path.resolve("meta.json");
             if (Files.isRegularFile(meta)) return MmprReader.meta(meta, options.allowEmpty());
+            List<Path> shards = parquetShards(path, "train");
+            if (shards.isEmpty()) shards = filesEndingWith(path, ".parquet");
+            if (!shards.isEmpty()) return ParquetReader.open(shards, options);
             List<Path> files = jsonlFiles(path);
             if (files.isEmpty()) {
                 throw new DatasetException(new Source(path.toString(), 0), null, "folder has neither a meta.json nor .jsonl files");
@@ -154,7 +178,33 @@ public final class Datasets {
         }
         String name = path.getFileName().toString();
         if (name.endsWith(".json")) return MmprReader.meta(path, options.allowEmpty());
+        if (name.endsWith(".parquet")) return ParquetReader.open(List.of(path), options);
         return jsonlReader(path, options);
+    }
+
+    private static ParquetReader parquetReader(Path path, String split, LoadOptions options) {
+        if (Files.isRegularFile(path)) return ParquetReader.open(List.of(path), options);
+        if (!Files.isDirectory(path)) throw new DatasetException(new Source(path.toString(), 0), null, "file not found");
+        List<Path> shards = parquetShards(path, split);
+        if (shards.isEmpty()) {
+            throw new DatasetException(new Source(path.toString(), 0), null, "no Parquet shards for split \"" + split
+                    + "\" (looked for data/" + split + "-*.parquet, " + split + "-*.parquet and " + split + "/*.parquet); Parquet files here: "
+                    + java.util.stream.Stream.concat(filesEndingWith(path.resolve("data"), ".parquet").stream(), filesEndingWith(path, ".parquet").stream())
+                            .map(p -> path.relativize(p).toString()).toList());
+        }
+        return ParquetReader.open(shards, options);
+    }
+
+    /** The Hugging Face split layout: {@code data/<split>-*.parquet}, {@code <split>-*.parquet} or {@code <split>/*.parquet}. */
+    private static List<Path> parquetShards(Path folder, String split) {
+        for (Path dir : List.of(folder.resolve("data"), folder)) {
+            List<Path> named = filesEndingWith(dir, ".parquet").stream().filter(p -> {
+                String n = p.getFileName().toString();
+                return n.startsWith(split + "-") || n.equals(split + ".parquet");
+            }).toList();
+            if (!named.isEmpty()) return named;
+        }
+        return filesEndingWith(folder.resolve(split), ".parquet");
     }
 
     /**
@@ -207,8 +257,14 @@ public final class Datasets {
     }
 
     private static List<Path> jsonlFiles(Path folder) {
+        return filesEndingWith(folder, ".jsonl");
+    }
+
+    /** The folder's files whose name ends with {@code suffix}, in name order (none when it is not a folder). */
+    private static List<Path> filesEndingWith(Path folder, String suffix) {
+        if (!Files.isDirectory(folder)) return List.of();
         try (Stream<Path> s = Files.list(folder)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".jsonl")).sorted().toList();
+            return s.filter(p -> p.getFileName().toString().endsWith(suffix) && Files.isRegularFile(p)).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + folder, e);
         }

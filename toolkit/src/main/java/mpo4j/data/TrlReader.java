@@ -32,7 +32,13 @@ final class TrlReader {
     static Function<JsonLine, PreferencePair> parser(Path root) {
         return line -> {
             String imageField = line.has("images") ? "images" : "image";
-            List<Path> images = ImagePaths.resolve(line.strings(imageField), root, line, imageField, true);
+            return pair(line, ImagePaths.resolve(line.strings(imageField), root, line, imageField, true));
+        };
+    }
+
+    /** A pair from a record's text fields, with images already read (files, or a Parquet row's embedded bytes). */
+    static PreferencePair pair(JsonLine line, List<Path> images) {
+        {
             JsonElement chosenJson = line.require("chosen");
             line.require("rejected");
             List<ChatMessage> prompt;
@@ -77,7 +83,7 @@ final class TrlReader {
             }
             prompt = placeImages(line, prompt, images.size());
             return new PreferencePair(prompt, chosen, rejected, images, line.source, ImageOptions.DEFAULT);
-        };
+        }
     }
 
     /**

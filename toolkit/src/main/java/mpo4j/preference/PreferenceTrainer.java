@@ -278,6 +278,24 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
         }
     }
 
+    /** The loss (read access for exporters; {@link #loss(PreferenceLoss)} sets it). */
+    public PreferenceLoss loss() { return loss; }
+
+    /** How the reference log-probs are obtained. */
+    public Reference reference() { return reference; }
+
+    /** Whether this trainer does SFT on the chosen answers only ({@link #sft(CausalLm)}). */
+    public boolean isSft() { return sft; }
+
+    /** The InternVL collator, or {@code null} when a custom collate function is set or none yet. */
+    public InternVlCollator internVlCollator() { return internVl; }
+
+    /** The training pairs. */
+    public List<PreferencePair> trainPairs() { return train; }
+
+    /** The held-out pairs ({@code null} when none are set). */
+    public List<PreferencePair> evalPairs() { return eval; }
+
     private static boolean isPureSft(PreferenceLoss l) {
         return l.types().size() == 1 && l.types().get(0) == LossType.SFT;
     }

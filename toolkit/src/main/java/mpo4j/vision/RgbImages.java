@@ -25,6 +25,9 @@ public final class RgbImages {
      * @throws IllegalArgumentException naming the file and {@code source} when it is missing or not a readable image
      */
     public static BufferedImage read(Path file, Source source) {
+        if (file instanceof mpo4j.data.EmbeddedImage embedded) {
+            return decode(embedded, source);
+        }
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("image not found: " + file + " (from " + source + ")");
         }
@@ -47,6 +50,13 @@ public final class RgbImages {
      * @throws IllegalArgumentException naming the file and {@code source} when it is missing or not an image
      */
     public static java.awt.Dimension size(Path file, Source source) {
+        if (file instanceof mpo4j.data.EmbeddedImage embedded) {
+            try {
+                return embedded.dimensions();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("image " + embedded + " (from " + source + "): " + e.getMessage(), e);
+            }
+        }
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("image not found: " + file + " (from " + source + ")");
         }
@@ -65,6 +75,20 @@ public final class RgbImages {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read the header of image " + file + " (from " + source + "): " + e.getMessage(), e);
         }
+    }
+
+    /** Decodes an image held in memory (a Parquet cell), as {@link #read} decodes a file. */
+    private static BufferedImage decode(mpo4j.data.EmbeddedImage image, Source source) {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(new ByteArrayInputStream(image.bytes()));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot decode image " + image + " (from " + source + "): " + e.getMessage(), e);
+        }
+        if (img == null || img.getWidth() < 1 || img.getHeight() < 1) {
+            throw new IllegalArgumentException("not a readable image: " + image + " (from " + source + ")");
+        }
+        return toRgb(img);
     }
 
     /** A {@code TYPE_INT_RGB} copy (or the image itself when it already is one). */
