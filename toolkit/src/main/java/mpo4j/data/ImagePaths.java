@@ -38,11 +38,22 @@ final class ImagePaths {
      * vision package's job; this catches missing files, wrong paths and non-image files early, naming
      * the line.
      */
+    /** An image file on disk, or bytes held in memory (a Parquet dataset's {@link EmbeddedImage}). */
+    private static boolean exists(Path file) {
+        return file instanceof EmbeddedImage || Files.isRegularFile(file);
+    }
+
+    private static ImageInputStream open(Path file) throws java.io.IOException {
+        return file instanceof EmbeddedImage e
+                ? ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(e.bytes()))
+                : ImageIO.createImageInputStream(file.toFile());
+    }
+
     static void checkReadable(Path file, JsonLine line, String field) {
-        if (!Files.isRegularFile(file)) {
+        if (!exists(file)) {
             throw line.error(field, "image file not found: " + file);
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+        try (ImageInputStream in = open(file)) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
                 throw line.error(field, "not a decodable image: " + file);
@@ -69,10 +80,10 @@ final class ImagePaths {
      * @throws DatasetException naming {@code source}, the field and the file
      */
     static void decodeFully(Path file, Source source, String field) {
-        if (!Files.isRegularFile(file)) {
+        if (!exists(file)) {
             throw new DatasetException(source, field, "image file not found: " + file);
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+        try (ImageInputStream in = open(file)) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
                 throw new DatasetException(source, field, "not a decodable image: " + file);

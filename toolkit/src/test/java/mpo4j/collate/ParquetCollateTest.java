@@ -23,6 +23,12 @@ class ParquetCollateTest {
     private static final Path SAMPLE = Path.of("..", "datasets-sample");
 
     @Test
+    void validationDecodesEmbeddedImagesFully() {
+        // images held in memory are checked like files: the header at load, every pixel on validate(true)
+        assertEquals(140, Datasets.load(SAMPLE.resolve("trl-parquet")).validate(true).size());
+    }
+
+    @Test
     void parquetSampleCollatesExactlyLikeItsJsonlSource() {
         Mpo4jEngine.ensureOffline();
         List<PreferencePair> jsonl = Datasets.trl(SAMPLE.resolve("trl/conversational_explicit.jsonl")).toList();
