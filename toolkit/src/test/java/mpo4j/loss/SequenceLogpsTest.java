@@ -81,8 +81,8 @@ class SequenceLogpsTest {
             assertArrayEquals(new double[] {-LN2, -LN2}, p.shared().toDoubleArray(), 1e-12);
             ReferenceLogps ref = ReferenceLogps.from(p);
             assertEquals(-LN2, ref.chosenShared()[0], 1e-6);
-            float[] zero = {0};
-            LossResult r = PreferenceLoss.dpo().ldAlpha(0.25).compute(p, ReferenceLogps.of(zero, zero));
+            double[] zero = {0};
+            LossResult r = PreferenceLoss.dpo().ldAlpha(0.25).compute(p, ReferenceLogps.sumsAndShared(zero, zero, zero, zero));
             assertEquals(-LN2 - 0.25 * 2 * LN2, r.metrics().get("logps/chosen"), 1e-12);
             assertEquals(-LN2, r.metrics().get("logps/rejected"), 1e-12);
             // α = 0 drops the tail: both sequences count one token; the reference's tail shrinks too
