@@ -69,7 +69,6 @@ final class Fingerprints {
         if (first == null) {
             return null;
         }
-        return diffs.size() == 1 ? first : first + " (" + (diffs.size() - 1) + " more differences: "
-                + String.join(", ", diffs.subList(1, diffs.size())) + ")";
+        return diffs.size() == 1 ? first : first + " (also different: " + String.join(", ", diffs.subList(1, diffs.size())) + ")";
     }
 }
