@@ -58,11 +58,14 @@ public final class RewardLoss {
         }
     }
 
-    /** Scores of one head: {@code scores0}/{@code scores1} are {@code [N]}, {@code labels} has N entries. */
+    /**
+     * Scores of one head: {@code scores0}/{@code scores1} are {@code [N]}, {@code labels} has N entries
+     * ({@code null}, like any label other than A or B, is a tie: a reward pair's missing label).
+     */
     public record HeadScores(String head, NDArray scores0, NDArray scores1, List<String> labels) {
         public HeadScores {
             Objects.requireNonNull(head, "head");
-            labels = List.copyOf(labels);
+            labels = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(labels));   // List.copyOf rejects null
             if (scores0.getShape().size() != labels.size() || scores1.getShape().size() != labels.size()) {
                 throw new IllegalArgumentException("head '" + head + "': scores0 " + scores0.getShape() + ", scores1 "
                         + scores1.getShape() + " and " + labels.size() + " labels disagree on the number of pairs");
