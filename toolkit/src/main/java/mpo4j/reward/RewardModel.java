@@ -224,6 +224,10 @@ public final class RewardModel implements Trainable, AutoCloseable {
 
     /** Unscaled scores of a collated batch, per pair (no gradient). */
     public List<PairScores> scores(RewardBatch batch) {
+        return mpo4j.train.GradMode.off(() -> scoresWithoutGrad(batch));      // any thread: no graph is recorded
+    }
+
+    private List<PairScores> scoresWithoutGrad(RewardBatch batch) {
         try (NDManager scope = backbone.manager().newSubManager()) {
             Map<String, Sides> sides = forward(batch, scope);
             List<PairScores> out = new ArrayList<>();

@@ -76,7 +76,7 @@ public final class TrainRun {
     public Curves curves() { return Curves.of(log.rows(), initialLosses); }
 
     /** What {@link #save(Path)} writes into its folder; anything else there is not ours to replace. */
-    static final java.util.Set<String> SAVED_ENTRIES = java.util.Set.of("model", "metrics.jsonl", "metrics.csv", "plots");
+    static final java.util.Set<String> SAVED_ENTRIES = java.util.Set.of("model", "metrics.jsonl", "metrics.csv", "plots", "evals");
 
     /**
      * Writes {@code model/}, {@code metrics.jsonl}, {@code metrics.csv} and {@code plots/*.png} into
@@ -95,6 +95,14 @@ public final class TrainRun {
      * values is saved anyway (for post-mortem inspection) instead of failing.
      */
     public Path save(Path dir, boolean allowNonFinite) {
+        return save(dir, allowNonFinite, folder -> { });
+    }
+
+    /**
+     * Like {@link #save(Path, boolean)}; {@code alsoWrite} adds files to the folder before it is swapped
+     * in, so they are part of the same all-or-nothing save (a reward run's {@code evals/}).
+     */
+    public Path save(Path dir, boolean allowNonFinite, AtomicFiles.IoConsumer<Path> alsoWrite) {
         if (!allowNonFinite) {
             List<String> bad = FiniteWeights.nonFinite(model.trainableParameters());
             if (!bad.isEmpty()) {
@@ -110,6 +118,7 @@ public final class TrainRun {
                 log.writeJsonl(temp.resolve("metrics.jsonl"));
                 log.writeCsv(temp.resolve("metrics.csv"));
                 curves().saveAll(temp.resolve("plots"));
+                alsoWrite.accept(temp);
             });
             return dir;
         } catch (IOException e) {

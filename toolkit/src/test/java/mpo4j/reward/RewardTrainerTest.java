@@ -108,6 +108,14 @@ class RewardTrainerTest {
             assertEquals(e.accuracy("preference"), evalRow.get("eval/preference_acc"), 1e-12, "eval rows are exact over all pairs");
             assertEquals(e.head("preference").meanRejected(), evalRow.get("eval/preference_reject_reward"), 1e-6);
             assertTrue(run.curves().names().containsAll(List.of("rewards", "margins", "accuracies", "loss")));
+            // a saved reward run holds its evaluations in the same all-or-nothing folder, and can be saved again
+            Path saved = run.save(dir.resolve("saved"));
+            run.save(saved);
+            try (Stream<Path> names = Files.list(saved)) {
+                assertEquals(List.of("evals", "metrics.csv", "metrics.jsonl", "model", "plots"),
+                        names.map(p -> p.getFileName().toString()).sorted().toList());
+            }
+            assertEquals(lines, Files.readAllLines(saved.resolve("evals").resolve("eval_results_2.jsonl")));
         }
     }
 
