@@ -99,14 +99,6 @@ public record TrainConfig(
         }
     }
 
-    /**
-     * The settings that decide the trained weights: evaluation and checkpoint cadence and the
-     * evaluation batch size reset, so a resume may change those and nothing else.
-     */
-    public TrainConfig trainingPart() {
-        return with(f -> { f.evalEvery = 0; f.saveEvery = 0; f.evalBatchSize = 0; });
-    }
-
     /** Pairs per evaluation batch: {@code evalBatchSize}, or {@code batchSize} when it is 0. */
     public int evalBatchSizeOrTrain() {
         return evalBatchSize > 0 ? evalBatchSize : batchSize;

@@ -140,7 +140,7 @@ class LossGradientTest {
         try (NDManager s = m.newSubManager()) {
             NDArray a = s.create(x);
             return loss.compute(SequenceLogps.of(a, a, LossTesting.concat(LC, LR)),
-                    ReferenceLogps.of(LossTesting.f(RC), LossTesting.f(RR)), null).value();
+                    ReferenceLogps.sums(LossTesting.f(RC), LossTesting.f(RR)), null).value();
         }
     }
 
@@ -150,7 +150,7 @@ class LossGradientTest {
             a.setRequiresGradient(true);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 LossResult r = loss.compute(SequenceLogps.of(a, a, LossTesting.concat(LC, LR)),
-                        ReferenceLogps.of(LossTesting.f(RC), LossTesting.f(RR)), null);
+                        ReferenceLogps.sums(LossTesting.f(RC), LossTesting.f(RR)), null);
                 gc.backward(r.loss());
             }
             return a.getGradient().toDoubleArray();
