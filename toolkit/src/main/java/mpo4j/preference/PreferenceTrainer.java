@@ -270,8 +270,9 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
                 }
             }
             CausalLm copy = model.frozenCopy();
-            if (outputDir() != null && trainConfig().saveEvery() > 0 && reference == Reference.FROZEN_COPY) {
-                copy.save(outputDir().resolve(REFERENCE_DIR));      // so a resume scores against the same reference
+            if (outputDir() != null && reference == Reference.FROZEN_COPY) {
+                // so a resume (from a periodic checkpoint or the final one of a failed run) scores against the same reference
+                copy.save(outputDir().resolve(REFERENCE_DIR));
             }
             return copy;
         }
@@ -293,7 +294,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
                 if (evalBatches != null) {
                     evalBatches.precompute(trainConfig().evalBatchSizeOrTrain(), score);
                 }
-                if (file != null && trainConfig().saveEvery() > 0) {
+                if (file != null && outputDir() != null) {
                     ReferenceStore.save(file, trainBatches, evalBatches);
                 }
             } catch (IOException e) {

@@ -173,7 +173,7 @@ public final class TrainLoop<B> {
             if (interrupted && runDir != null && config.saveEvery() > 0 && step > 0) {
                 checkpoint(optimizer);
             }
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException e) {
             throw failed(e, optimizer);
         }
         writeMetrics();
@@ -201,7 +201,13 @@ public final class TrainLoop<B> {
         } catch (RuntimeException e) {
             cause.addSuppressed(e);
         }
-        return new TrainingFailedException(where, cause, finish(false), step + 1);
+        TrainRun partial = finish(false);
+        try {
+            listeners.forEach(l -> l.onEnd(partial));      // a display shows the run as ended, not as still running
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        return new TrainingFailedException(where, cause, partial, step + 1);
     }
 
     private void writeMetrics() {
@@ -320,7 +326,11 @@ public final class TrainLoop<B> {
                 idx[i] = from + i;
             }
             try (NDManager scope = root.newSubManager()) {
-                StepOutput out = objective.compute(eval.batch(idx), scope, false);
+                B batch = eval.batch(idx);
+                if (batch == null) {
+                    continue;          // every example of this batch was dropped under a skip policy
+                }
+                StepOutput out = objective.compute(batch, scope, false);
                 accumulate(metrics, scalar(out.loss()), out);
             }
         }
