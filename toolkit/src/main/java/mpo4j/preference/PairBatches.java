@@ -1,36 +1,22 @@
 package mpo4j.preference;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Function;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.data.OnError;
 import mpo4j.data.PreferencePair;
 import mpo4j.loss.ReferenceLogps;
 import mpo4j.train.Batches;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import mpo4j.train.SkippingBatches;
 
 /**
- * Preference pairs collated on demand, with optional per-pair precomputed reference log-probs.
- *
- * <p>A pair that fails to collate (a truncated image, say: loading and {@code validate()} read only
- * image headers) is handled by the error policy: {@link OnError#FAIL} stops with an error naming the
- * pair's file and line; {@link OnError#SKIP} drops it from every batch it falls in, logs it once
- * (file:line and the problem) and counts it in the {@code skipped_pairs} metric.
+ * Preference pairs collated on demand ({@link SkippingBatches}: a pair that fails to collate stops the
+ * run naming its file and line, or under {@link OnError#SKIP} is dropped, logged once and counted in
+ * {@code skipped_pairs}), with optional per-pair precomputed reference log-probs.
  */
 final class PairBatches implements Batches<PairBatch> {
-    /** Metric: distinct pairs dropped so far because they failed to collate. */
-    static final String SKIPPED_PAIRS = "skipped_pairs";
-    private static final Logger LOG = LoggerFactory.getLogger(PairBatches.class);
-
-    private final List<PreferencePair> pairs;
-    private final Collate collate;
-    private final OnError onError;
-    private final Map<Integer, String> bad = new TreeMap<>();   // pair index -> why it was dropped
+    private final SkippingBatches<PreferencePair, PreferenceBatch> pairs;
     private double[][] reference;   // chosen, rejected, chosenShared, rejectedShared: one entry per pair, in the policy's precision
 
     /** Makes a batch from pairs; also given the pairs' indices (e.g. to seed augmentation reproducibly). */
@@ -44,99 +30,39 @@ final class PairBatches implements Batches<PairBatch> {
     }
 
     PairBatches(List<PreferencePair> pairs, Collate collate, OnError onError) {
-        this.pairs = List.copyOf(pairs);
-        this.collate = collate;
-        this.onError = onError;
+        this.pairs = new SkippingBatches<>(pairs, (chosen, indices) -> {
+            PreferenceBatch batch = collate.apply(chosen, indices);
+            if (batch.pairs() != indices.length) {
+                throw new IllegalStateException("the collator returned " + batch.pairs() + " pairs for " + indices.length + " examples");
+            }
+            return batch;
+        }, p -> String.valueOf(p.source()), onError == OnError.SKIP, "pair");
     }
 
     @Override public int size() { return pairs.size(); }
 
     @Override
     public PairBatch batch(int[] indices) {
-        Collated c = collate(indices);
+        SkippingBatches.Collated<PreferenceBatch> c = pairs.collate(indices);
         if (c == null) {
             return null;
         }
         if (reference == null) {
-            return new PairBatch(c.batch, null);
+            return new PairBatch(c.batch(), null);
         }
-        double[][] picked = new double[4][c.indices.length];
+        double[][] picked = new double[4][c.indices().length];
         for (int k = 0; k < 4; k++) {
-            for (int i = 0; i < c.indices.length; i++) {
-                picked[k][i] = reference[k][c.indices[i]];
+            for (int i = 0; i < c.indices().length; i++) {
+                picked[k][i] = reference[k][c.indices()[i]];
             }
         }
         ReferenceLogps ref = ReferenceLogps.sumsAndShared(picked[0], picked[1], picked[2], picked[3]);
         // the batch's own copy is float (the collator's type); the objective reads ref, in full precision
-        return new PairBatch(c.batch.withReference(floats(picked[0]), floats(picked[1])), ref);
+        return new PairBatch(c.batch().withReference(floats(picked[0]), floats(picked[1])), ref);
     }
 
     @Override
-    public Map<String, Double> skipped() {
-        return onError == OnError.SKIP ? Map.of(SKIPPED_PAIRS, (double) bad.size()) : Map.of();
-    }
-
-    /** Indices of the pairs dropped so far and why (file:line: problem). */
-    Map<Integer, String> skippedPairs() { return new LinkedHashMap<>(bad); }
-
-    /** A batch and the pair indices it holds (fewer than asked when pairs were skipped). */
-    private record Collated(PreferenceBatch batch, int[] indices) {}
-
-    /** Collates {@code indices} under the error policy; {@code null} when every pair was dropped. */
-    private Collated collate(int[] indices) {
-        int[] keep = indices;
-        if (!bad.isEmpty()) {
-            keep = java.util.Arrays.stream(indices).filter(i -> !bad.containsKey(i)).toArray();
-            if (keep.length == 0) {
-                return null;
-            }
-        }
-        try {
-            return new Collated(collateExactly(keep), keep);
-        } catch (RuntimeException whole) {
-            List<Integer> good = new ArrayList<>();
-            for (int i : keep) {
-                try {
-                    collateExactly(new int[] {i});
-                    good.add(i);
-                } catch (RuntimeException single) {
-                    String why = describe(i, single);
-                    if (onError == OnError.FAIL) {
-                        throw new IllegalArgumentException("pair " + why + " (skip such pairs with onError(OnError.SKIP))", single);
-                    }
-                    bad.put(i, why);
-                    LOG.warn("skipping pair {} (onError SKIP)", why);
-                }
-            }
-            if (good.size() == keep.length) {
-                throw whole;                   // no single pair is at fault: a problem of the batch itself
-            }
-            if (good.isEmpty()) {
-                return null;
-            }
-            int[] kept = good.stream().mapToInt(Integer::intValue).toArray();
-            return new Collated(collateExactly(kept), kept);
-        }
-    }
-
-    private PreferenceBatch collateExactly(int[] indices) {
-        List<PreferencePair> chosen = new ArrayList<>(indices.length);
-        for (int i : indices) {
-            chosen.add(pairs.get(i));
-        }
-        PreferenceBatch batch = collate.apply(chosen, indices);
-        if (batch.pairs() != indices.length) {
-            throw new IllegalStateException("the collator returned " + batch.pairs() + " pairs for " + indices.length + " examples");
-        }
-        return batch;
-    }
-
-    /** "file:line: problem" (a data error already starts with its source). */
-    private String describe(int index, RuntimeException e) {
-        String source = String.valueOf(pairs.get(index).source());
-        String message = String.valueOf(e.getMessage());
-        return message.startsWith(source) ? message : source + ": " + message;
-    }
+    public Map<String, Double> skipped() { return pairs.skipped(); }
 
     boolean hasReference() { return reference != null; }
 
@@ -163,14 +89,13 @@ final class PairBatches implements Batches<PairBatch> {
             java.util.Arrays.fill(row, Double.NaN);
         }
         for (int from = 0; from < n; from += batchSize) {
-            int to = Math.min(n, from + batchSize);
-            Collated c = collate(java.util.stream.IntStream.range(from, to).toArray());
+            SkippingBatches.Collated<PreferenceBatch> c = pairs.collate(java.util.stream.IntStream.range(from, Math.min(n, from + batchSize)).toArray());
             if (c == null) {
                 continue;
             }
-            ReferenceLogps r = score.apply(c.batch);
-            for (int j = 0; j < c.indices.length; j++) {
-                int i = c.indices[j];
+            ReferenceLogps r = score.apply(c.batch());
+            for (int j = 0; j < c.indices().length; j++) {
+                int i = c.indices()[j];
                 store[0][i] = r.chosen()[j];
                 store[1][i] = r.rejected()[j];
                 store[2][i] = r.chosenShared()[j];
