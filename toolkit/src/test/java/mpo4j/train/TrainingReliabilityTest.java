@@ -58,6 +58,23 @@ class TrainingReliabilityTest {
         }
     }
 
+    @Test
+    void aRunIsNotSavedOverAFolderThatHoldsMoreThanASave(@TempDir Path tmp) throws Exception {
+        try (Toy.Model model = new Toy.Model(7)) {
+            TrainRun run = Toy.trainer(model).output(tmp).saveEvery(2).maxSteps(2).fit();
+            // the swap replaces the whole folder: it would delete the checkpoints
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> run.save(tmp));
+            assertEquals("cannot save the run to " + tmp + ": the folder also holds [checkpoint-2], which a save (it replaces"
+                    + " the whole folder) would delete; save into a folder of its own, e.g. " + tmp.resolve("final"), e.getMessage());
+            assertTrue(Files.isDirectory(tmp.resolve("checkpoint-2")));
+            run.save(tmp.resolve("final"));
+            run.save(tmp.resolve("final"));          // an earlier save is replaced
+            try (Stream<Path> s = Files.list(tmp.resolve("final"))) {
+                assertEquals(List.of("metrics.csv", "metrics.jsonl", "model", "plots"), s.map(p -> p.getFileName().toString()).sorted().toList());
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ item 2: non-finite gradients and weights
 
     /**
