@@ -6,7 +6,6 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +18,7 @@ import javax.imageio.ImageIO;
 import mpo4j.collate.InternVlCollator;
 import mpo4j.data.PreferencePair;
 import mpo4j.data.Source;
+import mpo4j.io.AtomicFiles;
 import mpo4j.text.EncodedSequence;
 import mpo4j.text.PairEncoder;
 
@@ -96,7 +96,8 @@ public final class SyntheticPairs {
             for (int i = 0; i < count; i++) {
                 SplittableRandom random = new SplittableRandom(seed * 1_000_003L + i);
                 String image = String.format("synthetic_%05d.png", i);
-                ImageIO.write(picture(shape.gridColumns() * tileSize, tileSize, random), "png", dir.resolve(image).toFile());
+                java.awt.image.BufferedImage picture = picture(shape.gridColumns() * tileSize, tileSize, random);
+                AtomicFiles.write(dir.resolve(image), out -> ImageIO.write(picture, "png", out));
                 int slot = i % texts.length;
                 if (texts[slot] == null) {
                     Source source = Source.inline("synthetic pair " + i);
@@ -114,9 +115,7 @@ public final class SyntheticPairs {
                 lines.add(gson.toJson(record));
             }
             Path jsonl = dir.resolve("synthetic.jsonl");
-            Path tmp = dir.resolve("synthetic.jsonl.tmp");
-            Files.write(tmp, lines, StandardCharsets.UTF_8);
-            Files.move(tmp, jsonl, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(jsonl, String.join("\n", lines) + "\n");
             return jsonl;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the synthetic benchmark data under " + dir, e);

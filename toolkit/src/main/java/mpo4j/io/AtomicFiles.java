@@ -75,12 +75,14 @@ public final class AtomicFiles {
      * Builds a directory atomically: {@code fill} writes into a fresh temporary sibling folder, every
      * file in it is flushed to disk, and the folder is renamed to {@code dir}. An existing {@code dir}
      * is first renamed aside and deleted once the new one is in place (two renames: a crash between
-     * them leaves the old folder under a hidden {@code .name.old-…} name, never a mix of both).
+     * them leaves the old folder under a hidden {@code .name.old-…} name, never a mix of both, and the
+     * next {@link #recover} — which this method and readers call first — renames it back).
      */
     public static void writeDirectory(Path dir, IoConsumer<Path> fill) throws IOException {
         Path target = dir.toAbsolutePath();
         Path parent = target.getParent();
         Files.createDirectories(parent);
+        recover(target);
         Path temp = createSibling(target, true);
         try {
             fill.accept(temp);
@@ -100,6 +102,97 @@ public final class AtomicFiles {
             throw e;
         }
     }
+
+    /**
+     * Undoes what a crash (even {@code kill -9}) during a write of {@code target} left behind: if
+     * {@code target} is missing but a complete old version waits under its hidden {@code .name.old-…}
+     * name (the crash fell between the two renames of {@link #writeDirectory}), it is renamed back;
+     * then every hidden temporary of {@code target} ({@code .name.tmp-…}, {@code .name.old-…}) is
+     * deleted. After it, {@code target} is exactly the last complete write, or absent if there was none.
+     */
+    public static void recover(Path target) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Path parent = abs.getParent();
+        if (!Files.isDirectory(parent)) {
+            return;
+        }
+        String name = abs.getFileName().toString();
+        java.util.List<Path> leftovers;
+        try (Stream<Path> children = Files.list(parent)) {
+            leftovers = children.filter(p -> isTemporaryOf(p.getFileName().toString(), name)).sorted().toList();
+        }
+        if (!Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            for (Path p : leftovers) {
+                if (p.getFileName().toString().startsWith("." + name + ".old-")) {
+                    Files.move(p, abs, StandardCopyOption.ATOMIC_MOVE);   // at most one: recovery runs before every write
+                    syncDirectory(parent);
+                    break;
+                }
+            }
+        }
+        for (Path p : leftovers) {
+            deleteTree(p);
+        }
+    }
+
+    /**
+     * Deletes every stale temporary in {@code folder} (after {@link #recover recovering} the entries they
+     * belong to): the hidden {@code .name.tmp-…}/{@code .name.old-…} siblings this class creates, the
+     * {@code *.tmp} files and {@code .checkpoint-N-…} folders earlier versions of the toolkit left. Call it
+     * only on a folder no other writer is using at the same time.
+     */
+    public static void removeTemporaries(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return;
+        }
+        java.util.List<Path> children;
+        try (Stream<Path> s = Files.list(folder)) {
+            children = s.sorted().toList();
+        }
+        java.util.Set<String> owners = new java.util.TreeSet<>();
+        for (Path p : children) {
+            java.util.regex.Matcher m = OURS.matcher(p.getFileName().toString());
+            if (m.matches()) {
+                owners.add(m.group(1));
+            }
+        }
+        for (String owner : owners) {
+            recover(folder.resolve(owner));
+        }
+        for (Path p : children) {
+            String n = p.getFileName().toString();
+            if (LEGACY.matcher(n).matches() && Files.exists(p)) {
+                deleteTree(p);
+            }
+        }
+    }
+
+    /**
+     * Deletes a directory tree so that no reader ever sees it half-deleted: it is first renamed to a
+     * hidden {@code .name.old-…} sibling (one atomic step), then deleted.
+     */
+    public static void deleteDirectory(Path dir) throws IOException {
+        Path target = dir.toAbsolutePath();
+        if (!Files.exists(target)) {
+            return;
+        }
+        Path aside = target.resolveSibling("." + target.getFileName() + ".old-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory(target.getParent());
+        deleteTree(aside);
+    }
+
+    /** True for a name this class gives a temporary of {@code name}. */
+    private static boolean isTemporaryOf(String candidate, String name) {
+        return candidate.startsWith("." + name + ".tmp-") || candidate.startsWith("." + name + ".old-");
+    }
+
+    /** {@code .name.tmp-hex} / {@code .name.old-hex}; group 1 is the name. */
+    private static final java.util.regex.Pattern OURS = java.util.regex.Pattern.compile("\\.(.+)\\.(?:tmp|old)-[0-9a-f]+");
+
+    /** Temporaries of earlier writers: {@code Files.createTempFile(dir, ".x", ".tmp")}, {@code .checkpoint-N-<digits>}, {@code .x.reward-tmp-<nanos>}. */
+    private static final java.util.regex.Pattern LEGACY = java.util.regex.Pattern.compile(
+            "\\..*\\.tmp|\\.checkpoint-\\d+-\\d+|\\..+\\.reward-tmp-\\d+");
 
     /** A new, empty hidden sibling of {@code target}, created with the default (umask) permissions. */
     private static Path createSibling(Path target, boolean directory) throws IOException {

@@ -319,39 +319,109 @@ public final class PreferenceLoss {
     }
 
     /**
-     * The loss on hand-made per-pair log-probs (no logits, no gradient graph): one completion token
-     * per sequence. {@code sft} then uses {@code −Σπc/ΣLc} = {@code −mean(πc)}; {@code ldAlpha} has
-     * no tail to shrink; {@code rc}/{@code rr} may be {@code null} in reference-free mode.
+     * The loss on hand-made per-pair log-probs (no logits, no gradient graph) for a loss that does not
+     * read completion lengths. {@code rc}/{@code rr} may be {@code null} in reference-free mode; hand-made
+     * values have no tail, so {@code ldAlpha} leaves them as they are.
+     *
+     * @throws IllegalArgumentException for a loss that reads token counts ({@code sft}, {@code ipo},
+     *     {@code sigmoid_norm}, so also {@link #mpo()}): pass them with
+     *     {@link #compute(float[], float[], float[], float[], int[], int[])}
      */
     public LossResult compute(float[] piChosen, float[] piRejected, float[] refChosen, float[] refRejected) {
-        int[] ones = new int[piChosen.length];
+        requireNoLengths();
+        int[] ones = new int[piChosen.length];     // read by no accepted loss type; 1 keeps every length guard neutral
         Arrays.fill(ones, 1);
         return compute(piChosen, piRejected, refChosen, refRejected, ones, ones);
     }
 
-    /** As {@link #compute(float[], float[], float[], float[])} with token counts Lc, Lr per pair (ipo, sigmoid_norm, sft read them). */
+    /**
+     * The loss on hand-made per-pair log-probs with each sequence's completion token count Lc, Lr
+     * ({@code sft} divides −Σπc by ΣLc; {@code ipo} and {@code sigmoid_norm} divide by the lengths).
+     * Computed in float32, as a float32 model would.
+     */
     public LossResult compute(float[] piChosen, float[] piRejected, float[] refChosen, float[] refRejected,
                               int[] chosenTokens, int[] rejectedTokens) {
         int b = piChosen.length;
-        if (piRejected.length != b || chosenTokens.length != b || rejectedTokens.length != b
-                || (refChosen != null && refChosen.length != b) || (refRejected != null && refRejected.length != b)) {
-            throw new IllegalArgumentException("loss '" + name() + "': all arrays must hold one entry per pair (" + b + ")");
+        requireSameLength(b, piRejected.length, chosenTokens.length, rejectedTokens.length,
+                refChosen == null ? b : refChosen.length, refRejected == null ? b : refRejected.length);
+        float[] sums = new float[2 * b];
+        System.arraycopy(piChosen, 0, sums, 0, b);
+        System.arraycopy(piRejected, 0, sums, b, b);
+        ReferenceLogps reference = refChosen == null || refRejected == null ? null
+                : noTail(ReferenceLogps.sums(refChosen, refRejected));
+        Mpo4jEngine.ensureOffline();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            return computeArrays(manager.create(sums), reference, chosenTokens, rejectedTokens);
         }
+    }
+
+    /**
+     * Double-precision inputs for a loss that does not read completion lengths, computed in float64
+     * (see {@link #compute(float[], float[], float[], float[])}).
+     */
+    public LossResult compute(double[] piChosen, double[] piRejected, double[] refChosen, double[] refRejected) {
+        requireNoLengths();
+        int[] ones = new int[piChosen.length];     // read by no accepted loss type; 1 keeps every length guard neutral
+        Arrays.fill(ones, 1);
+        return compute(piChosen, piRejected, refChosen, refRejected, ones, ones);
+    }
+
+    /**
+     * Double-precision inputs with token counts, computed in float64 end to end: what a float64 policy
+     * and its float64 reference give (no rounding of the reference to float32).
+     */
+    public LossResult compute(double[] piChosen, double[] piRejected, double[] refChosen, double[] refRejected,
+                              int[] chosenTokens, int[] rejectedTokens) {
+        int b = piChosen.length;
+        requireSameLength(b, piRejected.length, chosenTokens.length, rejectedTokens.length,
+                refChosen == null ? b : refChosen.length, refRejected == null ? b : refRejected.length);
+        double[] sums = new double[2 * b];
+        System.arraycopy(piChosen, 0, sums, 0, b);
+        System.arraycopy(piRejected, 0, sums, b, b);
+        ReferenceLogps reference = refChosen == null || refRejected == null ? null
+                : noTail(ReferenceLogps.sums(refChosen, refRejected));
+        Mpo4jEngine.ensureOffline();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            return computeArrays(manager.create(sums), reference, chosenTokens, rejectedTokens);
+        }
+    }
+
+    /** Hand-made per-pair values have no tail: the shared parts are the sums, stated here once. */
+    private static ReferenceLogps noTail(ReferenceLogps sums) {
+        return ReferenceLogps.sumsAndShared(sums.chosen(), sums.rejected(), sums.chosen(), sums.rejected());
+    }
+
+    private LossResult computeArrays(NDArray sums, ReferenceLogps reference, int[] chosenTokens, int[] rejectedTokens) {
         if (useWeighting) {
             throw new IllegalArgumentException("loss '" + name() + "' uses WPO weighting, which needs the policy's "
                     + "token distributions: use SequenceLogps.fromLogits(logits, labels, true)");
         }
-        float[] sums = new float[2 * b];
+        int b = chosenTokens.length;
         int[] tokens = new int[2 * b];
-        System.arraycopy(piChosen, 0, sums, 0, b);
-        System.arraycopy(piRejected, 0, sums, b, b);
         System.arraycopy(chosenTokens, 0, tokens, 0, b);
         System.arraycopy(rejectedTokens, 0, tokens, b, b);
-        ReferenceLogps reference = refChosen == null || refRejected == null ? null : ReferenceLogps.of(refChosen, refRejected);
-        Mpo4jEngine.ensureOffline();
-        try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray s = manager.create(sums);
-            return compute(SequenceLogps.of(s, s, tokens), reference, new BcoDelta()).withoutGraph();
+        return compute(SequenceLogps.of(sums, sums, tokens), reference, new BcoDelta()).withoutGraph();
+    }
+
+    private void requireSameLength(int b, int... lengths) {
+        for (int n : lengths) {
+            if (n != b) {
+                throw new IllegalArgumentException("loss '" + name() + "': all arrays must hold one entry per pair (" + b + ")");
+            }
+        }
+    }
+
+    /** The 4-array form has no token counts: refuse a loss that would silently read Lc = Lr = 1. */
+    private void requireNoLengths() {
+        List<String> reading = new ArrayList<>();
+        for (LossType t : types) {
+            if (t == LossType.SFT || t == LossType.IPO || t == LossType.SIGMOID_NORM) {
+                reading.add(t.trlName());
+            }
+        }
+        if (!reading.isEmpty()) {
+            throw new IllegalArgumentException("loss '" + name() + "': " + String.join(", ", reading) + " read(s) each sequence's"
+                    + " completion token count; pass them: compute(piChosen, piRejected, refChosen, refRejected, chosenTokens, rejectedTokens)");
         }
     }
 
@@ -366,7 +436,8 @@ public final class PreferenceLoss {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray zero = manager.create(new double[2]);    // float64: the analytic value to double precision
             LossResult atZero = useWeighting(false).compute(SequenceLogps.of(zero, zero, new int[] {1, 1}),
-                    ReferenceLogps.of(new float[1], new float[1]), new BcoDelta()); // sft reads −πc = 0 here
+                    ReferenceLogps.sumsAndShared(new double[1], new double[1], new double[1], new double[1]),
+                    new BcoDelta()); // sft reads −πc = 0 here
             return atZero.value() + sft;
         }
     }

@@ -58,11 +58,14 @@ public final class RewardLoss {
         }
     }
 
-    /** Scores of one head: {@code scores0}/{@code scores1} are {@code [N]}, {@code labels} has N entries. */
+    /**
+     * Scores of one head: {@code scores0}/{@code scores1} are {@code [N]}, {@code labels} has N entries
+     * ({@code null}, like any label other than A or B, is a tie: a reward pair's missing label).
+     */
     public record HeadScores(String head, NDArray scores0, NDArray scores1, List<String> labels) {
         public HeadScores {
             Objects.requireNonNull(head, "head");
-            labels = List.copyOf(labels);
+            labels = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(labels));   // List.copyOf rejects null
             if (scores0.getShape().size() != labels.size() || scores1.getShape().size() != labels.size()) {
                 throw new IllegalArgumentException("head '" + head + "': scores0 " + scores0.getShape() + ", scores1 "
                         + scores1.getShape() + " and " + labels.size() + " labels disagree on the number of pairs");
@@ -129,6 +132,7 @@ public final class RewardLoss {
             Map<String, Double> headLoss = new LinkedHashMap<>();
             Map<String, Double> tieTerm = new LinkedHashMap<>();
             Map<String, Double> headAccuracy = new LinkedHashMap<>();
+            Map<String, double[]> perPairValues = new LinkedHashMap<>();
             int correct = 0;
             int decidedAll = 0;
             for (HeadScores h : heads) {
@@ -168,6 +172,10 @@ public final class RewardLoss {
                 correct += headCorrect;
                 decidedAll += decided;
                 NDArray diff = h.scores0().reshape(-1).sub(h.scores1().reshape(-1));   // s0 − s1
+                double[] values = new double[n];
+                for (int i = 0; i < n; i++) {
+                    values[i] = Math.abs(s0[i] - s1[i]);      // a tie pair's share of the tie term
+                }
                 if (decided > 0) {
                     NDArray margins = diff.mul(scope.create(sign).toType(dt, false));       // c − r
                     NDArray perPair = type == Type.SIGMOID
@@ -175,6 +183,12 @@ public final class RewardLoss {
                             : Activation.softPlus(margins.neg());                              // log(1 + e^(r − c))
                     NDArray mask = scope.create(sign).abs().toType(dt, false);
                     NDArray loss = Scalar.div(perPair.mul(mask).sum(), decided);
+                    double[] pairLoss = Nd.doubles(perPair);
+                    for (int i = 0; i < n; i++) {
+                        if (sign[i] != 0) {
+                            values[i] = pairLoss[i];
+                        }
+                    }
                     headLoss.put(h.head(), Nd.scalar(loss));
                     headAccuracy.put(h.head(), headCorrect / (double) decided);
                     total = total == null ? loss : total.add(loss);
@@ -188,6 +202,7 @@ public final class RewardLoss {
                 } else {
                     tieTerm.put(h.head(), 0.0);
                 }
+                perPairValues.put(h.head(), values);
             }
             if (total == null) {
                 total = scope.zeros(new ai.djl.ndarray.types.Shape(), heads.get(0).scores0().getDataType());
@@ -197,7 +212,7 @@ public final class RewardLoss {
                 throw new IllegalStateException("reward loss '" + type + "' is " + value);
             }
             double accuracy = decidedAll == 0 ? Double.NaN : correct / (double) decidedAll;
-            return new RewardLossResult(total, value, type, headLoss, tieTerm, headAccuracy, accuracy, decidedAll);
+            return new RewardLossResult(total, value, type, headLoss, tieTerm, headAccuracy, accuracy, decidedAll, perPairValues);
         }
     }
 

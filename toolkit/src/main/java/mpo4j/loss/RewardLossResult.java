@@ -18,9 +18,11 @@ public final class RewardLossResult {
     private final Map<String, Double> headAccuracy;
     private final double accuracy;
     private final int decidedPairs;
+    private final Map<String, double[]> perPair;
 
     RewardLossResult(NDArray loss, double value, RewardLoss.Type type, Map<String, Double> headLoss,
-                     Map<String, Double> tieTerm, Map<String, Double> headAccuracy, double accuracy, int decidedPairs) {
+                     Map<String, Double> tieTerm, Map<String, Double> headAccuracy, double accuracy, int decidedPairs,
+                     Map<String, double[]> perPair) {
         this.loss = loss;
         this.value = value;
         this.type = type;
@@ -29,6 +31,25 @@ public final class RewardLossResult {
         this.headAccuracy = Collections.unmodifiableMap(new LinkedHashMap<>(headAccuracy));
         this.accuracy = accuracy;
         this.decidedPairs = decidedPairs;
+        Map<String, double[]> copy = new LinkedHashMap<>();
+        perPair.forEach((h, v) -> copy.put(h, v.clone()));
+        this.perPair = Collections.unmodifiableMap(copy);
+    }
+
+    /**
+     * Each pair's value for {@code head}, in input order: for an A/B pair its loss
+     * ({@code −log σ(c − r − m)} for sigmoid, {@code log(1 + e^(r − c))} for logexp/hps), for a tie pair
+     * its {@code |s0 − s1|}. The head's loss is the mean over its A/B entries, its tie term the mean over
+     * its tie entries. A copy.
+     *
+     * @throws IllegalArgumentException for a head that was not scored
+     */
+    public double[] perPair(String head) {
+        double[] v = perPair.get(head);
+        if (v == null) {
+            throw new IllegalArgumentException("no head '" + head + "' in this result; heads: " + perPair.keySet());
+        }
+        return v.clone();
     }
 
     /** Total loss with gradient. */

@@ -8,10 +8,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
+import mpo4j.io.AtomicFiles;
 
 /** The Hugging Face checkpoint layout: {@code config.json}, safetensors weights, optional {@code tokenizer.json}. */
 final class TinyVlmFiles {
@@ -21,28 +19,18 @@ final class TinyVlmFiles {
 
     private TinyVlmFiles() {}
 
-    /** Writes into a temporary sibling directory, then swaps it into place, so {@code dir} is never half-written. */
+    /**
+     * Writes into a temporary sibling directory, then swaps it into place ({@link AtomicFiles#writeDirectory}),
+     * so {@code dir} is never half-written and the temporaries of a crashed save are removed by the next one.
+     */
     static void write(Path dir, TinyVlmConfig config, Map<String, SafeTensors.Tensor> tensors, SaveOptions options) {
-        Path target = dir.toAbsolutePath();
-        Path parent = target.getParent();
-        Path temp = parent.resolve("." + target.getFileName() + ".tmp-" + System.nanoTime());
         try {
-            Files.createDirectories(parent);
-            Files.createDirectory(temp);
-            Files.writeString(temp.resolve(CONFIG), new GsonBuilder().setPrettyPrinting().create().toJson(toJson(config)));
-            SafeTensors.write(temp, tensors, options.maxShardBytes());
-            copyTokenizer(options.tokenizerJson(), temp);
-            Path old = null;
-            if (Files.exists(target)) {
-                old = parent.resolve("." + target.getFileName() + ".old-" + System.nanoTime());
-                Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            if (old != null) {
-                deleteTree(old);
-            }
+            AtomicFiles.writeDirectory(dir, temp -> {
+                Files.writeString(temp.resolve(CONFIG), new GsonBuilder().setPrettyPrinting().create().toJson(toJson(config)));
+                SafeTensors.write(temp, tensors, options.maxShardBytes());
+                copyTokenizer(options.tokenizerJson(), temp);
+            });
         } catch (IOException e) {
-            deleteTree(temp);
             throw new UncheckedIOException("cannot save model to " + dir + ": " + e.getMessage(), e);
         }
     }
@@ -146,16 +134,5 @@ final class TinyVlmFiles {
         TokenIds ids = new TokenIds(s.get("img_context").getAsInt(), s.get("img_start").getAsInt(),
                 s.get("img_end").getAsInt(), s.get("pad").getAsInt(), s.get("eos").getAsInt());
         return new TinyVlmConfig(vision, text, ids);
-    }
-
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: a stray temp directory is harmless
-        }
     }
 }

@@ -3,11 +3,11 @@ package mpo4j.plot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import mpo4j.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -126,15 +126,16 @@ public final class Curves {
         }
     }
 
-    /** Writes every panel as {@code <name>.png} ({@code /} in names becomes {@code _}) into {@code dir}; returns the files. */
+    /**
+     * Writes every panel as {@code <name>.png} ({@code /} in names becomes {@code _}) into {@code dir},
+     * each file atomically ({@link AtomicFiles}); returns the files.
+     */
     public List<Path> saveAll(Path dir) throws IOException {
         Files.createDirectories(dir);
         List<Path> files = new ArrayList<>();
         for (String name : charts.keySet()) {
             Path file = dir.resolve(name.replace('/', '_') + ".png");
-            Path tmp = Files.createTempFile(dir, ".curve", ".png.tmp");
-            Files.write(tmp, png(name));
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.write(file, png(name));
             files.add(file);
         }
         return files;

@@ -12,6 +12,7 @@ import java.util.function.Function;
 import mpo4j.collate.InternVlCollator;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.data.Dataset;
+import mpo4j.data.OnError;
 import mpo4j.data.Split;
 import mpo4j.data.PreferencePair;
 import mpo4j.loss.LossType;
@@ -19,6 +20,7 @@ import mpo4j.loss.PreferenceLoss;
 import mpo4j.loss.ReferenceLogps;
 import mpo4j.model.CausalLm;
 import mpo4j.train.Checkpoint;
+import mpo4j.train.GradMode;
 import mpo4j.train.ModelTrainable;
 import mpo4j.train.Objective;
 import mpo4j.train.TrainLoop;
@@ -48,6 +50,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
     private List<PreferencePair> eval;
     private Function<List<PreferencePair>, PreferenceBatch> collator;
     private InternVlCollator internVl;
+    private OnError onError = OnError.FAIL;
 
     private PreferenceTrainer(CausalLm model, boolean sft) {
         this.model = model;
@@ -65,6 +68,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
         this.eval = other.eval;
         this.collator = other.collator;
         this.internVl = other.internVl;
+        this.onError = other.onError;
     }
 
     @Override
@@ -138,6 +142,19 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
      */
     public PreferenceTrainer visionOncePerPair(boolean once) { return change(t -> t.visionOncePerPair = once); }
 
+    /**
+     * What a pair that fails to collate during training does (a truncated image, say, which loading
+     * and {@code validate()} do not decode): {@link OnError#FAIL} (default) stops the run with an error
+     * naming the pair's file and line, as a {@link mpo4j.train.TrainingFailedException} that keeps the
+     * run so far (and a final checkpoint when {@code output} is set); {@link OnError#SKIP} drops the
+     * pair, logs it once (file:line and the problem) and counts it in the {@code skipped_pairs} metric.
+     * Use the same policy as the data set's {@code onError(...)}.
+     */
+    public PreferenceTrainer onError(OnError policy) {
+        java.util.Objects.requireNonNull(policy, "onError policy");
+        return change(t -> t.onError = policy);
+    }
+
     public PreferenceTrainer reference(Reference r) {
         requirePreference("reference");
         return change(t -> t.reference = r);
@@ -152,10 +169,18 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
         }
     }
 
+    /**
+     * Trains the model in place and returns the run. Works from any thread (see {@link GradMode}).
+     *
+     * @throws mpo4j.train.TrainingFailedException when a step fails (a bad pair under {@link OnError#FAIL},
+     *     a non-finite loss or gradient norm): it carries the run up to the last complete step
+     */
     public TrainRun fit() {
-        try (Session s = new Session(null, true)) {
-            return s.loop.fit();
-        }
+        return GradMode.off(() -> {
+            try (Session s = new Session(null, true)) {
+                return s.loop.fit();
+            }
+        });
     }
 
     /** Continues from the latest checkpoint under {@code dir} (or the checkpoint {@code dir} itself). */
@@ -163,9 +188,11 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
         try {
             Path checkpoint = Checkpoint.latest(dir);
             PreferenceTrainer into = outputDir() == null ? output(checkpoint.getParent()) : this;
-            try (Session s = into.new Session(checkpoint.getParent(), true)) {
-                return s.loop.resume(checkpoint);
-            }
+            return GradMode.off(() -> {
+                try (Session s = into.new Session(checkpoint.getParent(), true)) {
+                    return s.loop.resume(checkpoint);
+                }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -180,9 +207,11 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
         if (eval == null || eval.isEmpty()) {
             throw new IllegalStateException("no eval pairs: call eval(...) or data(train, eval) first");
         }
-        try (Session s = new Session(null, false); NDManager root = NDManager.newBaseManager()) {
-            return s.loop.evaluate(root, false);
-        }
+        return GradMode.off(() -> {
+            try (Session s = new Session(null, false); NDManager root = NDManager.newBaseManager()) {
+                return s.loop.evaluate(root, false);
+            }
+        });
     }
 
     /** The collate function; for an InternVL collator, seeded by (run seed, split, example indices). */
@@ -212,8 +241,8 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
             if (train.isEmpty()) {
                 throw new IllegalArgumentException("no training data: call data(pairs) with at least one pair");
             }
-            PairBatches trainBatches = new PairBatches(train, batcher(ivl, 1));
-            PairBatches evalBatches = eval == null || eval.isEmpty() ? null : new PairBatches(eval, batcher(ivl, 2));
+            PairBatches trainBatches = new PairBatches(train, batcher(ivl, 1), onError);
+            PairBatches evalBatches = eval == null || eval.isEmpty() ? null : new PairBatches(eval, batcher(ivl, 2), onError);
             Objective<PairBatch> objective;
             if (sft || isPureSft(loss)) {
                 objective = new SftObjective(model);
@@ -228,7 +257,8 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
                 }
                 objective = new PreferenceObjective(model, loss, frozen, visionOncePerPair);
             }
-            loop = new TrainLoop<>(new ModelTrainable(model), objective, trainBatches, evalBatches, trainConfig(), allListeners(), outputDir());
+            loop = new TrainLoop<>(new ModelTrainable(model), objective, trainBatches, evalBatches, trainConfig(), allListeners(), outputDir())
+                    .fingerprint(fingerprint());
         }
 
         private CausalLm loadOrCopyReference(Path resumeRoot) {
@@ -239,8 +269,9 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
                 }
             }
             CausalLm copy = model.frozenCopy();
-            if (outputDir() != null && trainConfig().saveEvery() > 0 && reference == Reference.FROZEN_COPY) {
-                copy.save(outputDir().resolve(REFERENCE_DIR));      // so a resume scores against the same reference
+            if (outputDir() != null && reference == Reference.FROZEN_COPY) {
+                // so a resume (from a periodic checkpoint or the final one of a failed run) scores against the same reference
+                copy.save(outputDir().resolve(REFERENCE_DIR));
             }
             return copy;
         }
@@ -262,7 +293,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
                 if (evalBatches != null) {
                     evalBatches.precompute(trainConfig().evalBatchSizeOrTrain(), score);
                 }
-                if (file != null && trainConfig().saveEvery() > 0) {
+                if (file != null && outputDir() != null) {
                     ReferenceStore.save(file, trainBatches, evalBatches);
                 }
             } catch (IOException e) {
@@ -295,6 +326,56 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
 
     /** The held-out pairs ({@code null} when none are set). */
     public List<PreferencePair> evalPairs() { return eval; }
+
+    /**
+     * What decides the trained weights besides the {@link mpo4j.train.TrainConfig}, field by field, for
+     * the resume check: the objective and each loss setting, the reference, the data (count and the
+     * pairs' sources in order: another file, another order or another subset differs) and the model's
+     * architecture (class, vocabulary, layers, parameter names and shapes).
+     */
+    private Map<String, String> fingerprint() {
+        Map<String, String> f = new java.util.LinkedHashMap<>();
+        boolean pureSft = sft || isPureSft(loss);
+        f.put("objective", pureSft ? "sft" : "preference");
+        if (!pureSft) {
+            f.put("loss.types", loss.types().stream().map(LossType::trlName).toList().toString());
+            f.put("loss.weights", loss.weights().toString());
+            f.put("loss.beta", String.valueOf(loss.beta()));
+            f.put("loss.label_smoothing", String.valueOf(loss.labelSmoothing()));
+            f.put("loss.f_divergence", loss.fDivergence() + " " + loss.alphaCoefficient());
+            f.put("loss.reference_free", String.valueOf(loss.isReferenceFree()));
+            f.put("loss.ld_alpha", String.valueOf(loss.ldAlpha()));
+            f.put("loss.use_weighting", String.valueOf(loss.isWeighted()));
+            f.put("loss.bco_running_mean", String.valueOf(loss.usesBcoRunningMean()));
+            f.put("loss.discopop_tau", String.valueOf(loss.discopopTau()));
+            f.put("reference", String.valueOf(reference));
+        }
+        f.put("data.train_pairs", String.valueOf(train.size()));
+        // a pair made in code has no file line to tell it apart: its text stands in
+        f.put("data.train_order", sha256(train.stream().map(p -> p.source().line() > 0 ? p.source().toString()
+                : p.source() + "|" + p.question() + "|" + p.chosen() + "|" + p.rejected()).toList()));
+        f.put("data.on_error", String.valueOf(onError));
+        f.put("model.class", model.getClass().getName());
+        f.put("model.vocab_size", String.valueOf(model.vocabSize()));
+        f.put("model.layers", String.valueOf(model.layers()));
+        List<String> shapes = new ArrayList<>();
+        model.parameters().forEach((name, p) -> shapes.add(name + p.getArray().getShape() + p.getArray().getDataType()));
+        f.put("model.parameters", shapes.size() + " arrays, " + model.parameterCount() + " values, sha256 " + sha256(shapes));
+        return f;
+    }
+
+    /** A short hex digest of a list of strings (each ended by a newline). */
+    private static String sha256(List<String> items) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (String s : items) {
+                md.update((s + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     private static boolean isPureSft(PreferenceLoss l) {
         return l.types().size() == 1 && l.types().get(0) == LossType.SFT;

@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -225,6 +224,10 @@ public final class RewardModel implements Trainable, AutoCloseable {
 
     /** Unscaled scores of a collated batch, per pair (no gradient). */
     public List<PairScores> scores(RewardBatch batch) {
+        return mpo4j.train.GradMode.off(() -> scoresWithoutGrad(batch));      // any thread: no graph is recorded
+    }
+
+    private List<PairScores> scoresWithoutGrad(RewardBatch batch) {
         try (NDManager scope = backbone.manager().newSubManager()) {
             Map<String, Sides> sides = forward(batch, scope);
             List<PairScores> out = new ArrayList<>();
@@ -297,24 +300,22 @@ public final class RewardModel implements Trainable, AutoCloseable {
      */
     @Override
     public void save(Path dir) {
-        Path target = dir.toAbsolutePath();
-        Path temp = target.getParent().resolve("." + target.getFileName() + ".reward-tmp-" + System.nanoTime());
         try {
-            backbone.save(temp);
-            Map<String, NDArray> headArrays = new LinkedHashMap<>();
-            heads.values().forEach(h -> headArrays.putAll(h.parameters()));
-            TensorFile.write(temp.resolve(HEADS_FILE), headArrays);
-            JsonObject json = new JsonObject();
-            com.google.gson.JsonArray names = new com.google.gson.JsonArray();
-            heads.keySet().forEach(names::add);
-            json.add("heads", names);
-            json.addProperty("pooling", attentionPooling ? "attention" : "last_token");
-            json.addProperty("hps_scale", hpsScale());
-            json.addProperty("seed", seed);
-            Files.writeString(temp.resolve(CONFIG_FILE), GSON.toJson(json), StandardCharsets.UTF_8);
-            swapIntoPlace(temp, target);
+            mpo4j.io.AtomicFiles.writeDirectory(dir, temp -> {
+                backbone.save(temp);
+                Map<String, NDArray> headArrays = new LinkedHashMap<>();
+                heads.values().forEach(h -> headArrays.putAll(h.parameters()));
+                TensorFile.write(temp.resolve(HEADS_FILE), headArrays);
+                JsonObject json = new JsonObject();
+                com.google.gson.JsonArray names = new com.google.gson.JsonArray();
+                heads.keySet().forEach(names::add);
+                json.add("heads", names);
+                json.addProperty("pooling", attentionPooling ? "attention" : "last_token");
+                json.addProperty("hps_scale", hpsScale());
+                json.addProperty("seed", seed);
+                mpo4j.io.AtomicFiles.writeString(temp.resolve(CONFIG_FILE), GSON.toJson(json));
+            });
         } catch (IOException e) {
-            deleteTree(temp);
             throw new UncheckedIOException("cannot save reward model to " + dir + ": " + e.getMessage(), e);
         }
     }
@@ -365,28 +366,6 @@ public final class RewardModel implements Trainable, AutoCloseable {
         TensorFile.loadInto(dir.resolve(HEADS_FILE), headArrays);
     }
 
-    private static void swapIntoPlace(Path temp, Path target) throws IOException {
-        Path old = null;
-        if (Files.exists(target)) {
-            old = target.getParent().resolve("." + target.getFileName() + ".old-" + System.nanoTime());
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-        if (old != null) {
-            deleteTree(old);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: a leftover temp directory is harmless
-        }
-    }
 
     // ------------------------------------------------------------------------------------ lifecycle
 

@@ -42,11 +42,12 @@ public final class RewardRun {
     /** The latest evaluation, or {@code null} without held-out pairs. */
     public RewardEvaluation lastEvaluation() { return evaluations.isEmpty() ? null : evaluations.get(evaluations.size() - 1); }
 
-    /** The run ({@code model/}, metrics, plots) plus {@code evals/eval_results_{step}.jsonl}, into {@code dir}. */
+    /**
+     * The run ({@code model/}, metrics, plots) plus {@code evals/eval_results_{step}.jsonl}, into {@code dir},
+     * all or nothing (see {@link TrainRun#save(Path)}).
+     */
     public Path save(Path dir) {
-        run.save(dir);
-        evaluations.forEach(e -> e.writeInto(dir));
-        return dir;
+        return run.save(dir, false, folder -> evaluations.forEach(e -> e.writeInto(folder)));
     }
 
     @Override

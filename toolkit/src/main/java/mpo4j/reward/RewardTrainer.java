@@ -4,10 +4,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import mpo4j.data.Dataset;
+import mpo4j.data.OnError;
 import mpo4j.data.RewardPair;
 import mpo4j.loss.RewardLoss;
 import mpo4j.train.Batches;
 import mpo4j.train.CustomTrainer;
+import mpo4j.train.SkippingBatches;
 import mpo4j.train.TrainListener;
 import mpo4j.train.TrainRun;
 import mpo4j.train.TrainerBase;
@@ -28,6 +30,7 @@ public final class RewardTrainer extends TrainerBase<RewardTrainer> {
     private List<RewardPair> train;
     private List<RewardPair> heldOut;
     private RewardCollator collator;
+    private OnError onError = OnError.FAIL;
 
     private RewardTrainer(RewardModel model) {
         this.model = model;
@@ -41,6 +44,7 @@ public final class RewardTrainer extends TrainerBase<RewardTrainer> {
         this.train = other.train;
         this.heldOut = other.heldOut;
         this.collator = other.collator;
+        this.onError = other.onError;
     }
 
     @Override
@@ -66,6 +70,16 @@ public final class RewardTrainer extends TrainerBase<RewardTrainer> {
 
     /** Overrides the model's collator for training and evaluation. */
     public RewardTrainer collator(RewardCollator c) { return change(t -> t.collator = c); }
+
+    /**
+     * What a pair that fails to collate during training does (a truncated image, say): {@link OnError#FAIL}
+     * (default) stops with an error naming its file and line ({@link mpo4j.train.TrainingFailedException},
+     * the run so far kept); {@link OnError#SKIP} drops it, logs it once and counts it in {@code skipped_pairs}.
+     */
+    public RewardTrainer onError(OnError policy) {
+        java.util.Objects.requireNonNull(policy, "onError policy");
+        return change(t -> t.onError = policy);
+    }
 
     public RewardLoss rewardLoss() { return loss; }
 
@@ -114,21 +128,26 @@ public final class RewardTrainer extends TrainerBase<RewardTrainer> {
         }
     }
 
-    /** One collated micro-batch per call, from the indices the loop picks. */
+    /**
+     * One collated micro-batch per call, from the indices the loop picks; a pair that fails to collate is
+     * handled by {@link #onError} ({@code skipped_pairs} under SKIP).
+     */
     private Batches<List<RewardBatch>> trainBatches(List<RewardPair> pairs) {
         RewardCollator c = collator;
+        SkippingBatches<RewardPair, RewardBatch> batches = new SkippingBatches<>(pairs, (picked, indices) -> c.collate(picked),
+                p -> String.valueOf(p.source()), onError == OnError.SKIP, "pair");
         return new Batches<>() {
             @Override
-            public int size() { return pairs.size(); }
+            public int size() { return batches.size(); }
 
             @Override
             public List<RewardBatch> batch(int[] indices) {
-                List<RewardPair> picked = new ArrayList<>(indices.length);
-                for (int i : indices) {
-                    picked.add(pairs.get(i));
-                }
-                return List.of(c.collate(picked));
+                RewardBatch b = batches.batch(indices);
+                return b == null ? null : List.of(b);
             }
+
+            @Override
+            public java.util.Map<String, Double> skipped() { return batches.skipped(); }
         };
     }
 }

@@ -80,9 +80,9 @@ final class OnlineDpoObjective extends OnlineObjective<OnlineDpoObjective.Prepar
             try (NDManager sub = scope.newSubManager()) {
                 NDArray mask = r.tensors(policy, setup.maskTruncatedCompletions(), sub).mask();
                 NDArray logps = sub.create(perToken, mask.getShape());
-                float[] sums = sums(logps, mask, order, sub).toFloatArray();
-                float[] shared = sums(logps, sharedMask(mask, order, sub), order, sub).toFloatArray();
-                ref = new ReferenceLogps(java.util.Arrays.copyOfRange(sums, 0, pairs), java.util.Arrays.copyOfRange(sums, pairs, 2 * pairs),
+                double[] sums = sums(logps, mask, order, sub).toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+                double[] shared = sums(logps, sharedMask(mask, order, sub), order, sub).toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+                ref = ReferenceLogps.sumsAndShared(java.util.Arrays.copyOfRange(sums, 0, pairs), java.util.Arrays.copyOfRange(sums, pairs, 2 * pairs),
                         java.util.Arrays.copyOfRange(shared, 0, pairs), java.util.Arrays.copyOfRange(shared, pairs, 2 * pairs));
             }
         }

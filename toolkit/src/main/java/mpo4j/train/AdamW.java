@@ -95,7 +95,9 @@ public final class AdamW implements AutoCloseable {
         v.clear();
         for (Map.Entry<String, TensorFile.Entry> e : stored.entrySet()) {
             String key = e.getKey();
-            NDArray a = manager.create(e.getValue().values(), new ai.djl.ndarray.types.Shape(e.getValue().shape()));
+            TensorFile.Entry t = e.getValue();
+            ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(t.shape());
+            NDArray a = t.float64() ? manager.create(t.values(), shape) : manager.create(t.floats(), shape);
             if (key.startsWith("m/")) {
                 m.put(key.substring(2), a);
             } else if (key.startsWith("v/")) {

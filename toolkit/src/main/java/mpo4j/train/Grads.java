@@ -44,10 +44,23 @@ public final class Grads {
      * Global-norm clipping as {@code torch.nn.utils.clip_grad_norm_}: the L2 norm over all gradients
      * together; if it exceeds {@code maxNorm} every gradient is scaled by {@code maxNorm/(norm+1e-6)}.
      *
+     * A NaN or infinite norm is an error ({@link ArithmeticException} naming the first parameter whose
+     * gradient is not finite): scaling cannot repair it, and PyTorch's default would multiply every
+     * gradient by NaN without a word.
+     *
      * @param maxNorm the cap; {@code <= 0} or infinite only measures
      * @return the norm before clipping (what trainers log as {@code grad_norm})
      */
     public static double clipGlobalNorm(Collection<NDArray> params, double maxNorm, NDManager parent) {
+        return clipGlobalNorm(params, maxNorm, true, parent);
+    }
+
+    /**
+     * Like {@link #clipGlobalNorm(Collection, double, NDManager)}; with {@code errorIfNonfinite} false
+     * (PyTorch's {@code error_if_nonfinite=False}) a non-finite norm is returned instead of thrown and the
+     * gradients are left unscaled, for a caller that then drops the step (as the trainers do).
+     */
+    public static double clipGlobalNorm(Collection<NDArray> params, double maxNorm, boolean errorIfNonfinite, NDManager parent) {
         try (NDManager scope = parent.newSubManager()) {
             java.util.List<NDArray> grads = new java.util.ArrayList<>();
             double sumSq = 0;
@@ -55,10 +68,18 @@ public final class Grads {
                 NDArray g = of(p, scope);
                 if (g != null) {
                     grads.add(g);
-                    sumSq += g.square().sum().getFloat();
+                    sumSq += g.getDataType() == ai.djl.ndarray.types.DataType.FLOAT64
+                            ? g.square().sum().getDouble() : g.square().sum().getFloat();
                 }
             }
             double norm = Math.sqrt(sumSq);
+            if (!Double.isFinite(norm)) {
+                if (errorIfNonfinite) {
+                    throw new ArithmeticException("the total gradient norm is " + norm + ": the gradient of '"
+                            + firstNonFinite(params, scope) + "' is not finite; nothing was clipped");
+                }
+                return norm;
+            }
             if (maxNorm > 0 && Double.isFinite(maxNorm)) {
                 double coef = maxNorm / (norm + 1e-6);
                 if (coef < 1.0) {
@@ -69,5 +90,18 @@ public final class Grads {
             }
             return norm;
         }
+    }
+
+    /** The index (in iteration order) of the first parameter whose gradient holds NaN or ±inf. */
+    private static String firstNonFinite(Collection<NDArray> params, NDManager scope) {
+        int i = 0;
+        for (NDArray p : params) {
+            NDArray g = of(p, scope);
+            if (g != null && !FiniteWeights.nonFinite(java.util.Map.of("g", g)).isEmpty()) {
+                return p.getName() != null && !p.getName().isEmpty() ? p.getName() : "parameter #" + i;
+            }
+            i++;
+        }
+        return "?";
     }
 }

@@ -8,19 +8,18 @@ import com.google.gson.reflect.TypeToken;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import mpo4j.io.AtomicFiles;
 
 /**
- * Minimal float32 safetensors reader/writer for training state (optimizer moments, toy weights).
- * Writes go to a temp file renamed into place. Values round-trip bit-exactly.
+ * Minimal float32/float64 safetensors reader and writer for training state (optimizer moments,
+ * reference log-probs, toy weights). Each tensor keeps its own precision ({@code F32} or {@code F64});
+ * values round-trip bit-exactly, and files are written atomically ({@link AtomicFiles}).
  */
 public final class TensorFile {
     private static final Gson GSON = new Gson();
@@ -28,31 +27,69 @@ public final class TensorFile {
 
     private TensorFile() {}
 
-    /** Writes the arrays (float32, in map order) to a safetensors file, atomically. */
-    public static void write(Path file, Map<String, NDArray> arrays) throws IOException {
-        Map<String, float[]> data = new LinkedHashMap<>();
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
-            NDArray a = e.getValue();
-            if (a.getDataType() != DataType.FLOAT32) {
-                throw new IllegalArgumentException("TensorFile stores float32 only; '" + e.getKey() + "' is " + a.getDataType());
+    /**
+     * One stored tensor: its shape and values, and whether it was stored in double precision
+     * ({@code F64}); float32 values are exact in the double array.
+     */
+    public record Entry(long[] shape, double[] values, boolean float64) {
+        /** The values as floats (exact for an {@code F32} tensor). */
+        public float[] floats() {
+            float[] f = new float[values.length];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = (float) values[i];
             }
-            data.put(e.getKey(), a.toFloatArray());
-            shapes.put(e.getKey(), a.getShape().getShape());
+            return f;
         }
-        writeFloats(file, data, shapes);
+
+        /** A float32 tensor. */
+        public static Entry of(long[] shape, float[] values) {
+            double[] d = new double[values.length];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = values[i];
+            }
+            return new Entry(shape, d, false);
+        }
+
+        /** A float64 tensor. */
+        public static Entry of(long[] shape, double[] values) { return new Entry(shape, values.clone(), true); }
     }
 
+    /** Writes the arrays (float32 or float64, each in its own type, in map order) to a safetensors file, atomically. */
+    public static void write(Path file, Map<String, NDArray> arrays) throws IOException {
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+            NDArray a = e.getValue();
+            long[] shape = a.getShape().getShape();
+            if (a.getDataType() == DataType.FLOAT32) {
+                entries.put(e.getKey(), Entry.of(shape, a.toFloatArray()));
+            } else if (a.getDataType() == DataType.FLOAT64) {
+                entries.put(e.getKey(), new Entry(shape, a.toDoubleArray(), true));
+            } else {
+                throw new IllegalArgumentException("TensorFile stores float32 and float64 only; '" + e.getKey() + "' is " + a.getDataType());
+            }
+        }
+        writeEntries(file, entries);
+    }
+
+    /** Writes float32 tensors. */
     public static void writeFloats(Path file, Map<String, float[]> data, Map<String, long[]> shapes) throws IOException {
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        data.forEach((k, v) -> entries.put(k, Entry.of(shapes.get(k), v)));
+        writeEntries(file, entries);
+    }
+
+    /** Writes tensors, each as {@code F64} or {@code F32} as its entry says, atomically. */
+    public static void writeEntries(Path file, Map<String, Entry> entries) throws IOException {
         JsonObject header = new JsonObject();
         long offset = 0;
-        for (Map.Entry<String, float[]> e : data.entrySet()) {
-            JsonObject t = new JsonObject();
-            t.addProperty("dtype", "F32");
-            t.add("shape", GSON.toJsonTree(shapes.get(e.getKey())));
-            long end = offset + 4L * e.getValue().length;
-            t.add("data_offsets", GSON.toJsonTree(new long[] {offset, end}));
-            header.add(e.getKey(), t);
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+            Entry t = e.getValue();
+            JsonObject json = new JsonObject();
+            json.addProperty("dtype", t.float64() ? "F64" : "F32");
+            json.add("shape", GSON.toJsonTree(t.shape()));
+            long end = offset + (long) (t.float64() ? 8 : 4) * t.values().length;
+            json.add("data_offsets", GSON.toJsonTree(new long[] {offset, end}));
+            header.add(e.getKey(), json);
             offset = end;
         }
         byte[] json = GSON.toJson(header).getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -60,36 +97,26 @@ public final class TensorFile {
         if (8L + padded + offset > MAX_BYTES) {
             throw new IllegalArgumentException("safetensors file " + file + " would exceed 2 GiB (" + (8L + padded + offset) + " bytes)");
         }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        AtomicFiles.write(file, out -> {
             ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
             head.putLong(padded).put(json);
             while (head.position() < head.capacity()) {
                 head.put((byte) ' ');
             }
-            head.flip();
-            writeFully(ch, head);
-            for (float[] values : data.values()) {
-                ByteBuffer buf = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-                buf.asFloatBuffer().put(values);
-                writeFully(ch, buf);
+            out.write(head.array());
+            for (Entry t : entries.values()) {
+                ByteBuffer buf = ByteBuffer.allocate((t.float64() ? 8 : 4) * t.values().length).order(ByteOrder.LITTLE_ENDIAN);
+                if (t.float64()) {
+                    buf.asDoubleBuffer().put(t.values());
+                } else {
+                    buf.asFloatBuffer().put(t.floats());
+                }
+                out.write(buf.array());
             }
-            ch.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        });
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
-        while (buf.hasRemaining()) {
-            ch.write(buf);
-        }
-    }
-
-    /** One stored tensor. */
-    public record Entry(long[] shape, float[] values) {}
-
-    /** Reads every tensor of a float32 safetensors file, in file order. */
+    /** Reads every tensor of a float32/float64 safetensors file, in file order. */
     public static Map<String, Entry> read(Path file) throws IOException {
         byte[] all = Files.readAllBytes(file);
         ByteBuffer buf = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
@@ -110,9 +137,11 @@ public final class TensorFile {
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> t = (Map<String, Object>) e.getValue();
-            if (!"F32".equals(t.get("dtype"))) {
-                throw new IOException(file + ": tensor '" + e.getKey() + "' has dtype " + t.get("dtype") + ", expected F32");
+            Object dtype = t.get("dtype");
+            if (!"F32".equals(dtype) && !"F64".equals(dtype)) {
+                throw new IOException(file + ": tensor '" + e.getKey() + "' has dtype " + dtype + ", expected F32 or F64");
             }
+            boolean f64 = "F64".equals(dtype);
             @SuppressWarnings("unchecked")
             List<Double> shapeList = (List<Double>) t.get("shape");
             @SuppressWarnings("unchecked")
@@ -121,16 +150,27 @@ public final class TensorFile {
             int from = base + offsets.get(0).intValue();
             int to = base + offsets.get(1).intValue();
             if (to > all.length || from > to) {
-                throw new IOException(file + ": tensor '" + e.getKey() + "' data offsets out of range");
+                throw new IOException(file + ": tensor '" + e.getKey() + "' data offsets out of range (truncated: the file has "
+                        + all.length + " bytes, the tensor ends at " + to + ")");
             }
-            float[] values = new float[(to - from) / 4];
-            ByteBuffer.wrap(all, from, to - from).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
-            out.put(e.getKey(), new Entry(shape, values));
+            ByteBuffer data = ByteBuffer.wrap(all, from, to - from).order(ByteOrder.LITTLE_ENDIAN);
+            if (f64) {
+                double[] values = new double[(to - from) / 8];
+                data.asDoubleBuffer().get(values);
+                out.put(e.getKey(), new Entry(shape, values, true));
+            } else {
+                float[] values = new float[(to - from) / 4];
+                data.asFloatBuffer().get(values);
+                out.put(e.getKey(), Entry.of(shape, values));
+            }
         }
         return out;
     }
 
-    /** Copies stored values into live arrays of the same names and shapes, in place. */
+    /**
+     * Copies stored values into live arrays of the same names and shapes, in place (each in the live
+     * array's type). Logs a warning when a loaded array holds NaN or infinite values.
+     */
     public static void loadInto(Path file, Map<String, NDArray> arrays) throws IOException {
         Map<String, Entry> stored = read(file);
         List<String> missing = new ArrayList<>();
@@ -145,10 +185,15 @@ public final class TensorFile {
                 throw new IOException(file + ": tensor '" + e.getKey() + "' has shape " + java.util.Arrays.toString(s.shape())
                         + " but the live array has " + java.util.Arrays.toString(live));
             }
-            e.getValue().set(s.values());
+            if (e.getValue().getDataType() == DataType.FLOAT64) {
+                e.getValue().set(s.values());
+            } else {
+                e.getValue().set(s.floats());
+            }
         }
         if (!missing.isEmpty()) {
             throw new IOException(file + ": missing tensors " + missing);
         }
+        FiniteWeights.warnIfNonFinite(arrays, file);
     }
 }

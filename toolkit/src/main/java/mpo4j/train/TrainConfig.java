@@ -10,6 +10,11 @@ package mpo4j.train;
  * @param evalBatchSize pairs per evaluation batch, 0 for {@code batchSize} (HF's
  *     {@code per_device_eval_batch_size}). Evaluation metrics are means of per-batch means, as in
  *     TRL, so a size that divides the held-out set makes them exact shares of pairs.
+ * @param saveTotalLimit when &gt; 0, keep only the newest this many {@code checkpoint-N} folders (HF's
+ *     {@code save_total_limit}); 0 keeps all
+ * @param skipNonFiniteGrads when a step's gradient norm is NaN or infinite: {@code false} (default) stops
+ *     the run with an error naming the step; {@code true} drops that step's update, counts it in the
+ *     {@code skipped_steps} metric and goes on
  */
 public record TrainConfig(
         int batchSize,
@@ -26,7 +31,9 @@ public record TrainConfig(
         long seed,
         int evalEvery,
         int saveEvery,
-        int evalBatchSize) {
+        int evalBatchSize,
+        int saveTotalLimit,
+        boolean skipNonFiniteGrads) {
 
     public TrainConfig {
         require(batchSize >= 1, "batchSize must be >= 1, got " + batchSize);
@@ -39,6 +46,7 @@ public record TrainConfig(
         require(evalEvery >= 0, "evalEvery must be >= 0, got " + evalEvery);
         require(saveEvery >= 0, "saveEvery must be >= 0, got " + saveEvery);
         require(evalBatchSize >= 0, "evalBatchSize must be >= 0 (0: the training batch size), got " + evalBatchSize);
+        require(saveTotalLimit >= 0, "saveTotalLimit must be >= 0 (0: keep every checkpoint), got " + saveTotalLimit);
     }
 
     private static void require(boolean ok, String message) {
@@ -48,7 +56,7 @@ public record TrainConfig(
     }
 
     public static TrainConfig defaults() {
-        return new TrainConfig(8, 1, 1e-6, Schedule.linear(), 0.0, 1.0, 0.9, 0.999, 1e-8, 3, -1, 42, 0, 0, 0);
+        return new TrainConfig(8, 1, 1e-6, Schedule.linear(), 0.0, 1.0, 0.9, 0.999, 1e-8, 3, -1, 42, 0, 0, 0, 0, false);
     }
 
     public TrainConfig withBatchSize(int v) { return with(f -> f.batchSize = v); }
@@ -65,17 +73,20 @@ public record TrainConfig(
     public TrainConfig withEvalEvery(int v) { return with(f -> f.evalEvery = v); }
     public TrainConfig withSaveEvery(int v) { return with(f -> f.saveEvery = v); }
     public TrainConfig withEvalBatchSize(int v) { return with(f -> f.evalBatchSize = v); }
+    public TrainConfig withSaveTotalLimit(int v) { return with(f -> f.saveTotalLimit = v); }
+    public TrainConfig withSkipNonFiniteGrads(boolean v) { return with(f -> f.skipNonFiniteGrads = v); }
 
     /** A copy with some fields changed; the one place that lists every field, so a new one is added once. */
     private TrainConfig with(java.util.function.Consumer<Fields> change) {
         Fields f = new Fields(this);
         change.accept(f);
         return new TrainConfig(f.batchSize, f.gradAccum, f.lr, f.schedule, f.weightDecay, f.maxGradNorm, f.beta1, f.beta2, f.eps,
-                f.epochs, f.maxSteps, f.seed, f.evalEvery, f.saveEvery, f.evalBatchSize);
+                f.epochs, f.maxSteps, f.seed, f.evalEvery, f.saveEvery, f.evalBatchSize, f.saveTotalLimit, f.skipNonFiniteGrads);
     }
 
     private static final class Fields {
-        int batchSize, gradAccum, epochs, maxSteps, evalEvery, saveEvery, evalBatchSize;
+        int batchSize, gradAccum, epochs, maxSteps, evalEvery, saveEvery, evalBatchSize, saveTotalLimit;
+        boolean skipNonFiniteGrads;
         double lr, weightDecay, maxGradNorm, beta1, beta2, eps;
         Schedule schedule;
         long seed;
@@ -84,15 +95,8 @@ public record TrainConfig(
             batchSize = c.batchSize; gradAccum = c.gradAccum; lr = c.lr; schedule = c.schedule; weightDecay = c.weightDecay;
             maxGradNorm = c.maxGradNorm; beta1 = c.beta1; beta2 = c.beta2; eps = c.eps; epochs = c.epochs; maxSteps = c.maxSteps;
             seed = c.seed; evalEvery = c.evalEvery; saveEvery = c.saveEvery; evalBatchSize = c.evalBatchSize;
+            saveTotalLimit = c.saveTotalLimit; skipNonFiniteGrads = c.skipNonFiniteGrads;
         }
-    }
-
-    /**
-     * The settings that decide the trained weights: evaluation and checkpoint cadence and the
-     * evaluation batch size reset, so a resume may change those and nothing else.
-     */
-    public TrainConfig trainingPart() {
-        return with(f -> { f.evalEvery = 0; f.saveEvery = 0; f.evalBatchSize = 0; });
     }
 
     /** Pairs per evaluation batch: {@code evalBatchSize}, or {@code batchSize} when it is 0. */

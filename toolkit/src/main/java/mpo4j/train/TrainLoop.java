@@ -29,6 +29,8 @@ import mpo4j.engine.Scalar;
 public final class TrainLoop<B> {
     /** Keys whose values depend on wall time (excluded when comparing runs). */
     static final List<String> TIMING_KEYS = List.of("tokens_per_s", "step_time_ms");
+    /** Metric: steps whose update was dropped because of a non-finite gradient norm, so far. */
+    public static final String SKIPPED_STEPS = "skipped_steps";
 
     private final Trainable model;
     private final Objective<B> objective;
@@ -45,6 +47,9 @@ public final class TrainLoop<B> {
     private int step;
     private long startNanos;
     private int stepsThisFit;
+    private int skippedSteps;
+    private boolean evaluateFirst;
+    private final Map<String, String> fingerprint = new LinkedHashMap<>();
 
     public TrainLoop(Trainable model, Objective<B> objective, Batches<B> train, Batches<B> eval,
               TrainConfig config, List<TrainListener> listeners, Path runDir) {
@@ -75,29 +80,57 @@ public final class TrainLoop<B> {
         return this;
     }
 
-    public TrainRun fit() {
-        try (AdamW optimizer = newOptimizer()) {
-            return loop(optimizer);
-        }
+    /**
+     * What else decides the trained weights besides {@link TrainConfig}, field by field (e.g.
+     * {@code loss.beta}, {@code data.train_order}, {@code model.parameters}): stored in every checkpoint
+     * and compared on {@link #resume}, which names the first field that differs.
+     */
+    public TrainLoop<B> fingerprint(Map<String, String> fields) {
+        fingerprint.putAll(fields);
+        return this;
     }
 
-    public TrainRun resume(Path dir) {
-        try (AdamW optimizer = newOptimizer()) {
-            Path checkpoint = Checkpoint.latest(dir);
-            Checkpoint.State state = Checkpoint.readState(checkpoint);
-            if (!state.config().trainingPart().equals(config.trainingPart())) {
-                throw new IllegalArgumentException("cannot resume " + checkpoint + ": it was trained with " + state.config()
-                        + " but this trainer has " + config);
+    /** Trains from the model's current weights (on any thread: autograd is set up here, see {@link GradMode}). */
+    public TrainRun fit() {
+        return GradMode.off(() -> {
+            try (AdamW optimizer = newOptimizer()) {
+                return loop(optimizer);
             }
-            model.loadInPlace(checkpoint.resolve("model"));
-            optimizer.load(checkpoint.resolve("optimizer.safetensors"), state.adamStep());
-            objective.restore(state.objectiveState());
-            MetricsLog.readJsonl(checkpoint.resolve("metrics.jsonl")).rows().forEach(log::add);
-            step = state.globalStep();
-            return loop(optimizer);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
+    }
+
+    /**
+     * Continues from the latest checkpoint under {@code dir}. The checkpoint must have been trained with
+     * the same settings, loss, data and model ({@link #fingerprint}); only the length may change, so a
+     * finished run can be extended with more {@code epochs} or a larger {@code maxSteps} (as TRL's
+     * {@code resume_from_checkpoint}; the schedule is then computed for the new length).
+     */
+    public TrainRun resume(Path dir) {
+        return GradMode.off(() -> {
+            try (AdamW optimizer = newOptimizer()) {
+                Path checkpoint = Checkpoint.latest(dir);
+                Checkpoint.State state = Checkpoint.readState(checkpoint);
+                String mismatch = Fingerprints.firstDifference(Fingerprints.of(state.config(), state.fingerprint()),
+                        Fingerprints.of(config, fingerprint), !state.fingerprint().isEmpty());
+                if (mismatch != null) {
+                    throw new IllegalArgumentException("cannot resume " + checkpoint + ": " + mismatch);
+                }
+                model.loadInPlace(checkpoint.resolve("model"));
+                FiniteWeights.warnIfNonFinite(model.trainableParameters(), checkpoint.resolve("model"));
+                optimizer.load(checkpoint.resolve("optimizer.safetensors"), state.adamStep());
+                objective.restore(state.objectiveState());
+                MetricsLog.readJsonl(checkpoint.resolve("metrics.jsonl")).rows().forEach(log::add);
+                skippedSteps = (int) log.rows().stream().mapToDouble(r -> r.getOrDefault(SKIPPED_STEPS, 0.0)).max().orElse(0);
+                step = state.globalStep();
+                // an interrupt that came during the evaluation of this step left no eval row: evaluate first
+                int at = step;
+                evaluateFirst = eval != null && config.evalEvery() > 0 && step > 0 && step % config.evalEvery() == 0
+                        && log.rows().stream().noneMatch(r -> r.containsKey("eval/loss") && r.get("step") == at);
+                return loop(optimizer);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     private AdamW newOptimizer() {
@@ -108,6 +141,9 @@ public final class TrainLoop<B> {
         startNanos = System.nanoTime();
         boolean interrupted = false;
         try (NDManager root = NDManager.newBaseManager()) {
+            if (evaluateFirst) {
+                evaluate(root, true);
+            }
             while (step < totalSteps) {
                 if (Thread.interrupted()) {
                     interrupted = true;
@@ -137,7 +173,44 @@ public final class TrainLoop<B> {
             if (interrupted && runDir != null && config.saveEvery() > 0 && step > 0) {
                 checkpoint(optimizer);
             }
+        } catch (RuntimeException e) {
+            throw failed(e, optimizer);
         }
+        writeMetrics();
+        TrainRun run = finish(interrupted);
+        listeners.forEach(l -> l.onEnd(run));
+        return run;
+    }
+
+    /**
+     * Keeps what the run achieved before {@code cause}: the metrics so far, a final checkpoint of the
+     * last complete step (when there is an output folder), and the partial run inside the exception.
+     */
+    private TrainingFailedException failed(Throwable cause, AdamW optimizer) {
+        String where = "training failed at step " + (step + 1) + " of " + totalSteps + ": " + cause.getMessage();
+        if (runDir != null && step > 0) {
+            try {
+                checkpoint(optimizer);
+                where += " (the run up to step " + step + " is saved in " + runDir.resolve("checkpoint-" + step) + ")";
+            } catch (RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
+        try {
+            writeMetrics();
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        TrainRun partial = finish(false);
+        try {
+            listeners.forEach(l -> l.onEnd(partial));      // a display shows the run as ended, not as still running
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        return new TrainingFailedException(where, cause, partial, step + 1);
+    }
+
+    private void writeMetrics() {
         if (runDir != null) {
             try {
                 log.writeJsonl(runDir.resolve("metrics.jsonl"));
@@ -146,10 +219,11 @@ public final class TrainLoop<B> {
                 throw new UncheckedIOException("could not write the metrics under " + runDir, e);
             }
         }
+    }
+
+    private TrainRun finish(boolean interrupted) {
         long wallMs = (System.nanoTime() - startNanos) / 1_000_000;
-        TrainRun run = new TrainRun(model, log, interrupted, step, totalSteps, runDir, objective.initialLosses(), wallMs);
-        listeners.forEach(l -> l.onEnd(run));
-        return run;
+        return new TrainRun(model, log, interrupted, step, totalSteps, runDir, objective.initialLosses(), wallMs);
     }
 
     /** One optimizer step; {@code null} if interrupted between micro-batches (the step is dropped). */
@@ -174,6 +248,9 @@ public final class TrainLoop<B> {
             int[] idx = slice(order, j);
             try (NDManager scope = root.newSubManager()) {
                 B batch = train.batch(idx);
+                if (batch == null) {
+                    continue;          // every example of this micro-batch was dropped (a skip policy; counted by the batches)
+                }
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     StepOutput out = objective.compute(batch, scope, true);
                     double value = scalar(out.loss());
@@ -187,8 +264,19 @@ public final class TrainLoop<B> {
                 }
             }
         }
-        double gradNorm = Grads.clipGlobalNorm(params.values(), config.maxGradNorm(), root);
-        optimizer.update(params, lr);
+        double gradNorm = Grads.clipGlobalNorm(params.values(), config.maxGradNorm(), false, root);
+        boolean skip = !Double.isFinite(gradNorm);
+        if (skip && !config.skipNonFiniteGrads()) {
+            throw new IllegalStateException("the gradient norm is " + gradNorm + " at step " + (step + 1) + " (epoch " + epoch
+                    + ", learning rate " + lr + "): training diverged or an example produces an invalid gradient; the update was"
+                    + " not applied. Lower lr, or call skipNonFiniteGrads(true) to drop such steps");
+        }
+        if (skip) {
+            skippedSteps++;
+            Grads.zero(params.values());
+        } else {
+            optimizer.update(params, lr);
+        }
         double ms = (System.nanoTime() - t0) / 1e6;
 
         Map<String, Double> row = new LinkedHashMap<>();
@@ -197,6 +285,10 @@ public final class TrainLoop<B> {
         row.putAll(metrics.means());
         row.put("learning_rate", lr);
         row.put("grad_norm", gradNorm);
+        if (config.skipNonFiniteGrads()) {
+            row.put(SKIPPED_STEPS, (double) skippedSteps);
+        }
+        train.skipped().forEach((k, v) -> row.put(k, v));
         row.put("tokens_per_s", tokens / (ms / 1000.0));
         row.put("step_time_ms", ms);
         return row;
@@ -218,6 +310,10 @@ public final class TrainLoop<B> {
      * and listeners are told.
      */
     public Map<String, Double> evaluate(NDManager root, boolean record) {
+        return GradMode.off(() -> evaluateWithoutGrad(root, record));
+    }
+
+    private Map<String, Double> evaluateWithoutGrad(NDManager root, boolean record) {
         MetricReducer metrics = new MetricReducer();
         int n = eval.size();
         int size = config.evalBatchSizeOrTrain();
@@ -227,7 +323,11 @@ public final class TrainLoop<B> {
                 idx[i] = from + i;
             }
             try (NDManager scope = root.newSubManager()) {
-                StepOutput out = objective.compute(eval.batch(idx), scope, false);
+                B batch = eval.batch(idx);
+                if (batch == null) {
+                    continue;          // every example of this batch was dropped under a skip policy
+                }
+                StepOutput out = objective.compute(batch, scope, false);
                 accumulate(metrics, scalar(out.loss()), out);
             }
         }
@@ -250,7 +350,8 @@ public final class TrainLoop<B> {
 
     private void checkpoint(AdamW optimizer) {
         try {
-            Checkpoint.write(runDir, new Checkpoint.State(step, optimizer.step(), totalSteps, config, objective.state()),
+            Checkpoint.write(runDir, new Checkpoint.State(step, optimizer.step(), totalSteps, config, objective.state(),
+                            Fingerprints.of(config, fingerprint)),
                     model, optimizer, log);
         } catch (IOException e) {
             throw new UncheckedIOException("could not write checkpoint " + step + " under " + runDir, e);

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import mpo4j.io.AtomicFiles;
 import mpo4j.plot.Curves;
 import tech.tablesaw.api.Table;
 
@@ -74,17 +75,70 @@ public final class TrainRun {
     /** Reward curves and the other training panels. */
     public Curves curves() { return Curves.of(log.rows(), initialLosses); }
 
-    /** Writes {@code model/}, {@code metrics.jsonl}, {@code metrics.csv} and {@code plots/*.png} into {@code dir}. */
-    public Path save(Path dir) {
+    /** What {@link #save(Path)} writes into its folder; anything else there is not ours to replace. */
+    static final java.util.Set<String> SAVED_ENTRIES = java.util.Set.of("model", "metrics.jsonl", "metrics.csv", "plots", "evals");
+
+    /**
+     * Writes {@code model/}, {@code metrics.jsonl}, {@code metrics.csv} and {@code plots/*.png} into
+     * {@code dir}, all or nothing: the folder is assembled under a hidden temporary name and swapped in
+     * by renames ({@link AtomicFiles#writeDirectory}), so a crash at any moment (even {@code kill -9})
+     * leaves the previous complete save or the new one, never a mix, and the next save removes the
+     * temporaries a crash left. Since the whole folder is replaced, {@code dir} must hold nothing but an
+     * earlier save (e.g. not the trainer's {@code output} folder with its checkpoints).
+     *
+     * @throws IllegalStateException if a weight is NaN or infinite (see {@link #save(Path, boolean)})
+     */
+    public Path save(Path dir) { return save(dir, false); }
+
+    /**
+     * Like {@link #save(Path)}; with {@code allowNonFinite} a model whose weights hold NaN or infinite
+     * values is saved anyway (for post-mortem inspection) instead of failing.
+     */
+    public Path save(Path dir, boolean allowNonFinite) {
+        return save(dir, allowNonFinite, folder -> { });
+    }
+
+    /**
+     * Like {@link #save(Path, boolean)}; {@code alsoWrite} adds files to the folder before it is swapped
+     * in, so they are part of the same all-or-nothing save (a reward run's {@code evals/}).
+     */
+    public Path save(Path dir, boolean allowNonFinite, AtomicFiles.IoConsumer<Path> alsoWrite) {
+        if (!allowNonFinite) {
+            List<String> bad = FiniteWeights.nonFinite(model.trainableParameters());
+            if (!bad.isEmpty()) {
+                throw new IllegalStateException("refusing to save to " + dir + ": the model has non-finite weights in "
+                        + FiniteWeights.describe(bad) + " (training diverged); call save(dir, true) to write them anyway");
+            }
+        }
         try {
-            Files.createDirectories(dir);
-            model.save(dir.resolve("model"));
-            log.writeJsonl(dir.resolve("metrics.jsonl"));
-            log.writeCsv(dir.resolve("metrics.csv"));
-            curves().saveAll(dir.resolve("plots"));
+            AtomicFiles.recover(dir);
+            requireOnlyASave(dir);
+            AtomicFiles.writeDirectory(dir, temp -> {
+                model.save(temp.resolve("model"));
+                log.writeJsonl(temp.resolve("metrics.jsonl"));
+                log.writeCsv(temp.resolve("metrics.csv"));
+                curves().saveAll(temp.resolve("plots"));
+                alsoWrite.accept(temp);
+            });
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("could not save the run to " + dir, e);
+        }
+    }
+
+    /** Refuses to replace a folder that holds more than an earlier save (the swap would delete it). */
+    private static void requireOnlyASave(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> children = Files.list(dir)) {
+            List<String> foreign = children.map(p -> p.getFileName().toString())
+                    .filter(n -> !SAVED_ENTRIES.contains(n) && !n.startsWith(".")).sorted().limit(5).toList();
+            if (!foreign.isEmpty()) {
+                throw new IllegalArgumentException("cannot save the run to " + dir + ": the folder also holds " + foreign
+                        + ", which a save (it replaces the whole folder) would delete; save into a folder of its own, e.g. "
+                        + dir.resolve("final"));
+            }
         }
     }
 

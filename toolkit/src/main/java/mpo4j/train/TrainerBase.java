@@ -63,6 +63,14 @@ public abstract class TrainerBase<S extends TrainerBase<S>> {
     public S evalBatchSize(int n) { return withConfig(config.withEvalBatchSize(n)); }
     /** Checkpoint every {@code n} steps into the output directory (needs {@link #output}). */
     public S saveEvery(int n) { return withConfig(config.withSaveEvery(n)); }
+    /** Keep only the newest {@code n} checkpoints (HF's {@code save_total_limit}; 0, the default, keeps all). */
+    public S saveTotalLimit(int n) { return withConfig(config.withSaveTotalLimit(n)); }
+    /**
+     * What a NaN or infinite gradient norm does: {@code false} (default) stops the run with an error
+     * naming the step ({@link TrainingFailedException}, the run so far kept); {@code true} drops that
+     * step's update, counts it in the {@code skipped_steps} metric and goes on.
+     */
+    public S skipNonFiniteGrads(boolean skip) { return withConfig(config.withSkipNonFiniteGrads(skip)); }
     /** Where checkpoints go ({@code checkpoint-N/}). */
     public S output(Path dir) { return change(t -> ((TrainerBase<S>) t).outputDir = dir); }
     public S output(String dir) { return output(Path.of(dir)); }

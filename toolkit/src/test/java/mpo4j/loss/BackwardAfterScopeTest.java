@@ -64,7 +64,7 @@ class BackwardAfterScopeTest {
                     loss = Scalar.pow(Scalar.div(Scalar.mul(logits, 2), 3).exp().add(1), 0.5).sum();
                 } else {
                     SequenceLogps policy = SequenceLogps.fromLogits(logits, labels, false);
-                    loss = PreferenceLoss.mpo().compute(policy, ReferenceLogps.of(new float[] {-3f, -4f}, new float[] {-5f, -2f}), new BcoDelta()).loss();
+                    loss = PreferenceLoss.mpo().compute(policy, ReferenceLogps.sums(new float[] {-3f, -4f}, new float[] {-5f, -2f}), new BcoDelta()).loss();
                 }
                 if (churn) {
                     churnMemory();

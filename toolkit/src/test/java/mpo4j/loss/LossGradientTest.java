@@ -101,7 +101,8 @@ class LossGradientTest {
             -100, -100, 4, 1};
         // δ ≡ 0: a running δ would move with the logits in a finite difference but is a constant for autograd
         PreferenceLoss loss = PreferenceLoss.mpo().ldAlpha(0.5).bcoDelta(false);
-        ReferenceLogps ref = ReferenceLogps.of(new float[] {-5, -2}, new float[] {-3.5f, -4});
+        // hand-made reference without a tail: the shared parts are the sums (said explicitly)
+        ReferenceLogps ref = ReferenceLogps.sumsAndShared(new double[] {-5, -2}, new double[] {-3.5, -4}, new double[] {-5, -2}, new double[] {-3.5, -4});
         double[] grad;
         try (NDManager s = m.newSubManager()) {
             NDArray logits = s.create(values, new Shape(4, 4, 5));
@@ -139,7 +140,7 @@ class LossGradientTest {
         try (NDManager s = m.newSubManager()) {
             NDArray a = s.create(x);
             return loss.compute(SequenceLogps.of(a, a, LossTesting.concat(LC, LR)),
-                    ReferenceLogps.of(LossTesting.f(RC), LossTesting.f(RR)), null).value();
+                    ReferenceLogps.sums(LossTesting.f(RC), LossTesting.f(RR)), null).value();
         }
     }
 
@@ -149,7 +150,7 @@ class LossGradientTest {
             a.setRequiresGradient(true);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 LossResult r = loss.compute(SequenceLogps.of(a, a, LossTesting.concat(LC, LR)),
-                        ReferenceLogps.of(LossTesting.f(RC), LossTesting.f(RR)), null);
+                        ReferenceLogps.sums(LossTesting.f(RC), LossTesting.f(RR)), null);
                 gc.backward(r.loss());
             }
             return a.getGradient().toDoubleArray();

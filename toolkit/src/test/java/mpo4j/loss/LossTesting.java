@@ -45,6 +45,6 @@ final class LossTesting {
                            int[] lc, int[] lr, BcoDelta delta) {
         NDArray s = m.create(concat(pc, pr));
         SequenceLogps policy = SequenceLogps.of(s, s, concat(lc, lr));
-        return loss.compute(policy, ReferenceLogps.of(f(rc), f(rr)), delta);
+        return loss.compute(policy, ReferenceLogps.sums(f(rc), f(rr)), delta);
     }
 }

@@ -124,7 +124,9 @@ class MpoAndStateTest {
     void metricsUseTrlNamesStrictAccuracyAndUnweightedRewards() {
         // β = 0.5; pair 0: ℓc = 1, ℓr = −1 (correct); pair 1: ℓc = ℓr = 0.5 (tie: NOT correct)
         PreferenceLoss loss = PreferenceLoss.loss("sigmoid,sft").weights(3, 7).beta(0.5);
-        LossResult r = loss.compute(new float[] {-1, -2}, new float[] {-5, -3}, new float[] {-2, -2.5f}, new float[] {-4, -3.5f});
+        int[] oneToken = {1, 1};
+        LossResult r = loss.compute(new float[] {-1, -2}, new float[] {-5, -3}, new float[] {-2, -2.5f}, new float[] {-4, -3.5f},
+                oneToken, oneToken);
         Map<String, Double> mt = r.metrics();
         assertEquals(List.of("rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies",
                 "logps/chosen", "logps/rejected", "loss", "loss/sigmoid", "loss/sft"), List.copyOf(mt.keySet()));

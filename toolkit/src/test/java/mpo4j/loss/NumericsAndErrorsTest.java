@@ -47,7 +47,7 @@ class NumericsAndErrorsTest {
                     x.setRequiresGradient(true);
                     LossResult r;
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        r = loss.compute(SequenceLogps.of(x, x, LossTesting.concat(lc, lr)), ReferenceLogps.of(ref, ref), null);
+                        r = loss.compute(SequenceLogps.of(x, x, LossTesting.concat(lc, lr)), ReferenceLogps.sums(ref, ref), null);
                         gc.backward(r.loss());
                     }
                     assertTrue(Double.isFinite(r.value()), loss + " loss " + r.value());
@@ -74,9 +74,10 @@ class NumericsAndErrorsTest {
     void aNanInputIsAnErrorNamingTheLoss() {
         float[] ok = {-1, -2};
         float[] bad = {-1, Float.NaN};
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PreferenceLoss.mpo().compute(ok, bad, ok, ok));
+        int[] one = {1, 1};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PreferenceLoss.mpo().compute(ok, bad, ok, ok, one, one));
         assertEquals("loss 'sigmoid,bco_pair,sft': NaN in the policy log-prob of the rejected sequence of pair 1", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> PreferenceLoss.loss("ipo").compute(ok, ok, bad, ok));
+        e = assertThrows(IllegalArgumentException.class, () -> PreferenceLoss.loss("ipo").compute(ok, ok, bad, ok, one, one));
         assertEquals("loss 'ipo': NaN in the reference log-prob of the chosen sequence of pair 1", e.getMessage());
     }
 

@@ -20,24 +20,24 @@ class ReferenceLogpsTest {
 
     @Test
     void fromABatchWithPrecomputedReference() {
-        ReferenceLogps ref = ReferenceLogps.of(textBatch().withReference(new float[] {-3.5f}, new float[] {-7f}));
-        assertArrayEquals(new float[] {-3.5f}, ref.chosen());
-        assertArrayEquals(new float[] {-7f}, ref.rejected());
+        ReferenceLogps ref = ReferenceLogps.sums(textBatch().withReference(new float[] {-3.5f}, new float[] {-7f}));
+        assertArrayEquals(new double[] {-3.5}, ref.chosen());
+        assertArrayEquals(new double[] {-7}, ref.rejected());
         // PreferenceLoss uses it directly: ℓc = −2 − (−3.5) = 1.5, ℓr = −8 − (−7) = −1 → margin β·2.5
-        LossResult r = PreferenceLoss.dpo().compute(new float[] {-2}, new float[] {-8}, ref.chosen(), ref.rejected());
+        LossResult r = PreferenceLoss.dpo().compute(new double[] {-2}, new double[] {-8}, ref.chosen(), ref.rejected());
         assertEquals(0.25, r.metrics().get("rewards/margins"), 1e-6);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReferenceLogps.of(textBatch()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ReferenceLogps.sums(textBatch()));
         assertTrue(e.getMessage().startsWith("this batch carries no precomputed reference log-probs"), e.getMessage());
     }
 
     @Test
     void ldAlphaAppliesToStoredSharedParts() {
         // chosen: sum −10 of which the shared prefix −4 → α = 0.5: −4 + 0.5·(−6) = −7
-        ReferenceLogps ref = new ReferenceLogps(new float[] {-10}, new float[] {-3}, new float[] {-4}, new float[] {-3});
+        ReferenceLogps ref = ReferenceLogps.sumsAndShared(new double[] {-10}, new double[] {-3}, new double[] {-4}, new double[] {-3});
         assertArrayEquals(new double[] {-7, -3}, ref.logps(0.5), 1e-12);
         assertArrayEquals(new double[] {-10, -3}, ref.logps(null), 1e-12);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ReferenceLogps(new float[] {1, 2}, new float[] {1}, new float[] {1, 2}, new float[] {1, 2}));
+                () -> new ReferenceLogps(new double[] {1, 2}, new double[] {1}, new double[] {1, 2}, new double[] {1, 2}));
         assertTrue(e.getMessage().contains("chosen 2, rejected 1"), e.getMessage());
     }
 }

@@ -56,7 +56,7 @@ class SequenceLogpsTest {
         long[] labels = {-100, 2, -100, 0};
         try (NDManager s = m.newSubManager()) {
             SequenceLogps p = SequenceLogps.fromLogits(s.create(logits, new Shape(2, 2, 3)), labels, true);
-            ReferenceLogps ref = ReferenceLogps.of(new float[] {0}, new float[] {0});
+            ReferenceLogps ref = ReferenceLogps.sums(new float[] {0}, new float[] {0});
             double plain = PreferenceLoss.dpo().compute(p, ref).value();
             double weighted = PreferenceLoss.dpo().useWeighting().compute(p, ref).value();
             assertEquals(plain * 9.0 / 7.0, weighted, 1e-6);
@@ -81,8 +81,8 @@ class SequenceLogpsTest {
             assertArrayEquals(new double[] {-LN2, -LN2}, p.shared().toDoubleArray(), 1e-12);
             ReferenceLogps ref = ReferenceLogps.from(p);
             assertEquals(-LN2, ref.chosenShared()[0], 1e-6);
-            float[] zero = {0};
-            LossResult r = PreferenceLoss.dpo().ldAlpha(0.25).compute(p, ReferenceLogps.of(zero, zero));
+            double[] zero = {0};
+            LossResult r = PreferenceLoss.dpo().ldAlpha(0.25).compute(p, ReferenceLogps.sumsAndShared(zero, zero, zero, zero));
             assertEquals(-LN2 - 0.25 * 2 * LN2, r.metrics().get("logps/chosen"), 1e-12);
             assertEquals(-LN2, r.metrics().get("logps/rejected"), 1e-12);
             // α = 0 drops the tail: both sequences count one token; the reference's tail shrinks too
@@ -120,7 +120,7 @@ class SequenceLogpsTest {
             long[] labels = new long[24];
             java.util.Arrays.fill(labels, 3);
             SequenceLogps p = SequenceLogps.fromLogits(logits, labels, true);
-            PreferenceLoss.mpo().useWeighting().compute(p, ReferenceLogps.of(new float[] {0, 0}, new float[] {0, 0}));
+            PreferenceLoss.mpo().useWeighting().compute(p, ReferenceLogps.sums(new float[] {0, 0}, new float[] {0, 0}));
             long vocabularySized = s.getManagedArrays().stream()
                     .filter(a -> a != logits && !a.isReleased() && a.size() >= 4 * 5 * 11).count();
             assertEquals(0, vocabularySized, "logits-sized arrays left in the caller's scope");

@@ -178,8 +178,8 @@ class ChunkedObjectivesTest {
                     policy = policy.withWeights(wpoWeights(logits, labels, tokens));
                 }
                 NDArray refLogits = reference.forward(rows.tokens(), BATCH.images(scope), scope);
-                float[] refSums = FullLogps.sums(refLogits, labels).toFloatArray();
-                float[] refShared = FullLogps.sharedSums(refLogits, labels).toFloatArray();
+                double[] refSums = FullLogps.sums(refLogits, labels).toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+                double[] refShared = FullLogps.sharedSums(refLogits, labels).toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
                 int b = BATCH.pairs();
                 ReferenceLogps ref = new ReferenceLogps(Arrays.copyOfRange(refSums, 0, b), Arrays.copyOfRange(refSums, b, 2 * b),
                         Arrays.copyOfRange(refShared, 0, b), Arrays.copyOfRange(refShared, b, 2 * b));

@@ -108,6 +108,14 @@ class RewardTrainerTest {
             assertEquals(e.accuracy("preference"), evalRow.get("eval/preference_acc"), 1e-12, "eval rows are exact over all pairs");
             assertEquals(e.head("preference").meanRejected(), evalRow.get("eval/preference_reject_reward"), 1e-6);
             assertTrue(run.curves().names().containsAll(List.of("rewards", "margins", "accuracies", "loss")));
+            // a saved reward run holds its evaluations in the same all-or-nothing folder, and can be saved again
+            Path saved = run.save(dir.resolve("saved"));
+            run.save(saved);
+            try (Stream<Path> names = Files.list(saved)) {
+                assertEquals(List.of("evals", "metrics.csv", "metrics.jsonl", "model", "plots"),
+                        names.map(p -> p.getFileName().toString()).sorted().toList());
+            }
+            assertEquals(lines, Files.readAllLines(saved.resolve("evals").resolve("eval_results_2.jsonl")));
         }
     }
 
@@ -192,5 +200,40 @@ class RewardTrainerTest {
             String other = preferRefusal ? right : refusal;
             return new RewardPair(p.prompt(), first ? preferred : other, first ? other : preferred, p.images(), p.labels(), p.source());
         }).toList();
+    }
+
+    /** Issue 13 item 3 on the reward trainer: a truncated PNG passes loading but fails to collate mid-training. */
+    @Test
+    void aTruncatedImageIsSkippedAndCountedUnderSkipAndStopsTheRunUnderFail(@TempDir Path dir) throws Exception {
+        java.awt.image.BufferedImage red = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        Path whole = dir.resolve("whole.png");
+        javax.imageio.ImageIO.write(red, "png", whole.toFile());
+        byte[] png = Files.readAllBytes(whole);
+        Path truncated = dir.resolve("truncated.png");
+        Files.write(truncated, java.util.Arrays.copyOf(png, png.length / 2));   // the header survives, the pixels do not
+        List<RewardPair> train = new ArrayList<>(colourMixing("text.jsonl").subList(0, 3));
+        train.add(new RewardPair(List.of(mpo4j.data.ChatMessage.user("<image>\nWhat colour is this?")), "red", "blue",
+                List.of(truncated), java.util.Map.of(RewardModel.DEFAULT_HEAD, "A"), new mpo4j.data.Source("images.jsonl", 7)));
+        TinyVlmConfig config = TinyRewardModels.config(32, 1);
+        try (RewardModel rm = RewardModel.builder(TinyVlm.builder(config).seed(3).build()).tokenizer(tok).seed(3).build()) {
+            RewardTrainer base = RewardTrainer.of(rm).loss("sigmoid").data(train).collator(TinyRewardModels.collator(tok, config))
+                    .batchSize(2).lr(1e-3).constant().epochs(1).seed(42).progressBar(false);
+            mpo4j.train.TrainingFailedException e = assertThrows(mpo4j.train.TrainingFailedException.class, base::fit);
+            assertTrue(e.getMessage().contains(": pair images.jsonl:7: "), e.getMessage());
+            assertEquals(e.failedStep() - 1, e.run().steps(), "the run up to the failing step is kept");
+
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream before = System.err;
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            RewardRun run;
+            try {
+                run = base.onError(mpo4j.data.OnError.SKIP).fit();
+            } finally {
+                System.setErr(before);
+            }
+            assertEquals(2, run.steps());
+            assertEquals(1.0, run.last("skipped_pairs"));
+            assertTrue(err.toString(java.nio.charset.StandardCharsets.UTF_8).contains("skipping pair images.jsonl:7: "), err.toString());
+        }
     }
 }

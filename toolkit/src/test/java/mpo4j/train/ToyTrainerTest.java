@@ -181,7 +181,8 @@ public class ToyTrainerTest {
         try (Toy.Model a = new Toy.Model(7); Toy.Model b = new Toy.Model(7)) {
             Toy.trainer(a).output(tmp).saveEvery(5).maxSteps(5).fit();
             Exception e = assertThrows(IllegalArgumentException.class, () -> Toy.trainer(b).maxSteps(5).lr(0.5).resume(tmp));
-            assertTrue(e.getMessage().contains("cannot resume " + tmp.resolve("checkpoint-5")) && e.getMessage().contains("lr=0.5"),
+            // issue 13 item 6: the message names the differing field, not two whole records
+            assertEquals("cannot resume " + tmp.resolve("checkpoint-5") + ": config.lr is 0.5 now but the checkpoint was trained with 0.05",
                     e.getMessage());
             // evaluation and checkpoint settings do not change the weights: a resume may change them
             TrainRun again = Toy.trainer(b).maxSteps(5).evalEvery(2).evalBatchSize(3).saveEvery(1).output(tmp).resume(tmp);
@@ -202,9 +203,12 @@ public class ToyTrainerTest {
         try (Toy.Model model = new Toy.Model(7)) {
             Objective<Toy.Data> bad = (batch, scope, training) ->
                     new StepOutput(model.w.sum().mul(Float.NaN), Map.of(), batch.size());
-            Exception e = assertThrows(IllegalStateException.class, () ->
+            TrainingFailedException e = assertThrows(TrainingFailedException.class, () ->
                     CustomTrainer.of(model, bad, Toy.Data.synthetic(8, 1)).batchSize(4).progressBar(false).fit());
-            assertTrue(e.getMessage().startsWith("loss is NaN at step 1 (epoch 0, micro-batch 0, examples ["), e.getMessage());
+            assertTrue(e.getCause() instanceof IllegalStateException, e.toString());
+            assertTrue(e.getCause().getMessage().startsWith("loss is NaN at step 1 (epoch 0, micro-batch 0, examples ["), e.getMessage());
+            assertEquals(1, e.failedStep());
+            assertEquals(0, e.run().steps());
         }
     }
 
