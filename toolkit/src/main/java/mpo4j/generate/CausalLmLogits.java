@@ -11,6 +11,7 @@ import mpo4j.model.CausalLm;
 import mpo4j.model.ImageInputs;
 import mpo4j.model.KvCache;
 import mpo4j.model.TokenRows;
+import mpo4j.engine.GradMode;
 
 /**
  * {@link NextTokenLogits} over any {@link CausalLm} through its {@link KvCache}, so that

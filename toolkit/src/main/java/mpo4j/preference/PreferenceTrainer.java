@@ -20,7 +20,7 @@ import mpo4j.loss.PreferenceLoss;
 import mpo4j.loss.ReferenceLogps;
 import mpo4j.model.CausalLm;
 import mpo4j.train.Checkpoint;
-import mpo4j.train.GradMode;
+import mpo4j.engine.GradMode;
 import mpo4j.train.ModelTrainable;
 import mpo4j.train.Objective;
 import mpo4j.train.TrainLoop;

@@ -25,6 +25,7 @@ import mpo4j.model.TinyVlm;
 import mpo4j.text.Tokenizer;
 import mpo4j.train.TensorFile;
 import mpo4j.train.Trainable;
+import mpo4j.engine.GradMode;
 
 /**
  * A scalar reward model: a (vision-)language backbone ({@link TinyVlm}, with or without vision tower) and one
@@ -224,7 +225,7 @@ public final class RewardModel implements Trainable, AutoCloseable {
 
     /** Unscaled scores of a collated batch, per pair (no gradient). */
     public List<PairScores> scores(RewardBatch batch) {
-        return mpo4j.train.GradMode.off(() -> scoresWithoutGrad(batch));      // any thread: no graph is recorded
+        return mpo4j.engine.GradMode.off(() -> scoresWithoutGrad(batch));      // any thread: no graph is recorded
     }
 
     private List<PairScores> scoresWithoutGrad(RewardBatch batch) {

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import mpo4j.generate.GradMode;
+import mpo4j.engine.GradMode;
 import mpo4j.model.CausalLm;
 import mpo4j.online.Advantages;
 import mpo4j.online.CompletionTensors;

@@ -5,6 +5,7 @@ import java.util.Map;
 import mpo4j.model.CausalLm;
 import mpo4j.train.Objective;
 import mpo4j.train.StepOutput;
+import mpo4j.engine.GradMode;
 
 /**
  * The part every online objective shares: when to sample (every {@code numIterations} micro-batches, the

@@ -9,7 +9,7 @@ import java.util.Map;
 import mpo4j.data.PreferencePair;
 import mpo4j.generate.CausalLmLogits;
 import mpo4j.generate.CompletionGenerator;
-import mpo4j.generate.GradMode;
+import mpo4j.engine.GradMode;
 import mpo4j.generate.PromptTokens;
 import mpo4j.generate.SampledCompletion;
 import mpo4j.model.CausalLm;

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import mpo4j.engine.Scalar;
+import mpo4j.engine.GradMode;
 
 /**
  * The training loop shared by every trainer: data order, gradient accumulation, global-norm

@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 import mpo4j.engine.Scalar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import mpo4j.engine.GradMode;
 
 /** Issue 13, training side: items 1 (checkpoints), 2 (non-finite gradients and weights), 3 (a failed run), 4 (threads), 6 (resume). */
 class TrainingReliabilityTest {

@@ -1,4 +1,4 @@
-package mpo4j.train;
+package mpo4j.engine;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
@@ -10,7 +10,8 @@ import java.util.function.Supplier;
  * ("a leaf Variable that requires grad is being used in an in-place operation") while evaluation
  * silently records graphs. Every public entry point that trains, evaluates or scores runs its body
  * through {@link #off}, so it works the same from any thread (an executor, {@code new Thread}, a
- * notebook cell).
+ * notebook cell). Inside a training step it is {@code torch.no_grad()}: sampling and the old-policy or
+ * reference passes of an online trainer record no graph.
  */
 public final class GradMode {
     private GradMode() {}
