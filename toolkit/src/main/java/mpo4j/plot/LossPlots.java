@@ -104,7 +104,7 @@ public record LossPlots(XYChart loss, XYChart gradient) {
         try (NDManager scope = manager.newSubManager()) {
             NDArray pi = scope.create(new double[] {delta / 2, -delta / 2});
             SequenceLogps policy = SequenceLogps.of(pi, pi, new int[] {1, 1});
-            ReferenceLogps reference = ReferenceLogps.of(new float[] {0f}, new float[] {0f});
+            ReferenceLogps reference = ReferenceLogps.sums(new float[] {0f}, new float[] {0f});
             LossResult r = loss.compute(policy, reference, new BcoDelta());
             // sft does not depend on the margin: leave it out rather than let −πc = −Δ/2 tilt the curve
             int sft = loss.types().indexOf(LossType.SFT);
