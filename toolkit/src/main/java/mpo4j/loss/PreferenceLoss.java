@@ -26,16 +26,16 @@ import mpo4j.engine.Scalar;
  */
 public final class PreferenceLoss {
     private final List<LossType> types;
-    private final List<Double> weights;
-    private final double beta;
-    private final double labelSmoothing;
-    private final FDivergence fDivergence;
-    private final double alphaCoef;
-    private final boolean referenceFree;
-    private final Double ldAlpha;
-    private final boolean useWeighting;
-    private final boolean bcoDelta;
-    private final double discopopTau;
+    private List<Double> weights;
+    private double beta;
+    private double labelSmoothing;
+    private FDivergence fDivergence;
+    private double alphaCoef;
+    private boolean referenceFree;
+    private Double ldAlpha;
+    private boolean useWeighting;
+    private boolean bcoDelta;
+    private double discopopTau;
 
     private PreferenceLoss(List<LossType> types, List<Double> weights, double beta, double labelSmoothing,
                            FDivergence fDivergence, double alphaCoef, boolean referenceFree, Double ldAlpha,
@@ -52,6 +52,23 @@ public final class PreferenceLoss {
         this.bcoDelta = bcoDelta;
         this.discopopTau = discopopTau;
         check(false);
+    }
+
+    /** A field-by-field copy (see {@link #with}). */
+    private PreferenceLoss(PreferenceLoss o) {
+        this(o.types, o.weights, o.beta, o.labelSmoothing, o.fDivergence, o.alphaCoef, o.referenceFree, o.ldAlpha,
+                o.useWeighting, o.bcoDelta, o.discopopTau);
+    }
+
+    /**
+     * The one way a setting changes: a copy edited before anyone sees it, then validated (the fields are
+     * not final only so that this copy can be edited; a published loss never changes).
+     */
+    private PreferenceLoss with(java.util.function.Consumer<PreferenceLoss> edit) {
+        PreferenceLoss copy = new PreferenceLoss(this);
+        edit.accept(copy);
+        copy.check(false);
+        return copy;
     }
 
     // ------------------------------------------------------------------ factories
@@ -95,16 +112,16 @@ public final class PreferenceLoss {
                     + "); give exactly one weight per loss type");
         }
         List<Double> list = Arrays.stream(w).boxed().collect(Collectors.toList());
-        return new PreferenceLoss(types, list, beta, labelSmoothing, fDivergence, alphaCoef, referenceFree, ldAlpha, useWeighting, bcoDelta, discopopTau);
+        return with(c -> c.weights = List.copyOf(list));
     }
 
     public PreferenceLoss beta(double beta) {
-        return new PreferenceLoss(types, weights, beta, labelSmoothing, fDivergence, alphaCoef, referenceFree, ldAlpha, useWeighting, bcoDelta, discopopTau);
+        return with(c -> c.beta = beta);
     }
 
     /** ε: conservative-DPO smoothing for sigmoid/aot*, the noise rate for robust, EXO's ε. */
     public PreferenceLoss labelSmoothing(double eps) {
-        return new PreferenceLoss(types, weights, beta, eps, fDivergence, alphaCoef, referenceFree, ldAlpha, useWeighting, bcoDelta, discopopTau);
+        return with(c -> c.labelSmoothing = eps);
     }
 
     public PreferenceLoss fDivergence(FDivergence f) {
@@ -113,7 +130,10 @@ public final class PreferenceLoss {
 
     /** f-divergence with the alpha-divergence coefficient a (ignored by the other divergences). */
     public PreferenceLoss fDivergence(FDivergence f, double alphaCoefficient) {
-        return new PreferenceLoss(types, weights, beta, labelSmoothing, f, alphaCoefficient, referenceFree, ldAlpha, useWeighting, bcoDelta, discopopTau);
+        return with(c -> {
+            c.fDivergence = Objects.requireNonNull(f, "fDivergence");
+            c.alphaCoef = alphaCoefficient;
+        });
     }
 
     /** No reference model: ℓ = π. */
@@ -122,12 +142,12 @@ public final class PreferenceLoss {
     }
 
     public PreferenceLoss referenceFree(boolean on) {
-        return new PreferenceLoss(types, weights, beta, labelSmoothing, fDivergence, alphaCoef, on, ldAlpha, useWeighting, bcoDelta, discopopTau);
+        return with(c -> c.referenceFree = on);
     }
 
     /** Length desensitisation: tail tokens beyond the pair's shared length count α ∈ [0,1]; {@code null} turns it off. */
     public PreferenceLoss ldAlpha(Double alpha) {
-        return new PreferenceLoss(types, weights, beta, labelSmoothing, fDivergence, alphaCoef, referenceFree, alpha, useWeighting, bcoDelta, discopopTau);
+        return with(c -> c.ldAlpha = alpha);
     }
 
     /** WPO: each per-pair loss multiplied by w_c·w_r. */
@@ -136,16 +156,16 @@ public final class PreferenceLoss {
     }
 
     public PreferenceLoss useWeighting(boolean on) {
-        return new PreferenceLoss(types, weights, beta, labelSmoothing, fDivergence, alphaCoef, referenceFree, ldAlpha, on, bcoDelta, discopopTau);
+        return with(c -> c.useWeighting = on);
     }
 
     /** {@code true} (default): bco_pair's δ is the running mean of rewards; {@code false}: δ ≡ 0 (TRL ≥ 0.29). */
     public PreferenceLoss bcoDelta(boolean runningMean) {
-        return new PreferenceLoss(types, weights, beta, labelSmoothing, fDivergence, alphaCoef, referenceFree, ldAlpha, useWeighting, runningMean, discopopTau);
+        return with(c -> c.bcoDelta = runningMean);
     }
 
     public PreferenceLoss discopopTau(double tau) {
-        return new PreferenceLoss(types, weights, beta, labelSmoothing, fDivergence, alphaCoef, referenceFree, ldAlpha, useWeighting, bcoDelta, tau);
+        return with(c -> c.discopopTau = tau);
     }
 
     // ------------------------------------------------------------------ validation
