@@ -37,6 +37,11 @@ import mpo4j.engine.GradMode;
  *
  * <p>Parameters: the backbone's Hugging Face names, then {@code heads.<name>.…}. Closing the model frees
  * the heads and the backbone.
+ *
+ * <p>Why this class is longer than a model class should be (~400 lines): besides the forward pass
+ * (~40 lines) it holds the scoring API a notebook calls ({@code score}, {@code scores}), the HPS
+ * train-time scale and its own two-file checkpoint format; the heads are {@link RewardHead}. Splitting
+ * the checkpoint code out is the next step when a second backbone type arrives.
  */
 public final class RewardModel implements Trainable, AutoCloseable {
     /** The head a model has when none is named. */
