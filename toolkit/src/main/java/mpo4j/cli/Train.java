@@ -17,7 +17,7 @@ import mpo4j.train.TrainRun;
  * {@code ./mpo4j train run.yaml}: trains with mpo4j from a TRL {@code dpo.yaml} (TRL's field names,
  * see {@code docs/dpo-config.md}) plus {@code model_name_or_path} (a model folder written by mpo4j),
  * {@code dataset_name} (a Parquet dataset folder or file, a TRL/MMPR JSONL file or folder, or an MMPR
- * meta.json) and {@code output_dir}, where the run's model, metrics and curves are written. Paths are
+ * meta.json) and {@code output_dir}, where the metrics, checkpoints and, in {@code final/}, the run's model and curves are written. Paths are
  * taken as given, relative to the working directory, as TRL takes them.
  */
 public final class Train {
@@ -46,7 +46,7 @@ public final class Train {
         }
     }
 
-    /** Trains as {@code config} says and saves the run into its {@code output_dir}. */
+    /** Trains as {@code config} says and saves the run into {@code output_dir/final}. */
     static TrainRun run(TrlConfigFile config, String file, PrintStream out) {
         String modelPath = required(config.modelNameOrPath(), file, "model_name_or_path");
         String dataPath = required(config.datasetName(), file, "dataset_name");
@@ -71,7 +71,9 @@ public final class Train {
                 trainer = trainer.eval(split(dataPath, config.testSplit()));
             }
             TrainRun run = trainer.fit();
-            run.save(outputDir);
+            // output_dir already holds the trainer's checkpoints, reference and metrics; a run save replaces a
+            // whole folder, so the final model goes beside them, as its own complete save
+            run.save(outputDir.resolve("final"));
             return run;
         } finally {
             model.close();

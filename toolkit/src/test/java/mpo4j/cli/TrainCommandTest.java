@@ -58,7 +58,7 @@ class TrainCommandTest {
         assertEquals(2, log.rowsWith("loss").size());
         assertEquals(1, log.rowsWith("eval/loss").size());
         assertTrue(log.columns().containsAll(java.util.List.of("loss/sigmoid", "loss/bco_pair", "loss/sft")), log.columns().toString());
-        assertTrue(Files.isRegularFile(dir.resolve("out/model/config.json")));
+        assertTrue(Files.isRegularFile(dir.resolve("out/final/model/config.json")));
     }
 
     @Test
