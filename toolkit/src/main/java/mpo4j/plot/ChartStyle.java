@@ -18,8 +18,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * <p>Why the hidden series: XChart ticks an axis at the data's own values when they are equally
  * spaced (steps 1, 2, 3 …; a linspace of margins), which gave ticks like −6, −5.1, −4.2 and x labels
  * that ran together. {@link #niceAxes} adds one invisible point off that grid, so XChart falls back to
- * its 1-2-5 algorithm, and a label function that only names multiples of the nice step holds that
- * algorithm to our step.
+ * its 1-2-5 algorithm (ticks at multiples of its step, so 0 whenever the range spans it), within an
+ * axis range widened to {@link NiceTicks}; a label function writes the numbers.
  */
 public final class ChartStyle {
     /** Name of the invisible point that fixes the axis ranges; left out of legends and text plots. */
@@ -87,7 +87,6 @@ public final class ChartStyle {
         if (integerX && xStep < 1) {
             xStep = 1;
         }
-        double yStep = yTicks.get(1) - yTicks.get(0);
         double xLo = Math.floor(x[0] / xStep + 1e-9) * xStep;
         double xHi = Math.max(Math.ceil(x[1] / xStep - 1e-9) * xStep, xLo + xStep);
         double yLo = yTicks.get(0);
@@ -100,17 +99,19 @@ public final class ChartStyle {
         range.setLineStyle(SeriesLines.NONE);
         range.setLineColor(new Color(0, 0, 0, 0));
         styler.setXAxisMin(xLo).setXAxisMax(xHi).setYAxisMin(yLo).setYAxisMax(yHi);
-        styler.setXAxisTickLabelsFormattingFunction(onGrid(xStep));
-        styler.setYAxisTickLabelsFormattingFunction(onGrid(yStep));
+        styler.setXAxisTickLabelsFormattingFunction(integerX ? ChartStyle::wholeLabel : ChartStyle::label);
+        styler.setYAxisTickLabelsFormattingFunction(ChartStyle::label);
         return chart;
     }
 
-    /** Labels for multiples of {@code step}; "" elsewhere, which makes XChart pick a coarser step. */
-    static Function<Double, String> onGrid(double step) {
-        return v -> {
-            double k = v / step;
-            return Math.abs(k - Math.rint(k)) < 1e-6 ? NiceTicks.label(Math.rint(k) * step) : "";
-        };
+    /** A tick label ({@link NiceTicks#label}): leading zero, at most 4 significant digits. */
+    static String label(Double v) {
+        return NiceTicks.label(v);
+    }
+
+    /** Whole numbers only (steps): "" elsewhere, which makes XChart pick a coarser step. */
+    static String wholeLabel(Double v) {
+        return Math.abs(v - Math.rint(v)) < 1e-9 ? NiceTicks.label(Math.rint(v)) : "";
     }
 
     /** [min, max] of the finite values of the visible series on one axis, or null when there are none. */

@@ -116,6 +116,7 @@ public final class Curves {
                 }
                 double[] y = w > 0 && x.length > 2 ? Smoothing.ema(train[1], w) : train[1];
                 XYSeries s = chart.addSeries(metric, x, y);
+                s.setLabel(legendName(metric, metrics.size()));
                 s.setMarker(x.length == 1 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
                 s.setLineColor(colour);
                 s.setMarkerColor(colour);
@@ -125,6 +126,7 @@ public final class Curves {
             }
             if (eval[0].length > 0) {
                 XYSeries e = chart.addSeries("eval/" + metric, eval[0], eval[1]);
+                e.setLabel(metrics.size() == 1 ? "eval" : "eval " + legendName(metric, metrics.size()));
                 e.setMarker(SeriesMarkers.DIAMOND);
                 e.setMarkerColor(colour.darker());
                 e.setLineStyle(SeriesLines.NONE);
@@ -144,9 +146,14 @@ public final class Curves {
             ref.setLineColor(Color.GRAY);
         }
         if (weight > 0) {
-            chart.setXAxisTitle("step   (lines: EMA " + NiceTicks.label(weight) + " of the faint raw values)");
+            chart.setXAxisTitle("step   (lines: EMA " + NiceTicks.label(Math.round(weight * 100) / 100.0) + " of the faint raw values)");
         }
         charts.put(name, chart);
+    }
+
+    /** The legend entry of a train series: "train" alone in its panel, else the metric's last part ("chosen"). */
+    private static String legendName(String metric, int metricsInPanel) {
+        return metricsInPanel == 1 ? "train" : metric.substring(metric.lastIndexOf('/') + 1);
     }
 
     /** Panel names, in display order. */

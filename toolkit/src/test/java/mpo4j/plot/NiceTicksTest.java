@@ -70,7 +70,10 @@ class NiceTicksTest {
         assertEquals(8.0, chart.getStyler().getXAxisMax(), 0);
         var yLabel = chart.getStyler().getyAxisTickLabelsFormattingFunction();
         assertEquals("-5.5", yLabel.apply(-5.5));
-        assertEquals("", yLabel.apply(-5.3), "off the 0.5 grid: no label, so XChart takes a coarser step");
+        assertEquals("0.05", yLabel.apply(0.05), "a leading zero");
+        var xLabel = chart.getStyler().getxAxisTickLabelsFormattingFunction();
+        assertEquals("4", xLabel.apply(4.0));
+        assertEquals("", xLabel.apply(2.5), "steps are whole: no label at 2.5, so XChart takes a coarser step");
         assertEquals(org.knowm.xchart.style.Styler.LegendPosition.OutsideS, chart.getStyler().getLegendPosition());
         // drawing twice adds no second range point, and the point stays out of the legend
         ChartStyle.niceAxes(chart);
