@@ -74,9 +74,11 @@ public final class ChartStyle {
                 || styler.getxAxisTickLabelsFormattingFunction() != null);
         boolean userY = !ours && (styler.getYAxisMin() != null || styler.getYAxisMax() != null
                 || styler.getyAxisTickLabelsFormattingFunction() != null);
+        boolean numbers = chart.getSeriesCollection().stream()
+                .allMatch(s -> s.getxAxisDataType() == org.knowm.xchart.internal.series.Series.DataType.Number);
         double[] x = range(chart, true);
         double[] y = range(chart, false);
-        if (x == null || y == null || userX || userY) {
+        if (x == null || y == null || userX || userY || !numbers) {   // dates keep XChart's own calendar ticks
             return chart;
         }
         boolean integerX = chart.getSeriesCollection().stream()
