@@ -10,7 +10,8 @@ import mpo4j.train.TrainRun;
 import org.knowm.xchart.XYChart;
 
 /**
- * Training progress in a notebook: one display under the cell, redrawn in place after every step
+ * Training progress in a notebook: one display under the cell, redrawn in place after steps (at most once
+ * a second) and at every evaluation,
  * with a bar, elapsed time, s/it and ETA, the latest metrics and live panels drawn like
  * {@code run.curves()} (smoothed train lines over faint raw values, evaluations as markers): the loss
  * (so an SFT run has a live curve too), chosen and rejected rewards, their margin and the reward
@@ -23,6 +24,8 @@ public final class LiveTraining implements TrainListener {
     /** Panels of {@link Curves} drawn live, in this order, when they have data. */
     static final List<String> PANELS = List.of("loss", "rewards", "margins", "accuracies");
     private static final int COLUMNS = 2;
+    /** Least time between two redraws after a step (evaluations and the end always redraw), as tqdm's mininterval. */
+    static final long MIN_REDRAW_MS = 1000;
 
     private final String label;
     private final List<Map<String, Double>> rows = new ArrayList<>();
@@ -33,6 +36,7 @@ public final class LiveTraining implements TrainListener {
     private long elapsedMs = -1;
     private int stepsThisFit;
     private boolean interrupted;
+    private long lastDraw = Long.MIN_VALUE;
 
     private LiveTraining(String label) {
         this.label = label;
@@ -49,11 +53,16 @@ public final class LiveTraining implements TrainListener {
     @Override
     public void onStep(Progress p) {
         record(p);
+        // drawing the panels costs tens of milliseconds; a run of hundreds of fast steps must not pay it every step
+        if (p.step() >= p.totalSteps() || System.currentTimeMillis() - lastDraw >= MIN_REDRAW_MS) {
+            redraw();
+        }
     }
 
     @Override
     public void onEval(Progress p) {
         record(p);
+        redraw();
     }
 
     private void record(Progress p) {
@@ -71,7 +80,6 @@ public final class LiveTraining implements TrainListener {
             }
         }
         rows.add(row);
-        redraw();
     }
 
     @Override
@@ -114,6 +122,7 @@ public final class LiveTraining implements TrainListener {
     }
 
     private void redraw() {
+        lastDraw = System.currentTimeMillis();
         if (display == null) {
             display = LiveDisplay.show(view());
         } else {
