@@ -70,6 +70,12 @@ public final class ChartStyle {
             styler.setLegendPosition(Styler.LegendPosition.OutsideS);
             styler.setLegendLayout(Styler.LegendLayout.Horizontal);
         }
+        if (styler.getLegendPosition() == Styler.LegendPosition.OutsideS) {
+            // one row of entries wider than the chart gets cut off: stack them instead
+            int chars = chart.getSeriesCollection().stream().filter(XYSeries::isShowInLegend)
+                    .mapToInt(s -> s.getLabel().length() + 6).sum();
+            styler.setLegendLayout(chars * 7 > chart.getWidth() ? Styler.LegendLayout.Vertical : Styler.LegendLayout.Horizontal);
+        }
         boolean userX = !ours && (styler.getXAxisMin() != null || styler.getXAxisMax() != null
                 || styler.getxAxisTickLabelsFormattingFunction() != null);
         boolean userY = !ours && (styler.getYAxisMin() != null || styler.getYAxisMax() != null
