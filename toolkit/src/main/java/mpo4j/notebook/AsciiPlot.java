@@ -39,7 +39,7 @@ final class AsciiPlot {
             Map<String, XYSeries> out = new LinkedHashMap<>();
             map.forEach((k, v) -> {
                 XYSeries s = (XYSeries) v;
-                if (s.isEnabled()) {
+                if (s.isEnabled() && s.isShowInLegend()) {   // leaves out the axis-range point and faint raw copies
                     out.put(String.valueOf(k), s);
                 }
             });

@@ -4,33 +4,39 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import mpo4j.plot.Curves;
 import mpo4j.train.TrainListener;
 import mpo4j.train.TrainRun;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Training progress in a notebook: one display under the cell, redrawn in place after every step
- * with a bar, the latest metrics and live reward curves (chosen and rejected rewards, their margin,
- * and the held-out margin at each evaluation). Outside a kernel it shows nothing, so the same code
- * runs in JShell (use the trainer's progress bar there).
+ * Training progress in a notebook: one display under the cell, redrawn in place after steps (at most once
+ * a second) and at every evaluation,
+ * with a bar, elapsed time, s/it and ETA, the latest metrics and live panels drawn like
+ * {@code run.curves()} (smoothed train lines over faint raw values, evaluations as markers): the loss
+ * (so an SFT run has a live curve too), chosen and rejected rewards, their margin and the reward
+ * accuracy, each in its own panel. Outside a kernel it shows nothing, so the same code runs in JShell
+ * (use the trainer's progress bar there).
  */
 public final class LiveTraining implements TrainListener {
     /** Metrics shown next to the bar, when the step logged them. */
     static final List<String> SHOWN = List.of("loss", "rewards/margins", "rewards/accuracies", "eval/rewards/margins");
-    /** Reward curves drawn live (train), plus {@code eval/rewards/margins} as markers. */
-    static final List<String> CURVES = List.of("rewards/chosen", "rewards/rejected", "rewards/margins");
-    static final String EVAL_CURVE = "eval/rewards/margins";
+    /** Panels of {@link Curves} drawn live, in this order, when they have data. */
+    static final List<String> PANELS = List.of("loss", "rewards", "margins", "accuracies");
+    private static final int COLUMNS = 2;
+    /** Least time between two redraws after a step (evaluations and the end always redraw), as tqdm's mininterval. */
+    static final long MIN_REDRAW_MS = 1000;
 
     private final String label;
-    private final Map<String, List<double[]>> points = new java.util.HashMap<>();
+    private final List<Map<String, Double>> rows = new ArrayList<>();
     private final Map<String, Double> latest = new LinkedHashMap<>();
     private LiveDisplay display;
     private int step;
     private int total;
+    private long elapsedMs = -1;
+    private int stepsThisFit;
     private boolean interrupted;
+    private long lastDraw = Long.MIN_VALUE;
 
     private LiveTraining(String label) {
         this.label = label;
@@ -46,30 +52,34 @@ public final class LiveTraining implements TrainListener {
 
     @Override
     public void onStep(Progress p) {
-        record(p, "");
+        record(p);
+        // drawing the panels costs tens of milliseconds; a run of hundreds of fast steps must not pay it every step
+        if (p.step() >= p.totalSteps() || System.currentTimeMillis() - lastDraw >= MIN_REDRAW_MS) {
+            redraw();
+        }
     }
 
     @Override
     public void onEval(Progress p) {
-        record(p, "eval/");
+        record(p);
+        redraw();
     }
 
-    private void record(Progress p, String prefix) {
+    private void record(Progress p) {
         step = p.step();
         total = p.totalSteps();
+        elapsedMs = p.elapsedMs();
+        stepsThisFit = p.stepsThisFit();
+        Map<String, Double> row = new LinkedHashMap<>();
+        row.put("step", (double) p.step());
         for (Map.Entry<String, Double> e : p.metrics().entrySet()) {
-            String name = e.getKey();
             Double v = e.getValue();
-            if (v == null || !Double.isFinite(v)) {
-                continue;
-            }
-            latest.put(name, v);
-            boolean curve = prefix.isEmpty() ? CURVES.contains(name) : name.equals(EVAL_CURVE);
-            if (curve) {
-                points.computeIfAbsent(name, k -> new ArrayList<>()).add(new double[] {p.step(), v});
+            if (v != null && Double.isFinite(v)) {
+                latest.put(e.getKey(), v);
+                row.put(e.getKey(), v);
             }
         }
-        redraw();
+        rows.add(row);
     }
 
     @Override
@@ -83,39 +93,36 @@ public final class LiveTraining implements TrainListener {
         redraw();
     }
 
-    /** The current view: bar, latest metrics and the reward curves so far. */
+    /** The current view: bar, timing, latest metrics and the live panels so far. */
     public ProgressView view() {
         String title = interrupted ? label + " (interrupted at step " + step + " of " + total + ")" : label;
         ProgressView view = ProgressView.of(title, Math.min(step, total), total);
+        if (elapsedMs >= 0) {
+            view = view.withTiming(elapsedMs, stepsThisFit);
+        }
         for (String name : SHOWN) {
             if (latest.containsKey(name)) {
                 view = view.withMetric(name, latest.get(name));
             }
         }
-        return points.isEmpty() ? view : view.withChart(chart());
+        List<XYChart> charts = charts();
+        return charts.isEmpty() ? view : view.withCharts(charts, COLUMNS);
     }
 
-    /** The reward curves so far. */
-    public XYChart chart() {
-        XYChart chart = new XYChartBuilder().width(560).height(300).title(label + ": implicit rewards")
-                .xAxisTitle("step").yAxisTitle("reward").build();
-        chart.getStyler().setMarkerSize(5);
-        List<String> order = new ArrayList<>(CURVES);
-        order.add(EVAL_CURVE);
-        for (String name : order) {   // a fixed order, whatever order the trainer's metric map has
-            List<double[]> pts = points.get(name);
-            if (pts == null) {
-                continue;
+    /** The live panels so far ({@link #PANELS} that have data), drawn as {@link Curves} draws them. */
+    public List<XYChart> charts() {
+        Curves curves = Curves.of(rows, Map.of());
+        List<XYChart> charts = new ArrayList<>();
+        for (String name : PANELS) {
+            if (curves.names().contains(name)) {
+                charts.add(curves.get(name));
             }
-            double[] x = pts.stream().mapToDouble(pt -> pt[0]).toArray();
-            double[] y = pts.stream().mapToDouble(pt -> pt[1]).toArray();
-            XYSeries s = chart.addSeries(name, x, y);
-            s.setMarker(name.equals(EVAL_CURVE) ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
         }
-        return chart;
+        return charts;
     }
 
     private void redraw() {
+        lastDraw = System.currentTimeMillis();
         if (display == null) {
             display = LiveDisplay.show(view());
         } else {

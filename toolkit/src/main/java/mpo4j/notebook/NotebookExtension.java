@@ -11,7 +11,8 @@ import tech.tablesaw.api.Table;
 /**
  * Teaches any jjava-jupyter kernel (the mpo4j kernel, JJava) how toolkit values look: XChart charts and
  * images as {@code image/png}, Tablesaw tables as {@code text/html}, {@link Renderable}s as whatever
- * they offer. Kernels find it through {@code META-INF/services/org.dflib.jjava.jupyter.Extension}.
+ * they offer, pairs as {@link PairCard}s, batches as token maps, reward evaluations with their score
+ * histograms. Kernels find it through {@code META-INF/services/org.dflib.jjava.jupyter.Extension}.
  */
 public final class NotebookExtension implements Extension {
 
@@ -51,6 +52,9 @@ public final class NotebookExtension implements Extension {
                 curves.names().stream().map(curves::get).toList(), 3));
         registerView(renderer, mpo4j.train.TrainRun.class, TrainRunView::of);
         registerView(renderer, mpo4j.reward.RewardRun.class, run -> TrainRunView.of(run.train()));
+        registerView(renderer, mpo4j.reward.RewardEvaluation.class, RewardEvaluationView::of);
+        registerView(renderer, mpo4j.data.PreferencePair.class, PairCard::of);
+        registerView(renderer, mpo4j.data.RewardPair.class, PairCard::of);
     }
 
     /**

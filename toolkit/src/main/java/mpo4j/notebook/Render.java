@@ -6,10 +6,17 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Base64;
 import javax.imageio.ImageIO;
+import mpo4j.plot.ChartStyle;
+import mpo4j.plot.NiceTicks;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.ConsoleEncoder;
 import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
+import tech.tablesaw.api.DoubleColumn;
+import tech.tablesaw.api.FloatColumn;
+import tech.tablesaw.api.NumberColumn;
 import tech.tablesaw.api.Table;
+import tech.tablesaw.columns.Column;
 
 /**
  * Turns toolkit values into the bytes and markup a notebook shows: charts and images to PNG, tables to
@@ -42,7 +49,7 @@ public final class Render {
     /** Draws an XChart chart at its own size and encodes it as PNG. */
     public static byte[] png(Chart<?, ?> chart) {
         try {
-            return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+            return BitmapEncoder.getBitmapBytes(tidy(chart), BitmapEncoder.BitmapFormat.PNG);
         } catch (IOException e) {
             throw new UncheckedIOException("encoding chart '" + chart.getTitle() + "' as PNG failed", e);
         }
@@ -56,7 +63,27 @@ public final class Render {
         if (charts.isEmpty()) {
             throw new IllegalArgumentException("sideBySide needs at least one chart");
         }
-        return stack(charts.stream().map(BitmapEncoder::getBufferedImage).toList(), true);
+        return stack(charts.stream().map(Render::image).toList(), true);
+    }
+
+    /** A chart drawn at its own size, after {@link #tidy}. */
+    public static BufferedImage image(Chart<?, ?> chart) {
+        return BitmapEncoder.getBufferedImage(tidy(chart));
+    }
+
+    /**
+     * The shared look applied just before drawing, so charts users build themselves get it too: XY
+     * charts get {@link ChartStyle#niceAxes} (nice ticks with 0, leading zeros, legend under the
+     * plot); other axis charts (bars) get the legend under the plot instead of beside it.
+     */
+    public static <C extends Chart<?, ?>> C tidy(C chart) {
+        if (chart instanceof org.knowm.xchart.XYChart) {
+            ChartStyle.niceAxes((org.knowm.xchart.XYChart) chart);
+        } else if (chart.getStyler().getLegendPosition() == Styler.LegendPosition.OutsideE) {
+            chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+            chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        }
+        return chart;
     }
 
     /** Images on one white canvas, left to right ({@code horizontal}, top-aligned) or top to bottom (left-aligned). */
@@ -88,7 +115,7 @@ public final class Render {
     /** An {@code <img>} tag with the image inlined as a PNG data URI, for HTML views that include pictures. */
     public static String imgTag(BufferedImage image) {
         return "<img src=\"data:image/png;base64," + base64(png(image)) + "\" width=\"" + image.getWidth()
-                + "\" height=\"" + image.getHeight() + "\">";
+                + "\" height=\"" + image.getHeight() + "\" style=\"max-width:100%;height:auto\">";
     }
 
     /** Base64, the encoding Jupyter expects for binary MIME types such as {@code image/png}. */
@@ -98,7 +125,8 @@ public final class Render {
 
     /**
      * A scrollable HTML table of the first {@code maxRows} rows, captioned with the table name and its
-     * full shape, so a glance tells how much is not shown.
+     * full shape, so a glance tells how much is not shown. Decimal numbers show 4 significant digits
+     * ({@link #number}; missing values as empty cells) and are right-aligned; text is left-aligned.
      */
     public static String html(Table table, int maxRows) {
         if (maxRows < 0) {
@@ -125,7 +153,11 @@ public final class Render {
         for (int r = 0; r < shown; r++) {
             h.append("<tr><th>").append(r).append("</th>");
             for (int c = 0; c < table.columnCount(); c++) {
-                h.append("<td>").append(escape(clip(table.getString(r, c)))).append("</td>");
+                Column<?> column = table.column(c);
+                boolean decimal = column instanceof DoubleColumn || column instanceof FloatColumn;
+                String cell = decimal ? number(((NumberColumn<?, ?>) column).getDouble(r)) : table.getString(r, c);
+                h.append(column instanceof NumberColumn ? "<td style=\"text-align:right\">" : "<td style=\"text-align:left\">")
+                        .append(escape(clip(cell))).append("</td>");
             }
             h.append("</tr>");
         }
@@ -134,6 +166,11 @@ public final class Render {
             h.append("<div>&hellip; ").append(rows - shown).append(" more rows</div>");
         }
         return h.append("</div>").toString();
+    }
+
+    /** A decimal as a table shows it: 4 significant digits with a leading zero (3.192, 0.0312), "" for NaN. */
+    public static String number(double v) {
+        return Double.isNaN(v) ? "" : NiceTicks.label(v);
     }
 
     /** The text a terminal shows for a value: ASCII charts, printed tables, {@link Renderable#toText()}. */

@@ -31,7 +31,7 @@ public final class TrainRunView implements Renderable {
             for (String metric : HEADLINE) {
                 double v = run.last(prefix + metric);
                 if (Double.isFinite(v)) {
-                    s.append(String.format(Locale.ROOT, "%n  %-26s %10.4f", prefix + metric, v));
+                    s.append(String.format(Locale.ROOT, "%n  %-26s %10s", prefix + metric, Render.number(v)));
                 }
             }
         }
@@ -59,7 +59,7 @@ public final class TrainRunView implements Renderable {
     }
 
     private static String cell(double v) {
-        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : "";
+        return Double.isFinite(v) ? Render.number(v) : "";
     }
 
     @Override

@@ -1,5 +1,6 @@
 package mpo4j.plot;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +11,6 @@ import java.util.Map;
 import mpo4j.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -20,14 +20,21 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * (rewards/chosen with rewards/rejected), {@code margins}, {@code accuracies}, {@code logps}
  * (logps/chosen with logps/rejected: the likelihood-displacement view), one panel per loss
  * component ({@code loss}, {@code loss/sigmoid}, …) with its analytic value at initialisation as a
- * dashed reference line, {@code learning_rate} and {@code grad_norm}. Eval series (from
- * {@code eval/} rows) are drawn next to the train series. Panels without data are left out.
+ * dashed reference line, {@code learning_rate} and {@code grad_norm}. Panels without data are left out.
+ *
+ * <p>As in TensorBoard, a train series of more than two points is drawn as its exponential moving
+ * average ({@link Smoothing}, named after the metric; weight {@link Smoothing#autoWeight} unless given) over the raw values drawn faintly behind it
+ * (named {@code "<metric> (raw)"}, not in the legend); the learning rate is never smoothed. Eval
+ * series ({@code eval/} rows) are markers only: an evaluation is a point, not a trajectory. Axes get
+ * {@link NiceTicks} when drawn ({@link ChartStyle#niceAxes}).
  *
  * <p>Rendering uses off-screen images, so it works headless.
  */
 public final class Curves {
     private static final int WIDTH = 560;
     private static final int HEIGHT = 340;
+    private static final String RAW = " (raw)";
+    private static final double AUTO = -1;
 
     private final Map<String, XYChart> charts;
 
@@ -35,25 +42,34 @@ public final class Curves {
 
     /**
      * Builds the panels from logged rows (one map per step or evaluation, metric name to value, with a
-     * {@code step} entry) and the losses' values at initialisation.
+     * {@code step} entry) and the losses' values at initialisation, each curve smoothed with
+     * {@link Smoothing#autoWeight} for its number of points.
      */
     public static Curves of(List<Map<String, Double>> rows, Map<String, Double> initialLosses) {
+        return build(rows, initialLosses, AUTO);
+    }
+
+    /** Same as {@link #of(List, Map)} with one EMA weight {@code smoothing} in [0, 1) (0 draws raw values only). */
+    public static Curves of(List<Map<String, Double>> rows, Map<String, Double> initialLosses, double smoothing) {
+        if (!(smoothing >= 0 && smoothing < 1)) {
+            throw new IllegalArgumentException("smoothing must be in [0, 1), got " + smoothing);
+        }
+        return build(rows, initialLosses, smoothing);
+    }
+
+    private static Curves build(List<Map<String, Double>> rows, Map<String, Double> initialLosses, double smoothing) {
         Map<String, XYChart> charts = new LinkedHashMap<>();
-        panel(charts, rows, "rewards", "reward", List.of("rewards/chosen", "rewards/rejected"), null);
-        panel(charts, rows, "margins", "reward margin", List.of("rewards/margins"), null);
-        panel(charts, rows, "accuracies", "reward accuracy", List.of("rewards/accuracies"), null);
-        panel(charts, rows, "logps", "log-prob", List.of("logps/chosen", "logps/rejected"), null);
-        List<String> losses = new ArrayList<>();
+        panel(charts, rows, "rewards", "reward", List.of("rewards/chosen", "rewards/rejected"), null, smoothing);
+        panel(charts, rows, "margins", "reward margin", List.of("rewards/margins"), null, smoothing);
+        panel(charts, rows, "accuracies", "reward accuracy", List.of("rewards/accuracies"), null, smoothing);
+        panel(charts, rows, "logps", "log-prob", List.of("logps/chosen", "logps/rejected"), null, smoothing);
         for (String c : columnsOf(rows)) {
             if (c.equals("loss") || c.startsWith("loss/")) {
-                losses.add(c);
+                panel(charts, rows, c, "loss", List.of(c), initialLosses.get(c), smoothing);
             }
         }
-        for (String l : losses) {
-            panel(charts, rows, l, "loss", List.of(l), initialLosses.get(l));
-        }
-        panel(charts, rows, "learning_rate", "learning rate", List.of("learning_rate"), null);
-        panel(charts, rows, "grad_norm", "grad norm (before clipping)", List.of("grad_norm"), null);
+        panel(charts, rows, "learning_rate", "learning rate", List.of("learning_rate"), null, 0);
+        panel(charts, rows, "grad_norm", "grad norm (before clipping)", List.of("grad_norm"), null, smoothing);
         return new Curves(charts);
     }
 
@@ -64,30 +80,58 @@ public final class Curves {
         return List.copyOf(names);
     }
 
+    /** (step, value) pairs of one metric, in row order, finite values only. */
+    private static double[][] points(List<Map<String, Double>> rows, String key) {
+        List<double[]> points = new ArrayList<>();
+        for (Map<String, Double> r : rows) {
+            Double v = r.get(key);
+            if (v != null && Double.isFinite(v) && r.get("step") != null) {
+                points.add(new double[] {r.get("step"), v});
+            }
+        }
+        return new double[][] {points.stream().mapToDouble(p -> p[0]).toArray(), points.stream().mapToDouble(p -> p[1]).toArray()};
+    }
+
     private static void panel(Map<String, XYChart> charts, List<Map<String, Double>> rows, String name, String yTitle,
-                              List<String> metrics, Double reference) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(name).xAxisTitle("step").yAxisTitle(yTitle).build();
-        chart.getStyler().setMarkerSize(4);
+                              List<String> metrics, Double reference, double smoothing) {
+        double weight = 0;
+        XYChart chart = ChartStyle.chart(WIDTH, HEIGHT, name, "step", yTitle);
         double minStep = Double.POSITIVE_INFINITY;
         double maxStep = Double.NEGATIVE_INFINITY;
-        for (String metric : metrics) {
-            for (String key : List.of(metric, "eval/" + metric)) {
-                List<double[]> points = new ArrayList<>();
-                for (Map<String, Double> r : rows) {
-                    Double v = r.get(key);
-                    if (v != null && Double.isFinite(v) && r.get("step") != null) {
-                        points.add(new double[] {r.get("step"), v});
-                    }
+        for (int m = 0; m < metrics.size(); m++) {
+            String metric = metrics.get(m);
+            Color colour = ChartStyle.colour(m);
+            double[][] train = points(rows, metric);
+            double[][] eval = points(rows, "eval/" + metric);
+            if (train[0].length > 0) {
+                double[] x = train[0];
+                double w = smoothing == AUTO ? Smoothing.autoWeight(x.length) : smoothing;
+                if (w > 0 && x.length > 2) {
+                    XYSeries raw = chart.addSeries(metric + RAW, x, train[1]);
+                    raw.setMarker(SeriesMarkers.NONE);
+                    raw.setLineColor(ChartStyle.faint(colour, 0.3));
+                    raw.setLineWidth(1f);
+                    raw.setShowInLegend(false);
+                    weight = Math.max(weight, w);
                 }
-                if (points.isEmpty()) {
-                    continue;
-                }
-                double[] x = points.stream().mapToDouble(p -> p[0]).toArray();
-                double[] y = points.stream().mapToDouble(p -> p[1]).toArray();
-                XYSeries s = chart.addSeries(key, x, y);
-                s.setMarker(key.startsWith("eval/") ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+                double[] y = w > 0 && x.length > 2 ? Smoothing.ema(train[1], w) : train[1];
+                XYSeries s = chart.addSeries(metric, x, y);
+                s.setLabel(legendName(metric, metrics.size()));
+                s.setMarker(x.length == 1 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+                s.setLineColor(colour);
+                s.setMarkerColor(colour);
+                s.setLineWidth(2f);
                 minStep = Math.min(minStep, x[0]);
                 maxStep = Math.max(maxStep, x[x.length - 1]);
+            }
+            if (eval[0].length > 0) {
+                XYSeries e = chart.addSeries("eval/" + metric, eval[0], eval[1]);
+                e.setLabel(metrics.size() == 1 ? "eval" : "eval " + legendName(metric, metrics.size()));
+                e.setMarker(SeriesMarkers.DIAMOND);
+                e.setMarkerColor(colour.darker());
+                e.setLineStyle(SeriesLines.NONE);
+                minStep = Math.min(minStep, eval[0][0]);
+                maxStep = Math.max(maxStep, eval[0][eval[0].length - 1]);
             }
         }
         if (chart.getSeriesCollection().isEmpty()) {
@@ -95,12 +139,21 @@ public final class Curves {
         }
         if (reference != null && Double.isFinite(reference)) {
             double hi = maxStep > minStep ? maxStep : minStep + 1;
-            XYSeries ref = chart.addSeries("initial (analytic) " + String.format("%.4f", reference),
+            XYSeries ref = chart.addSeries("initial (analytic) " + NiceTicks.label(reference),
                     new double[] {minStep, hi}, new double[] {reference, reference});
             ref.setMarker(SeriesMarkers.NONE);
             ref.setLineStyle(SeriesLines.DASH_DASH);
+            ref.setLineColor(Color.GRAY);
+        }
+        if (weight > 0) {
+            chart.setXAxisTitle("step   (lines: EMA " + NiceTicks.label(Math.round(weight * 100) / 100.0) + " of the faint raw values)");
         }
         charts.put(name, chart);
+    }
+
+    /** The legend entry of a train series: "train" alone in its panel, else the metric's last part ("chosen"). */
+    private static String legendName(String metric, int metricsInPanel) {
+        return metricsInPanel == 1 ? "train" : metric.substring(metric.lastIndexOf('/') + 1);
     }
 
     /** Panel names, in display order. */
@@ -120,7 +173,7 @@ public final class Curves {
     /** PNG bytes of one panel (for a notebook display). */
     public byte[] png(String name) {
         try {
-            return BitmapEncoder.getBitmapBytes(get(name), BitmapEncoder.BitmapFormat.PNG);
+            return BitmapEncoder.getBitmapBytes(ChartStyle.niceAxes(get(name)), BitmapEncoder.BitmapFormat.PNG);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -150,7 +203,11 @@ public final class Curves {
         for (Map.Entry<String, XYChart> e : charts.entrySet()) {
             sb.append("\n  ").append(e.getKey()).append(':');
             for (XYSeries s : e.getValue().getSeriesCollection()) {
-                double[] y = s.getYData();
+                if (s.getName().equals(ChartStyle.RANGE_SERIES) || s.getName().endsWith(RAW)) {
+                    continue;
+                }
+                XYSeries raw = e.getValue().getSeries(s.getName() + RAW);   // print what was logged, not the EMA
+                double[] y = (raw != null ? raw : s).getYData();
                 sb.append(String.format("  %s %.4g → %.4g", s.getName(), y[0], y[y.length - 1]));
             }
         }

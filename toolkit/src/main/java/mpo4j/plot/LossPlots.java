@@ -13,7 +13,6 @@ import mpo4j.loss.PreferenceLoss;
 import mpo4j.loss.ReferenceLogps;
 import mpo4j.loss.SequenceLogps;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -145,10 +144,7 @@ public record LossPlots(XYChart loss, XYChart gradient) {
     }
 
     private static XYChart chart(String title, String yTitle) {
-        XYChart chart = new XYChartBuilder().width(720).height(420).title(title)
-                .xAxisTitle("implicit reward margin β·Δ  (ℓc = +Δ/2, ℓr = −Δ/2)").yAxisTitle(yTitle).build();
-        chart.getStyler().setMarkerSize(0);
-        return chart;
+        return ChartStyle.chart(720, 420, title, "implicit reward margin β·Δ  (ℓc = +Δ/2, ℓr = −Δ/2)", yTitle);
     }
 
     private static void add(XYChart chart, String name, double[] x, double[] y) {
@@ -158,7 +154,7 @@ public record LossPlots(XYChart loss, XYChart gradient) {
 
     @Override
     public String toString() {
-        return "LossPlots[" + loss.getSeriesCollection().stream().map(XYSeries::getName)
+        return "LossPlots[" + loss.getSeriesCollection().stream().filter(XYSeries::isShowInLegend).map(XYSeries::getName)
                 .collect(java.util.stream.Collectors.joining(", ")) + "]";
     }
 }

@@ -84,8 +84,8 @@ class RenderTest {
         assertTrue(html.contains("<table>"), html);
         assertTrue(html.contains("<b>pairs</b> &middot; 25 rows &times; 3 columns (first 20 shown)"), html);
         assertTrue(html.contains("<th>margin</th>"), html);
-        assertTrue(html.contains("<td>q19</td>"), html);
-        assertFalse(html.contains("<td>q20</td>"), html);
+        assertTrue(html.contains("<td style=\"text-align:left\">q19</td>"), "text left-aligned: " + html);
+        assertFalse(html.contains(">q20</td>"), html);
         assertTrue(html.contains("&hellip; 5 more rows"), html);
         assertTrue(html.contains("overflow:auto"), "scrollable: " + html);
         // 20 body rows, one header row
@@ -93,10 +93,23 @@ class RenderTest {
     }
 
     @Test
+    void tableNumbersShowFourSignificantDigitsRightAligned() {
+        Table t = Table.create("m", DoubleColumn.create("loss", new double[] {3.1918323040008545, 0.020001, Double.NaN, 12345.678, -0.0}),
+                tech.tablesaw.api.IntColumn.create("step", new int[] {1, 2, 3, 4, 5}));
+        String html = Render.html(t, 10);
+        assertTrue(html.contains("<td style=\"text-align:right\">3.192</td>"), html);
+        assertTrue(html.contains(">0.02</td>"), "a leading zero, trailing zeros dropped: " + html);
+        assertTrue(html.contains("<td style=\"text-align:right\"></td>"), "NaN (no value) is an empty cell: " + html);
+        assertTrue(html.contains(">12350</td>"), "12345.678 to 4 significant digits: " + html);
+        assertTrue(html.contains(">0</td>"), "no -0: " + html);
+        assertTrue(html.contains("<td style=\"text-align:right\">5</td>"), "integers as they are: " + html);
+    }
+
+    @Test
     void tableHtmlEscapesCellsAndClipsLongOnes() {
         Table t = Table.create("t", StringColumn.create("text", new String[] {"<b>&'\"", "x".repeat(500)}));
         String html = Render.html(t, 10);
-        assertTrue(html.contains("<td>&lt;b&gt;&amp;&#39;&quot;</td>"), html);
+        assertTrue(html.contains(">&lt;b&gt;&amp;&#39;&quot;</td>"), html);
         assertTrue(html.contains("x".repeat(199) + "\u2026</td>"), html);
         assertFalse(html.contains("x".repeat(200)));
         assertTrue(html.contains("2 rows &times; 1 column<"), html);
@@ -147,7 +160,7 @@ class RenderTest {
         assertEquals("XYChart 'loss' 320x200", chart.getData(MIMEType.TEXT_PLAIN));
 
         DisplayData table = renderer.render(pairs(3));
-        assertTrue(((String) table.getData(MIMEType.TEXT_HTML)).contains("<td>q2</td>"));
+        assertTrue(((String) table.getData(MIMEType.TEXT_HTML)).contains(">q2</td>"));
         assertTrue(((String) table.getData(MIMEType.TEXT_PLAIN)).contains("q2"));
 
         DisplayData image = renderer.render(new BufferedImage(4, 4, BufferedImage.TYPE_INT_ARGB));

@@ -26,19 +26,49 @@ class ViewsTest {
     }
 
     @Test
-    void tokenMapColoursEachPositionByWhatItIs() {
+    void tokenMapColoursEachPositionByWhatItIsWithRowLabelsAndAnAxis() {
         BufferedImage map = BatchView.of(onePair()).toImage();
-        assertEquals(5 * 4, map.getWidth(), "5 positions, 4 px each");
-        assertEquals(2 * 9 + 6, map.getHeight(), "two rows of 8 px + 1 px gap, 6 px between chosen and rejected");
-        int chosenY = 4;
-        int rejectedY = 9 + 6 + 4;
+        // 5 positions of 6 px (720 / 5 is capped at 6) after a 118 px label column, 16 px right margin
+        assertEquals(118 + 5 * 6 + 16, map.getWidth());
+        // chosen row 10 px + 2 px gap, 8 px between the blocks, rejected row + gap, then the 28 px axis
+        assertEquals(12 + 8 + 12 + 28, map.getHeight());
+        int chosenY = 2;
+        int rejectedY = 12 + 8 + 2;
         int[] expectedChosen = {BatchView.PROMPT.getRGB(), BatchView.IMAGE.getRGB(), BatchView.IMAGE.getRGB(),
                 BatchView.TRAINED.getRGB(), BatchView.TRAINED.getRGB()};
         for (int t = 0; t < 5; t++) {
-            assertEquals(expectedChosen[t] & 0xffffff, map.getRGB(t * 4 + 2, chosenY) & 0xffffff, "chosen position " + t);
+            assertEquals(expectedChosen[t] & 0xffffff, map.getRGB(118 + t * 6 + 1, chosenY) & 0xffffff, "chosen position " + t);
         }
-        assertEquals(BatchView.TRAINED.getRGB() & 0xffffff, map.getRGB(3 * 4 + 2, rejectedY) & 0xffffff);
-        assertEquals(BatchView.PADDING.getRGB() & 0xffffff, map.getRGB(4 * 4 + 2, rejectedY) & 0xffffff, "past the true length");
+        assertEquals(BatchView.TRAINED.getRGB() & 0xffffff, map.getRGB(118 + 3 * 6 + 1, rejectedY) & 0xffffff);
+        assertEquals(BatchView.PADDING.getRGB() & 0xffffff, map.getRGB(118 + 4 * 6 + 1, rejectedY) & 0xffffff, "past the true length");
+        assertTrue(BatchView.PADDING.getRGB() != java.awt.Color.WHITE.getRGB(), "padding must not look like background");
+        assertTrue(hasInk(map, 0, 0, 110, 12), "a row label left of the chosen row");
+        assertTrue(hasInk(map, 118, 34, 30, 26), "a position axis under the map");
+        assertEquals("pair 3 rejected", BatchView.label(3, true));
+    }
+
+    @Test
+    void tokenMapHtmlNamesEveryPositionOnHover() {
+        String html = BatchView.of(onePair()).toHtml();
+        // 5 chosen + 5 rejected positions, each an area with a title
+        assertEquals(10, html.split("<area ", -1).length - 1);
+        assertTrue(html.contains("title=\"pair 0 rejected \u00b7 pos 4 \u00b7 id 0 \u00b7 padding\""), html.substring(html.indexOf("<map")));
+        assertTrue(html.contains("title=\"pair 0 chosen \u00b7 pos 1 \u00b7 id 9 \u00b7 image\""));
+        assertTrue(html.contains("coords=\"124,0,130,10\""), "position 1 of row 0: x 118 + 6 .. 118 + 12");
+        assertTrue(html.matches("(?s).*<img usemap=\"#(mpo4j-tokens-[-0-9a-f]+)\".*<map name=\"\\1\">.*"), "the image uses its map");
+    }
+
+    /** True when some pixel of the rectangle is darker than light grey (text, lines). */
+    static boolean hasInk(BufferedImage im, int x0, int y0, int w, int h) {
+        for (int y = y0; y < Math.min(im.getHeight(), y0 + h); y++) {
+            for (int x = x0; x < Math.min(im.getWidth(), x0 + w); x++) {
+                int rgb = im.getRGB(x, y);
+                if (((rgb >> 16) & 0xff) < 120 && ((rgb >> 8) & 0xff) < 120 && (rgb & 0xff) < 120) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     @Test
@@ -77,23 +107,38 @@ class ViewsTest {
     }
 
     @Test
-    void liveTrainingKeepsTheLatestMetricsAndDrawsRewardCurves() {
+    void liveTrainingKeepsTheLatestMetricsAndDrawsOnePanelPerQuantity() {
         LiveTraining live = LiveTraining.show("MPO");
         live.onStep(new mpo4j.train.TrainListener.Progress(1, 4, 0.25,
                 java.util.Map.of("loss", 0.9, "rewards/chosen", 0.1, "rewards/rejected", -0.1, "rewards/margins", 0.2,
-                        "rewards/accuracies", 0.5, "learning_rate", 1e-4), 0, 1));
+                        "rewards/accuracies", 0.5, "learning_rate", 1e-4), 1000, 1));
         live.onStep(new mpo4j.train.TrainListener.Progress(2, 4, 0.5,
                 java.util.Map.of("loss", 0.7, "rewards/chosen", 0.3, "rewards/rejected", -0.2, "rewards/margins", 0.5,
-                        "rewards/accuracies", 0.75), 0, 2));
+                        "rewards/accuracies", 0.75), 3000, 2));
         live.onEval(new mpo4j.train.TrainListener.Progress(2, 4, 0.5,
-                java.util.Map.of("eval/loss", 0.8, "eval/rewards/margins", 0.4), 0, 2));
-        assertEquals("MPO [###############---------------] 2/4 (50%)  loss=0.7000  rewards/margins=0.5000"
-                + "  rewards/accuracies=0.7500  eval/rewards/margins=0.4000", live.view().toText());
-        org.knowm.xchart.XYChart chart = live.chart();
-        assertEquals(java.util.List.of("rewards/chosen", "rewards/rejected", "rewards/margins", "eval/rewards/margins"),
-                chart.getSeriesCollection().stream().map(org.knowm.xchart.XYSeries::getName).toList());
-        assertEquals(0.5, chart.getSeries("rewards/margins").getYData()[1]);
-        assertEquals(2.0, chart.getSeries("eval/rewards/margins").getXData()[0]);
+                java.util.Map.of("eval/loss", 0.8, "eval/rewards/margins", 0.4), 3000, 2));
+        // the text leaves the timing out (executed notebooks must print the same twice); 4 significant digits
+        assertEquals("MPO [###############---------------] 2/4 (50%)  loss=0.7  rewards/margins=0.5"
+                + "  rewards/accuracies=0.75  eval/rewards/margins=0.4", live.view().toText());
+        // 3 s for 2 steps → 1.5 s/it; 2 steps left → ETA 3 s
+        assertTrue(live.view().toHtml().contains("elapsed 0:03 \u00b7 1.50 s/it \u00b7 ETA 0:03"), live.view().toHtml());
+        List<org.knowm.xchart.XYChart> charts = live.charts();
+        assertEquals(List.of("loss", "rewards", "margins", "accuracies"), charts.stream().map(c -> c.getTitle()).toList(),
+                "margins in their own panel, not squashed next to the rewards");
+        org.knowm.xchart.XYChart margins = charts.get(2);
+        assertEquals(0.5, margins.getSeries("rewards/margins").getYData()[1]);
+        var eval = margins.getSeries("eval/rewards/margins");
+        assertEquals(2.0, eval.getXData()[0]);
+        assertEquals(org.knowm.xchart.style.lines.SeriesLines.NONE, eval.getLineStyle(), "an evaluation is a marker, not a line");
+    }
+
+    @Test
+    void liveTrainingDrawsTheLossOfAnSftRun() {
+        LiveTraining live = LiveTraining.show("SFT");
+        for (int s = 1; s <= 3; s++) {
+            live.onStep(new mpo4j.train.TrainListener.Progress(s, 10, s / 10.0, java.util.Map.of("loss", 8.0 - s), 100L * s, s));
+        }
+        assertEquals(List.of("loss"), live.charts().stream().map(c -> c.getTitle()).toList());
     }
 
     @Test
