@@ -143,13 +143,25 @@ final class SafeTensors {
             ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(in, length, file);
             long headerLength = length.flip().getLong();
-            if (headerLength <= 0 || headerLength > in.size() - 8) {
-                throw new IOException(file + ": corrupt safetensors header length " + headerLength);
+            if (headerLength <= 0 || headerLength > 100_000_000) {
+                throw new IOException(file + ": not a safetensors file (header length " + headerLength + ")");
+            }
+            if (headerLength > in.size() - 8) {
+                throw new IOException(file + ": truncated: expected at least " + (8 + headerLength) + " bytes, found " + in.size());
             }
             ByteBuffer headerBytes = ByteBuffer.allocate(Math.toIntExact(headerLength));
             readFully(in, headerBytes, file);
             JsonObject header = JsonParser.parseString(new String(headerBytes.array(), StandardCharsets.UTF_8)).getAsJsonObject();
             long dataStart = 8 + headerLength;
+            long dataEnd = 0;
+            for (Map.Entry<String, JsonElement> e : header.entrySet()) {
+                if (!e.getKey().equals("__metadata__")) {
+                    dataEnd = Math.max(dataEnd, e.getValue().getAsJsonObject().getAsJsonArray("data_offsets").get(1).getAsLong());
+                }
+            }
+            if (dataStart + dataEnd > in.size()) {
+                throw new IOException(file + ": truncated: expected " + (dataStart + dataEnd) + " bytes, found " + in.size());
+            }
             for (Map.Entry<String, JsonElement> e : header.entrySet()) {
                 if (e.getKey().equals("__metadata__")) {
                     continue;

@@ -1,5 +1,7 @@
 package mpo4j.model;
 
+import mpo4j.hf.HfConfig;
+
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -55,11 +57,7 @@ final class TinyVlmFiles {
         if (!Files.exists(file)) {
             throw new IOException("no " + CONFIG + " in " + dir);
         }
-        try {
-            return fromJson(JsonParser.parseString(Files.readString(file)).getAsJsonObject());
-        } catch (RuntimeException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
-        }
+        return fromJson(HfConfig.read(file));
     }
 
     static JsonObject toJson(TinyVlmConfig c) {
@@ -115,24 +113,21 @@ final class TinyVlmFiles {
         return root;
     }
 
-    static TinyVlmConfig fromJson(JsonObject root) {
+    /** Reads the fields {@link #toJson} writes; a missing or mistyped field is named ({@code llm_config.hidden_size}). */
+    static TinyVlmConfig fromJson(HfConfig root) {
         TinyVlmConfig.Vision vision = null;
         if (root.has("vision_config")) {
-            JsonObject v = root.getAsJsonObject("vision_config");
-            vision = new TinyVlmConfig.Vision(v.get("image_size").getAsInt(), v.get("patch_size").getAsInt(),
-                    v.get("hidden_size").getAsInt(), v.get("num_hidden_layers").getAsInt(),
-                    v.get("num_attention_heads").getAsInt(), v.get("intermediate_size").getAsInt(),
-                    v.get("layer_norm_eps").getAsDouble(), root.get("downsample_ratio").getAsDouble(),
-                    root.get("projector_hidden_size").getAsInt());
+            HfConfig v = root.section("vision_config");
+            vision = new TinyVlmConfig.Vision(v.getInt("image_size"), v.getInt("patch_size"), v.getInt("hidden_size"),
+                    v.getInt("num_hidden_layers"), v.getInt("num_attention_heads"), v.getInt("intermediate_size"),
+                    v.getDouble("layer_norm_eps"), root.getDouble("downsample_ratio"), root.getInt("projector_hidden_size"));
         }
-        JsonObject t = root.getAsJsonObject("llm_config");
-        TinyVlmConfig.Text text = new TinyVlmConfig.Text(t.get("vocab_size").getAsInt(), t.get("hidden_size").getAsInt(),
-                t.get("num_hidden_layers").getAsInt(), t.get("num_attention_heads").getAsInt(),
-                t.get("num_key_value_heads").getAsInt(), t.get("intermediate_size").getAsInt(),
-                t.get("rms_norm_eps").getAsDouble(), t.get("rope_theta").getAsDouble());
-        JsonObject s = root.getAsJsonObject("special_token_ids");
-        TokenIds ids = new TokenIds(s.get("img_context").getAsInt(), s.get("img_start").getAsInt(),
-                s.get("img_end").getAsInt(), s.get("pad").getAsInt(), s.get("eos").getAsInt());
+        HfConfig t = root.section("llm_config");
+        TinyVlmConfig.Text text = new TinyVlmConfig.Text(t.getInt("vocab_size"), t.getInt("hidden_size"),
+                t.getInt("num_hidden_layers"), t.getInt("num_attention_heads"), t.getInt("num_key_value_heads"),
+                t.getInt("intermediate_size"), t.getDouble("rms_norm_eps"), t.getDouble("rope_theta"));
+        HfConfig s = root.section("special_token_ids");
+        TokenIds ids = new TokenIds(s.getInt("img_context"), s.getInt("img_start"), s.getInt("img_end"), s.getInt("pad"), s.getInt("eos"));
         return new TinyVlmConfig(vision, text, ids);
     }
 }

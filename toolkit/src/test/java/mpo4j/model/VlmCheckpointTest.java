@@ -32,6 +32,26 @@ class VlmCheckpointTest {
     }
 
     @Test
+    void aTruncatedWeightsFileAndABrokenConfigAreNamedPrecisely() throws IOException {
+        Path dir = tmp.resolve("broken");
+        try (TinyVlm model = TinyVlm.builder(TestBatches.small().textOnly()).seed(9).build()) {
+            model.save(dir);
+        }
+        Path weights = dir.resolve("model.safetensors");
+        long size = Files.size(weights);
+        byte[] bytes = Files.readAllBytes(weights);
+        Files.write(weights, Arrays.copyOf(bytes, bytes.length - 100));
+        Exception e = assertThrows(RuntimeException.class, () -> TinyVlm.load(dir));
+        assertTrue(e.getMessage().contains("truncated: expected " + size + " bytes, found " + (size - 100)), e.getMessage());
+
+        Files.write(weights, bytes);
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replaceFirst("\"rope_theta\"\\s*:\\s*[0-9.eE+-]+,?", ""));
+        Exception c = assertThrows(RuntimeException.class, () -> TinyVlm.load(dir));
+        assertTrue(c.getMessage().contains("missing field 'llm_config.rope_theta'"), c.getMessage());
+    }
+
+    @Test
     void saveThenLoadIsBitwiseExact() throws IOException {
         TinyVlmConfig config = TestBatches.small().withTokenizerIds(2000, 2001, 2002, 3, 2003);
         PreferenceBatch batch = TestBatches.batch(config, 2, 1, 3, 3, 2, 7);
