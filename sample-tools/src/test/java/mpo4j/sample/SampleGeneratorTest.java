@@ -33,13 +33,16 @@ class SampleGeneratorTest {
         try (Stream<Path> s = Files.walk(SAMPLE)) {
             s.filter(Files::isRegularFile).map(SAMPLE::relativize)
                     // only the generator's folders: tokenizer/ is written by BpeTrainer, README.md by hand
-                    .filter(p -> p.startsWith("shapes") || p.startsWith("trl") || p.startsWith("reward")).forEach(committed::add);
+                    .filter(p -> p.startsWith("shapes") || p.startsWith("trl") || p.startsWith("trl-parquet") || p.startsWith("reward"))
+                    .forEach(committed::add);
         }
         assertEquals(committed, new HashSet<>(generated), "run ./mpo4j generate-sample and commit datasets-sample/");
         for (Path p : generated) {
             if (p.toString().endsWith(".png")) {
                 // compare pixels, not bytes: PNG compression may differ with the platform's zlib
                 assertArrayEquals(pixels(SAMPLE.resolve(p)), pixels(out.resolve(p)), p.toString());
+            } else if (p.toString().endsWith(".parquet")) {
+                assertArrayEquals(Files.readAllBytes(SAMPLE.resolve(p)), Files.readAllBytes(out.resolve(p)), p.toString());
             } else {
                 assertEquals(Files.readString(SAMPLE.resolve(p)), Files.readString(out.resolve(p)), p.toString());
             }
