@@ -46,7 +46,7 @@ class Mpo4jKernelTest {
         DisplayData out = kernel.eval("tech.tablesaw.api.Table.create(\"scores\", "
                 + "tech.tablesaw.api.DoubleColumn.create(\"reward\", new double[] {0.25, -1.5}))");
         String html = (String) out.getData(MIMEType.TEXT_HTML);
-        assertTrue(html.contains("<table>") && html.contains("<td>-1.5</td>") && html.contains("2 rows"), html);
+        assertTrue(html.contains("<table>") && html.contains(">-1.5</td>") && html.contains("2 rows"), html);
     }
 
     @Test
