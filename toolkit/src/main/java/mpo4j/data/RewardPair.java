@@ -49,7 +49,7 @@ public record RewardPair(
         }
         sb.append("\n  response0: ").append(response0);
         sb.append("\n  response1: ").append(response1);
-        sb.append("\n  labels: ").append(new java.util.TreeMap<>(labels));
+        sb.append("\n  labels: ").append(Tables.labelText(labels));
         return sb.toString();
     }
 }

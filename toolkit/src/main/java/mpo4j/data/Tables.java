@@ -67,7 +67,7 @@ final class Tables {
             r0.append(flat(p.response0()));
             r1.append(flat(p.response1()));
             images.append(p.images().size());
-            labels.append(new java.util.TreeMap<>(p.labels()).toString());
+            labels.append(labelText(p.labels()));
         }
         return Table.create(title("reward pairs", data), source, prompt, r0, r1, images, labels);
     }
@@ -96,7 +96,7 @@ final class Tables {
         }
         if (o instanceof RewardPair p) {
             return p.source() + "  " + quote(promptText(p.prompt()), 70) + " -> 0: " + quote(p.response0(), 40)
-                    + ", 1: " + quote(p.response1(), 40) + " " + new java.util.TreeMap<>(p.labels()) + imageCount(p.images().size());
+                    + ", 1: " + quote(p.response1(), 40) + " " + labelText(p.labels()) + imageCount(p.images().size());
         }
         return quote(String.valueOf(o), 150);
     }
@@ -110,5 +110,11 @@ final class Tables {
         String flat = flat(s);
         if (flat.length() > max) flat = flat.substring(0, max - 3) + "...";
         return "\"" + flat + "\"";
+    }
+
+    /** Labels as people write them, {@code preference=B, helpful=A} (head order), not Java's map text. */
+    static String labelText(java.util.Map<String, String> labels) {
+        return new java.util.TreeMap<>(labels).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 }
