@@ -38,6 +38,4 @@ public final class MetricReducer {
         sums.forEach((k, s) -> out.put(k, s[1] == 0 ? Double.NaN : s[0] / s[1]));
         return out;
     }
-
-    public boolean isEmpty() { return sums.isEmpty(); }
 }
