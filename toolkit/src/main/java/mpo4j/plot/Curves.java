@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import mpo4j.io.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -35,6 +36,8 @@ public final class Curves {
     private static final int HEIGHT = 340;
     private static final String RAW = " (raw)";
     private static final double AUTO = -1;
+    private static final int MAX_HISTOGRAMS = 4;
+    private static final int HISTOGRAM_BINS = 20;
 
     private final Map<String, XYChart> charts;
 
@@ -154,6 +157,57 @@ public final class Curves {
     /** The legend entry of a train series: "train" alone in its panel, else the metric's last part ("chosen"). */
     private static String legendName(String metric, int metricsInPanel) {
         return metricsInPanel == 1 ? "train" : metric.substring(metric.lastIndexOf('/') + 1);
+    }
+
+    /**
+     * These panels plus one of overlaid histograms of per-example values at evaluations (e.g. each
+     * held-out pair's reward margin), named {@code name}: the first and the last evaluation and at most
+     * {@value #MAX_HISTOGRAMS} in all, evenly spread, from light (early) to dark (late). Without values
+     * the panels are returned unchanged.
+     *
+     * @param byStep values by evaluation step, as {@code MetricsLog.evalValues} gives them
+     */
+    public Curves withEvalHistogram(String name, String xTitle, SortedMap<Integer, float[]> byStep) {
+        if (byStep.isEmpty()) {
+            return this;
+        }
+        List<Integer> steps = new ArrayList<>(byStep.keySet());
+        Map<String, double[]> samples = new LinkedHashMap<>();
+        List<Integer> shown = spread(steps, MAX_HISTOGRAMS);
+        Color[] shades = new Color[shown.size()];
+        for (int i = 0; i < shown.size(); i++) {
+            float[] v = byStep.get(shown.get(i));
+            double[] d = new double[v.length];
+            for (int j = 0; j < v.length; j++) {
+                d[j] = v[j];
+            }
+            samples.put("step " + shown.get(i), d);
+            // one hue, lighter for earlier evaluations: the eye reads the shift of the distribution over time
+            double t = shown.size() == 1 ? 1 : (double) i / (shown.size() - 1);
+            shades[i] = blend(new Color(0xc6dbef), ChartStyle.colour(0).darker(), t);
+        }
+        XYChart chart = Histogram.spanning(samples, HISTOGRAM_BINS).chart(name, xTitle, samples, shades);
+        Map<String, XYChart> all = new LinkedHashMap<>(charts);
+        all.put(name, chart);
+        return new Curves(all);
+    }
+
+    /** At most {@code max} of {@code steps}: the first, the last and evenly spread ones between. */
+    static List<Integer> spread(List<Integer> steps, int max) {
+        if (steps.size() <= max) {
+            return List.copyOf(steps);
+        }
+        java.util.TreeSet<Integer> picked = new java.util.TreeSet<>();
+        for (int i = 0; i < max; i++) {
+            picked.add(steps.get((int) Math.round((double) i * (steps.size() - 1) / (max - 1))));
+        }
+        return List.copyOf(picked);
+    }
+
+    private static Color blend(Color a, Color b, double t) {
+        return new Color((int) Math.round(a.getRed() + t * (b.getRed() - a.getRed())),
+                (int) Math.round(a.getGreen() + t * (b.getGreen() - a.getGreen())),
+                (int) Math.round(a.getBlue() + t * (b.getBlue() - a.getBlue())));
     }
 
     /** Panel names, in display order. */

@@ -71,7 +71,19 @@ final class PreferenceObjective implements Objective<PairBatch> {
         for (int len : rows.lengths()) {
             tokens += len;
         }
-        return new StepOutput(result.loss(), result.metrics(), tokens).weightedBy(batch.pairs());
+        return new StepOutput(result.loss(), result.metrics(), tokens).weightedBy(batch.pairs())
+                .withExamples("rewards/margins", margins(result));
+    }
+
+    /** Each pair's reward margin, β·(chosen − rejected) implicit reward: what {@code rewards/margins} averages. */
+    private static float[] margins(LossResult result) {
+        float[] chosen = result.chosenRewards();
+        float[] rejected = result.rejectedRewards();
+        float[] margins = new float[chosen.length];
+        for (int i = 0; i < margins.length; i++) {
+            margins[i] = chosen[i] - rejected[i];
+        }
+        return margins;
     }
 
     /** Reference log-probs of a batch from a frozen model, with the default chunking. */

@@ -17,11 +17,20 @@ import java.util.Map;
  * @param metrics named values to log for this micro-batch (e.g. TRL's {@code rewards/margins}), in the order to show them
  * @param tokens  real (non-padding) tokens processed, for {@code tokens_per_s}
  * @param weights how many examples each metric's value averages over (missing: 1)
+ * @param examples per-example values in batch order (e.g. each pair's {@code rewards/margins}), which an
+ *                 evaluation keeps whole so that their distribution can be drawn; empty for most objectives
  */
-public record StepOutput(NDArray loss, Map<String, Double> metrics, long tokens, Map<String, Double> weights) {
+public record StepOutput(NDArray loss, Map<String, Double> metrics, long tokens, Map<String, Double> weights,
+                         Map<String, float[]> examples) {
     public StepOutput {
         metrics = Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
         weights = Map.copyOf(weights);
+        examples = Collections.unmodifiableMap(new LinkedHashMap<>(examples));
+    }
+
+    /** Metrics with weights and no per-example values. */
+    public StepOutput(NDArray loss, Map<String, Double> metrics, long tokens, Map<String, Double> weights) {
+        this(loss, metrics, tokens, weights, Map.of());
     }
 
     /** Metrics that count once per batch. */
@@ -29,12 +38,19 @@ public record StepOutput(NDArray loss, Map<String, Double> metrics, long tokens,
         this(loss, metrics, tokens, Map.of());
     }
 
-    /** Every metric averages over {@code examples} examples (e.g. the pairs of a preference batch). */
-    public StepOutput weightedBy(double examples) {
+    /** Every metric averages over {@code count} examples (e.g. the pairs of a preference batch). */
+    public StepOutput weightedBy(double count) {
         Map<String, Double> w = new LinkedHashMap<>();
-        metrics.keySet().forEach(k -> w.put(k, examples));
+        metrics.keySet().forEach(k -> w.put(k, count));
         w.putAll(weights);
-        return new StepOutput(loss, metrics, tokens, w);
+        return new StepOutput(loss, metrics, tokens, w, examples);
+    }
+
+    /** The same output, also carrying each example's value of {@code name} (one per example, in batch order). */
+    public StepOutput withExamples(String name, float[] values) {
+        Map<String, float[]> e = new LinkedHashMap<>(examples);
+        e.put(name, values.clone());
+        return new StepOutput(loss, metrics, tokens, weights, e);
     }
 
     /** The weight of {@code metric} (1 when none was given). */

@@ -120,7 +120,7 @@ public final class TrainLoop<B> {
                 FiniteWeights.warnIfNonFinite(model.trainableParameters(), checkpoint.resolve("model"));
                 optimizer.load(checkpoint.resolve("optimizer.safetensors"), state.adamStep());
                 objective.restore(state.objectiveState());
-                MetricsLog.readJsonl(checkpoint.resolve("metrics.jsonl")).rows().forEach(log::add);
+                log.addAll(MetricsLog.readJsonl(checkpoint.resolve("metrics.jsonl")));
                 skippedSteps = (int) log.rows().stream().mapToDouble(r -> r.getOrDefault(SKIPPED_STEPS, 0.0)).max().orElse(0);
                 step = state.globalStep();
                 // an interrupt that came during the evaluation of this step left no eval row: evaluate first
@@ -316,6 +316,7 @@ public final class TrainLoop<B> {
 
     private Map<String, Double> evaluateWithoutGrad(NDManager root, boolean record) {
         MetricReducer metrics = new MetricReducer();
+        Map<String, List<float[]>> examples = new LinkedHashMap<>();
         int n = eval.size();
         int size = config.evalBatchSizeOrTrain();
         for (int from = 0; from < n; from += size) {
@@ -330,6 +331,7 @@ public final class TrainLoop<B> {
                 }
                 StepOutput out = objective.compute(batch, scope, false);
                 accumulate(metrics, scalar(out.loss()), out);
+                out.examples().forEach((k, v) -> examples.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
             }
         }
         Map<String, Double> row = new LinkedHashMap<>();
@@ -337,11 +339,22 @@ public final class TrainLoop<B> {
         row.put("epoch", (double) step / stepsPerEpoch);
         metrics.means().forEach((k, v) -> row.put("eval/" + k, v));
         if (record) {
+            examples.forEach((k, parts) -> log.addEvalValues(step, k, concat(parts)));
             log.add(row);
             TrainListener.Progress p = progress(row);
             listeners.forEach(l -> l.onEval(p));
         }
         return row;
+    }
+
+    private static float[] concat(List<float[]> parts) {
+        float[] all = new float[parts.stream().mapToInt(p -> p.length).sum()];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+        }
+        return all;
     }
 
     /** A scalar loss of any float type as a double. */

@@ -72,8 +72,20 @@ public final class TrainRun {
         return rows.isEmpty() ? Double.NaN : rows.get(rows.size() - 1).get(metric);
     }
 
-    /** Reward curves and the other training panels. */
-    public Curves curves() { return Curves.of(log.rows(), initialLosses); }
+    /**
+     * Reward curves and the other training panels; for a preference run with evaluations also
+     * {@code "margin distribution"}: the histogram of the held-out pairs' reward margins at evaluations.
+     */
+    public Curves curves() {
+        return Curves.of(log.rows(), initialLosses).withEvalHistogram(MARGIN_DISTRIBUTION,
+                "reward margin β·(chosen − rejected), held-out pairs", log.evalValues("rewards/margins"));
+    }
+
+    /** The panel of {@link #curves()} with the held-out reward margins' histogram per evaluation. */
+    public static final String MARGIN_DISTRIBUTION = "margin distribution";
+
+    /** Each held-out example's value of {@code metric} at each evaluation, by step (e.g. {@code "rewards/margins"}). */
+    public java.util.SortedMap<Integer, float[]> evalValues(String metric) { return log.evalValues(metric); }
 
     /** What {@link #save(Path)} writes into its folder; anything else there is not ours to replace. */
     static final java.util.Set<String> SAVED_ENTRIES = java.util.Set.of("model", "metrics.jsonl", "metrics.csv", "plots", "evals");

@@ -95,4 +95,28 @@ class MetricsLogTest {
         // 45 steps in 22.5 s → 2 it/s; 55 left → 27.5 s ≈ 28 s
         assertEquals("[##########..............] 45/100  loss 0.6421  margin 0.0312  acc 0.625  2.00 it/s  ETA 00:28", line);
     }
+
+    @Test
+    void evalValuesSurviveTheJsonlFileBesideTheRows(@TempDir Path dir) throws IOException {
+        MetricsLog log = sample();
+        log.addEvalValues(2, "rewards/margins", new float[] {0.25f, -0.5f, Float.NaN});
+        log.addEvalValues(4, "rewards/margins", new float[] {1.5f, 0f, 0.125f});
+        Path file = dir.resolve("metrics.jsonl");
+        log.writeJsonl(file);
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(5, lines.size(), "3 rows, then one line per evaluation step with values");
+        assertEquals("{\"step\":2,\"eval_values\":{\"rewards/margins\":[0.25,-0.5,NaN]}}", lines.get(3));
+
+        MetricsLog read = MetricsLog.readJsonl(file);
+        assertEquals(log.rows(), read.rows(), "the value lines are not metric rows");
+        assertEquals(List.of(2, 4), List.copyOf(read.evalValues("rewards/margins").keySet()));
+        assertTrue(java.util.Arrays.equals(new float[] {1.5f, 0f, 0.125f}, read.evalValues("rewards/margins").get(4)));
+        assertTrue(Float.isNaN(read.evalValues("rewards/margins").get(2)[2]));
+        assertTrue(read.evalValues("rewards/chosen").isEmpty());
+
+        MetricsLog resumed = new MetricsLog();
+        resumed.addAll(read);
+        assertEquals(read.rows(), resumed.rows());
+        assertEquals(List.of("rewards/margins"), resumed.evalValueNames());
+    }
 }
