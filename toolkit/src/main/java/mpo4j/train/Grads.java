@@ -1,6 +1,9 @@
 package mpo4j.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -63,16 +66,17 @@ public final class Grads {
     public static double clipGlobalNorm(Collection<NDArray> params, double maxNorm, boolean errorIfNonfinite, NDManager parent) {
         try (NDManager scope = parent.newSubManager()) {
             java.util.List<NDArray> grads = new java.util.ArrayList<>();
-            double sumSq = 0;
+            NDList squares = new NDList();
             for (NDArray p : params) {
                 NDArray g = of(p, scope);
                 if (g != null) {
                     grads.add(g);
-                    sumSq += g.getDataType() == ai.djl.ndarray.types.DataType.FLOAT64
-                            ? g.square().sum().getDouble() : g.square().sum().getFloat();
+                    squares.add(g.square().sum().toType(DataType.FLOAT64, false));
                 }
             }
-            double norm = Math.sqrt(sumSq);
+            // One host copy for the whole norm (not one per parameter): the per-parameter sums of squares
+            // are added in float64 on the device, as the host did before.
+            double norm = squares.isEmpty() ? 0 : Math.sqrt(NDArrays.stack(squares).sum().getDouble());
             if (!Double.isFinite(norm)) {
                 if (errorIfNonfinite) {
                     throw new ArithmeticException("the total gradient norm is " + norm + ": the gradient of '"
@@ -83,8 +87,9 @@ public final class Grads {
             if (maxNorm > 0 && Double.isFinite(maxNorm)) {
                 double coef = maxNorm / (norm + 1e-6);
                 if (coef < 1.0) {
+                    NDArray scale = scope.create(coef);   // one 0-d array for every gradient (what muli(Number) makes each time)
                     for (NDArray g : grads) {
-                        g.muli(coef);
+                        g.muli(scale);
                     }
                 }
             }
