@@ -302,6 +302,30 @@ class InternVlChatModelTest {
         }
     }
 
+    /**
+     * LoRA on the decoder's projections of an InternVL model: with B = 0 the adapted model computes
+     * exactly the base model, and PEFT's keys carry the {@code language_model.} path.
+     */
+    @Test
+    void loraOnTheLanguageModelStartsAtTheBaseModel() throws IOException {
+        Path dir = tiny().write(tmp.resolve("lora"));
+        long[] ids = {10, IMG_START, IMG_CONTEXT, IMG_CONTEXT, IMG_CONTEXT, IMG_CONTEXT, IMG_END, 12};
+        try (CausalLm model = ModelLoader.load(dir); NDManager m = model.manager().newSubManager()) {
+            NDArray pixels = tiles(m, 1, 8, 6);
+            float[] base = model.forward(TokenRows.of(ids), ImageInputs.single(pixels), m).toFloatArray();
+            try (mpo4j.peft.LoraModel lora = mpo4j.peft.LoraConfig.defaults().r(4).targetModules("q_proj", "v_proj").applyTo(model)) {
+                assertArrayEquals(base, lora.forward(TokenRows.of(ids), ImageInputs.single(pixels), m).toFloatArray(), 0f);
+                // 2 layers x (q_proj, v_proj) x (A, B)
+                assertEquals(List.of("base_model.model.language_model.model.layers.0.self_attn.q_proj.lora_A.weight",
+                        "base_model.model.language_model.model.layers.0.self_attn.q_proj.lora_B.weight",
+                        "base_model.model.language_model.model.layers.0.self_attn.v_proj.lora_A.weight",
+                        "base_model.model.language_model.model.layers.0.self_attn.v_proj.lora_B.weight"),
+                        List.copyOf(lora.parameters().keySet()).subList(0, 4));
+                assertEquals(8, lora.parameters().size());
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------ errors
 
     /** Rewrites config.json of a tiny checkpoint. */
