@@ -24,6 +24,7 @@ import mpo4j.io.AtomicFiles;
 import mpo4j.text.ChatTemplate;
 import mpo4j.text.InternVl25Template;
 import mpo4j.text.Tokenizer;
+import mpo4j.text.TokenizerConfig;
 
 /**
  * InternVL in OpenGVLab's original layout ({@code InternVLChatModel}: InternVL2.5 and InternVL3-1B/2B/8B):
@@ -133,7 +134,7 @@ public final class InternVlChatModel implements CausalLm {
             Tokenizer tok = tokenizerDir == null ? null : Tokenizer.load(tokenizerDir);
             Checkpoint c = new Checkpoint(config, null, visionConfig(config), languageConfig(config),
                     QwenHfConfig.dtype(config).orElse(SafetensorsDtype.F32), Map.copyOf(sideFiles),
-                    tokenIds(config, Optional.empty(), tok), tokenizerDir);
+                    tokenIds(config, Optional.empty(), tok, tokenizerDir), tokenizerDir);
             return new InternVlChatModel(c, TinyVlm.newModelManager(null), source, true, tok);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the tokenizer files in " + tokenizerDir + ": " + e.getMessage(), e);
@@ -169,7 +170,7 @@ public final class InternVlChatModel implements CausalLm {
         String embedding = LANGUAGE_PREFIX + "model.embed_tokens.weight";
         SafetensorsDtype dtype = folder.contains(embedding) ? folder.tensor(embedding).dtype() : SafetensorsDtype.F32;
         Checkpoint checkpoint = new Checkpoint(config, Files.readAllBytes(folder.dir().resolve(HfModelFolder.CONFIG)),
-                visionConfig, languageConfig, dtype, Map.copyOf(sideFiles), tokenIds(config, folder.generationConfig(), tok),
+                visionConfig, languageConfig, dtype, Map.copyOf(sideFiles), tokenIds(config, folder.generationConfig(), tok, folder.dir()),
                 tok == null ? null : folder.dir());
         Map<String, Shape> expected = expectedShapes(visionConfig, languageConfig);
         checkTensors(folder, expected, languageConfig);
@@ -212,21 +213,47 @@ public final class InternVlChatModel implements CausalLm {
     /**
      * Image ids from the tokenizer; end ids {@code <|im_end|>} (when the tokenizer has it) and then the
      * {@code eos_token_id}s of {@code generation_config.json} and {@code llm_config}; pad from the
-     * tokenizer, else the configs, else eos.
+     * tokenizer's {@code pad_token}, else the configs, else eos. Without {@code tokenizer.json} the ids
+     * come from {@code tokenizer_config.json}'s {@code added_tokens_decoder} (InternVL repos that ship only
+     * the slow tokenizer's files have it); without either, the image ids are -1.
+     *
+     * @throws IllegalArgumentException naming the file when a tokenizer lacks {@code <IMG_CONTEXT>}, {@code <img>} or {@code </img>}
      */
-    private static TokenIds tokenIds(HfConfig config, Optional<HfConfig> generation, Tokenizer tok) {
+    private static TokenIds tokenIds(HfConfig config, Optional<HfConfig> generation, Tokenizer tok, Path folder) {
         QwenHfConfig.EosPad fromConfigs = QwenHfConfig.tokenIds(config.section("llm_config"), generation);
-        if (tok == null) {
+        Map<String, Long> added = new LinkedHashMap<>();
+        Optional<String> padToken;
+        String source;
+        if (tok != null) {
+            added.putAll(tok.addedTokens());
+            padToken = tok.config().padToken();
+            source = tok.file().toString();
+        } else {
+            TokenizerConfig tokenizerConfig = TokenizerConfig.read(folder == null ? Path.of(".") : folder);
+            tokenizerConfig.addedTokensDecoder().forEach((id, token) -> added.put(token.content(), id));
+            padToken = tokenizerConfig.padToken();
+            source = tokenizerConfig.file().toString();
+        }
+        if (added.isEmpty()) {
             return fromConfigs.tokens().eosIds(fromConfigs.eos());
         }
+        int[] image = new int[3];
+        List<String> names = List.of(Tokenizer.IMG_CONTEXT, Tokenizer.IMG_START, Tokenizer.IMG_END);
+        for (int i = 0; i < 3; i++) {
+            Long id = added.get(names.get(i));
+            if (id == null) {
+                throw new IllegalArgumentException(source + " has no added token " + names.get(i) + ": " + ARCHITECTURE
+                        + " needs <IMG_CONTEXT>, <img> and </img> (InternVL's tokenizers add them)");
+            }
+            image[i] = Math.toIntExact(id);
+        }
         List<Integer> eos = new ArrayList<>();
-        if (tok.addedTokens().containsKey(Tokenizer.IM_END)) {
-            eos.add((int) tok.imEndId());
+        if (added.containsKey(Tokenizer.IM_END)) {
+            eos.add(Math.toIntExact(added.get(Tokenizer.IM_END)));
         }
         eos.addAll(fromConfigs.eos());
-        int pad = tok.config().padToken().isPresent() ? (int) tok.padId() : fromConfigs.tokens().pad();
-        return new TokenIds((int) tok.imageContextId(), (int) tok.imageStartId(), (int) tok.imageEndId(), pad, eos.get(0))
-                .eosIds(eos);
+        int pad = padToken.filter(added::containsKey).map(t -> Math.toIntExact(added.get(t))).orElse(fromConfigs.tokens().pad());
+        return new TokenIds(image[0], image[1], image[2], pad, eos.get(0)).eosIds(eos);
     }
 
     /** transformers ties {@code lm_head} to the embedding and ignores a stored copy of it. */

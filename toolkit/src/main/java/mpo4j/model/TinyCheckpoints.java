@@ -72,18 +72,25 @@ public final class TinyCheckpoints {
         /** Tile and patch size together (each constrains the other): {@code tiles(8, 2)} gives 4 image tokens per tile. */
         public InternVl3 tiles(int tileSize, int patchSize) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, seed, initStd, dtype, maxShardSize); }
 
+        /** A copy with {@code vision_config.hidden_size} set. */
         public InternVl3 visionWidth(int v) { return new InternVl3(tileSize, patchSize, v, visionLayers, llmWidth, llmLayers, seed, initStd, dtype, maxShardSize); }
 
+        /** A copy with {@code vision_config.num_hidden_layers} set. */
         public InternVl3 visionLayers(int v) { return new InternVl3(tileSize, patchSize, visionWidth, v, llmWidth, llmLayers, seed, initStd, dtype, maxShardSize); }
 
+        /** A copy with {@code llm_config.hidden_size} set. */
         public InternVl3 llmWidth(int v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, v, llmLayers, seed, initStd, dtype, maxShardSize); }
 
+        /** A copy with {@code llm_config.num_hidden_layers} set. */
         public InternVl3 llmLayers(int v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, v, seed, initStd, dtype, maxShardSize); }
 
+        /** A copy with another weight seed. */
         public InternVl3 seed(long v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, v, initStd, dtype, maxShardSize); }
 
+        /** A copy with another weight spread. */
         public InternVl3 initStd(double v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, seed, v, dtype, maxShardSize); }
 
+        /** A copy storing the weights (and naming {@code torch_dtype}) in {@code v}. */
         public InternVl3 dtype(SafetensorsDtype v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, seed, initStd, v, maxShardSize); }
 
         /** Shard size limit (validated by {@link SafetensorsWriter#maxShardSize(long)} when writing). */

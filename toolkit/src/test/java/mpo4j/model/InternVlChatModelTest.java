@@ -186,6 +186,41 @@ class InternVlChatModelTest {
         }
     }
 
+    /** InternVL repos that ship only the slow tokenizer's files still name the image ids in tokenizer_config.json. */
+    @Test
+    void withoutTokenizerJsonTheIdsComeFromTokenizerConfig() throws IOException {
+        Path dir = tiny().write(tmp.resolve("slow"));
+        Files.delete(dir.resolve("tokenizer.json"));
+        try (CausalLm model = ModelLoader.load(dir)) {
+            assertTrue(model.tokenizer().isEmpty());
+            assertEquals(new TokenIds(IMG_CONTEXT, IMG_START, IMG_END, ENDOFTEXT, IM_END, List.of(IM_END, ENDOFTEXT)), model.tokens());
+        }
+        // and with no tokenizer file at all there are no image ids, which a forward with tiles names
+        Files.delete(dir.resolve("tokenizer_config.json"));
+        try (CausalLm model = ModelLoader.load(dir); NDManager m = model.manager().newSubManager()) {
+            assertEquals(-1, model.tokens().imgContext());
+            assertEquals(List.of(ENDOFTEXT), model.tokens().eosIds());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> model.hidden(TokenRows.of(10, 11), ImageInputs.single(tiles(m, 1, 8, 1)), m));
+            assertEquals("InternVLChatModel was made without a tokenizer, so it has no <IMG_CONTEXT> id to place the 1 image tiles at: "
+                    + "put tokenizer.json next to config.json", e.getMessage());
+        }
+    }
+
+    @Test
+    void tokenIdsKeepEveryEosIdPrimaryFirst() {
+        TokenIds ids = TokenIds.tinyDefaults().eosIds(List.of(7, 3, 7));
+        assertEquals(7, ids.eos());
+        assertEquals(List.of(7, 3), ids.eosIds());
+        assertTrue(ids.isEos(3) && ids.isEos(7) && !ids.isEos(2044));
+        // the five-id constructor keeps its meaning: one eos
+        assertEquals(List.of(2044), TokenIds.tinyDefaults().eosIds());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TokenIds(1, 2, 3, 4, 5, List.of(6, 5)));
+        assertEquals("eos_token_id list must start with the primary eos id 5, got [6, 5]", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new TokenIds(1, 2, 3, 4, 5, List.of(5, 6)).checkFits(6));
+        assertTrue(e.getMessage().startsWith("special token id 6 is outside the vocabulary of 6"), e.getMessage());
+    }
+
     // ------------------------------------------------------------------------------------ image tokens
 
     /**
