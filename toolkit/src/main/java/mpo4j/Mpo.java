@@ -100,9 +100,23 @@ public final class Mpo {
         return mpo4j.model.TinyVlm.builder(mpo4j.model.TinyVlmConfig.tinyVlm()).tokenizer(mpo4j.text.Tokenizer.sample());
     }
 
-    /** A model saved with {@code model.save(dir)} (Hugging Face layout: config.json + safetensors). */
+    /**
+     * A {@code TinyVlm} saved with {@code model.save(dir)} (Hugging Face layout: config.json + safetensors).
+     * For Hugging Face checkpoints (Qwen2/Qwen2.5, Qwen3, InternVL3) use {@link #load(String, boolean)}.
+     */
     public static mpo4j.model.TinyVlm load(String path) {
         return mpo4j.model.TinyVlm.load(java.nio.file.Path.of(path));
+    }
+
+    /**
+     * Any supported model: a local Hugging Face folder or a repo id ({@code "OpenGVLab/InternVL3-1B"},
+     * {@code "Qwen/Qwen2.5-0.5B-Instruct"}) found in the Hugging Face cache; the architecture comes from
+     * its {@code config.json}. With {@code download} true a repo id missing from the cache is downloaded
+     * into it first (resumable, checksum-checked); with false nothing touches the network and the error
+     * says where it looked.
+     */
+    public static mpo4j.model.CausalLm load(String pathOrRepoId, boolean download) {
+        return mpo4j.model.ModelLoader.load(pathOrRepoId, download);
     }
 
 

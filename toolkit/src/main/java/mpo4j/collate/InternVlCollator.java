@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import mpo4j.data.PreferencePair;
 import mpo4j.model.CausalLm;
+import mpo4j.model.InternVlChatModel;
 import mpo4j.text.ChatTemplate;
 import mpo4j.text.EncodedSequence;
 import mpo4j.text.PairEncoder;
@@ -48,16 +49,22 @@ public final class InternVlCollator {
     }
 
     /**
-     * A collator matching {@code model}: its tokenizer, tile size and image tokens per tile.
+     * A collator matching {@code model}: its tokenizer, tile size and image tokens per tile, and its chat
+     * template (for an {@link InternVlChatModel}, the conversation template its {@code template} field
+     * names, e.g. {@code internvl2_5} with InternVL's system message; otherwise the tokenizer's).
      *
-     * @throws IllegalStateException when the model carries no tokenizer
+     * @throws IllegalStateException when the model carries no tokenizer, or names a template mpo4j cannot render
      */
     public static InternVlCollator forModel(CausalLm model) {
         Tokenizer tokenizer = model.tokenizer().orElseThrow(() -> new IllegalStateException(
                 "this model has no tokenizer to collate with: build it with .tokenizer(tok), load a checkpoint that "
                         + "has tokenizer.json, or use InternVlCollator.of(tokenizer)"));
         InternVlCollator collator = of(tokenizer);
-        return model.vision().map(v -> collator.tileSize(v.tileSize()).tokensPerTile(v.tokensPerTile())).orElse(collator);
+        if (model instanceof InternVlChatModel internVl) {
+            collator = collator.template(internVl.chatTemplate());
+        }
+        InternVlCollator withTemplate = collator;
+        return model.vision().map(v -> withTemplate.tileSize(v.tileSize()).tokensPerTile(v.tokensPerTile())).orElse(withTemplate);
     }
 
     private static InternVlCollator defaults(Tokenizer tokenizer) {

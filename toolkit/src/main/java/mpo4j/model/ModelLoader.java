@@ -6,22 +6,29 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import mpo4j.hf.DownloadProgress;
 import mpo4j.hf.HfCache;
 import mpo4j.hf.HfConfig;
+import mpo4j.hf.HfDownloader;
+import mpo4j.hf.HfEnvironment;
 import mpo4j.hf.HfModelFolder;
 
 /**
  * Opens a Hugging Face model folder, or a repo id found in the local Hugging Face cache, as a
  * {@link CausalLm}: {@code ModelLoader.load("Qwen/Qwen2.5-0.5B-Instruct")}. The architecture comes from
  * {@code config.json}'s {@code architectures} (or, without it, {@code model_type}); never touches the
- * network (download explicitly with {@link mpo4j.hf.HfDownloader}). Folders written by {@link TinyVlm#save}
- * load as {@link TinyVlm}.
+ * network (download explicitly with {@link mpo4j.hf.HfDownloader}, or {@link #load(String, boolean)}).
+ * Supported: {@code Qwen2ForCausalLM}, {@code Qwen3ForCausalLM} ({@link QwenCausalLm}) and
+ * {@code InternVLChatModel} ({@link InternVlChatModel}); folders written by {@link TinyVlm#save} load as
+ * {@link TinyVlm}.
  */
 public final class ModelLoader {
     /** Qwen2 and Qwen2.5. */
     public static final String QWEN2 = "Qwen2ForCausalLM";
     /** Qwen3 (dense). */
     public static final String QWEN3 = "Qwen3ForCausalLM";
+    /** InternVL2.5 / InternVL3 in OpenGVLab's original layout. */
+    public static final String INTERNVL_CHAT = InternVlChatModel.ARCHITECTURE;
 
     /** Builds the model of an opened folder whose config names the architecture it is registered under. */
     @FunctionalInterface
@@ -32,15 +39,17 @@ public final class ModelLoader {
 
     /**
      * The supported architectures, by their {@code architectures} name. This is the extension point: a new
-     * model class adds one entry here ({@code "InternVLChatModel"} for the InternVL lane).
+     * model class adds one entry here.
      */
     private static final Map<String, Architecture> ARCHITECTURES = new LinkedHashMap<>();
     /** {@code model_type} values, for configs without {@code architectures}. */
-    private static final Map<String, String> MODEL_TYPES = Map.of("qwen2", QWEN2, "qwen3", QWEN3);
+    private static final Map<String, String> MODEL_TYPES = Map.of("qwen2", QWEN2, "qwen3", QWEN3,
+            InternVlChatModel.MODEL_TYPE, INTERNVL_CHAT);
 
     static {
         ARCHITECTURES.put(QWEN2, QwenCausalLm::load);
         ARCHITECTURES.put(QWEN3, QwenCausalLm::load);
+        ARCHITECTURES.put(INTERNVL_CHAT, InternVlChatModel::load);
     }
 
     /** The field only mpo4j's own {@link TinyVlm} folders carry (their config nests the decoder in {@code llm_config}). */
@@ -70,6 +79,51 @@ public final class ModelLoader {
             throw new UncheckedIOException(e.getMessage(), e);
         }
         return load(dir);
+    }
+
+    /**
+     * Loads {@code pathOrRepoId} like {@link #load(String)}; when it is a repo id that is not in the cache
+     * and {@code download} is true, first downloads it from the hub ({@code $HF_ENDPOINT}, token from
+     * {@code $HF_TOKEN} or {@code $HF_HOME/token}) into the cache, resumably and checksum-checked, with
+     * per-file progress on standard error. With {@code download} false nothing touches the network.
+     *
+     * @throws UncheckedIOException when the model is not cached and {@code download} is false (the
+     *     message lists where it looked and how to download), or when the download fails
+     */
+    public static CausalLm load(String pathOrRepoId, boolean download) {
+        return load(pathOrRepoId, download, HfEnvironment.system());
+    }
+
+    /** {@link #load(String, boolean)} with the hub, cache and token {@code env} names. */
+    public static CausalLm load(String pathOrRepoId, boolean download, HfEnvironment env) {
+        Path dir;
+        try {
+            dir = HfCache.of(env).resolve(pathOrRepoId);
+        } catch (IOException notCached) {
+            if (!download) {
+                throw new UncheckedIOException(notCached.getMessage() + "\nOr let mpo4j download it: ModelLoader.load(\""
+                        + pathOrRepoId + "\", true) (Mpo.load(\"" + pathOrRepoId + "\", true) in a notebook).", notCached);
+            }
+            try {
+                dir = HfDownloader.of(env).progress(consoleProgress()).download(pathOrRepoId);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot download " + pathOrRepoId + ": " + e.getMessage(), e);
+            }
+        }
+        return load(dir);
+    }
+
+    /** Prints one line per file when it starts, at every further tenth and when it ends: enough for a notebook cell. */
+    private static DownloadProgress consoleProgress() {
+        Map<String, Long> printedTenth = new java.util.HashMap<>();
+        return (file, done, total) -> {
+            long tenth = total > 0 ? done * 10 / total : 0;
+            Long last = printedTenth.put(file, tenth);
+            if (last == null || tenth > last) {
+                String size = total > 0 ? String.format(" of %.1f MB", total / 1e6) : "";
+                System.err.printf("%s: %.1f MB%s%n", file, done / 1e6, size);
+            }
+        };
     }
 
     /** Loads the model folder {@code dir}. */

@@ -3,16 +3,12 @@ package mpo4j.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Parameter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import mpo4j.engine.Mpo4jEngine;
@@ -162,64 +158,11 @@ public final class TinyVlm implements CausalLm {
         return decoder.decode(x, leftPadding, cache, scope);
     }
 
-    /**
-     * Token embeddings with every {@code <IMG_CONTEXT>} position replaced by its vision token. The
-     * replacement is one gather from {@code [zero row; all vision tokens]} and a masked blend, so it is
-     * differentiable and needs no per-position native calls.
-     */
+    /** Token embeddings with every {@code <IMG_CONTEXT>} position replaced by its vision token. */
     private NDArray embed(TokenRows rows, ImageInputs images, NDManager scope) {
-        NDArray x = decoder.embed(rows.ids(scope));
-        int contextId = config.tokens().imgContext();
-        int n = rows.rows();
-        int len = rows.length();
-        long[] gather = new long[n * len];
-        float[] textMask = new float[n * len];
-        Arrays.fill(textMask, 1f);
-        int perTile = config.tokensPerTile();
-        boolean anyImageToken = false;
-        for (int r = 0; r < n; r++) {
-            int[] tiles = images == null ? new int[0] : flaggedTiles(images, images.rowToGroup()[r]);
-            int slot = 0;
-            for (int t = 0; t < rows.lengths()[r]; t++) {
-                if (rows.id(r, t) != contextId) {
-                    continue;
-                }
-                anyImageToken = true;
-                if (vision == null) {
-                    throw new IllegalArgumentException("row " + r + " contains <IMG_CONTEXT> (id " + contextId
-                            + ") but the model has no vision tower");
-                }
-                if (slot >= tiles.length * perTile) {
-                    throw new IllegalArgumentException("row " + r + " has more <IMG_CONTEXT> tokens than its "
-                            + tiles.length + " tiles provide (" + tiles.length * perTile + ")");
-                }
-                gather[r * len + t] = 1 + (long) tiles[slot / perTile] * perTile + slot % perTile;
-                textMask[r * len + t] = 0f;
-                slot++;
-            }
-            if (slot != tiles.length * perTile) {
-                throw new IllegalArgumentException("row " + r + " has " + slot + " <IMG_CONTEXT> tokens but its "
-                        + tiles.length + " image tiles need " + tiles.length * perTile);
-            }
-        }
-        if (!anyImageToken) {
-            return x;
-        }
-        long hidden = config.text().hidden();
-        NDArray tokens = vision.encode(images.pixelValues()).reshape(-1, hidden);
-        NDArray table = scope.zeros(new Shape(1, hidden)).concat(tokens, 0);
-        NDArray index = scope.create(gather, new Shape(n, len));
-        NDArray imageEmbeddings = index.getNDArrayInternal().embedding(index, table, SparseFormat.DENSE).singletonOrThrow();
-        return x.mul(scope.create(textMask, new Shape(n, len, 1))).add(imageEmbeddings);
+        return ImageTokenEmbedding.replace(decoder.embed(rows.ids(scope)), rows, images, config.tokens().imgContext(),
+                config.tokensPerTile(), vision == null ? null : vision::encode, scope);
     }
-
-    private static int[] flaggedTiles(ImageInputs images, int group) {
-        int from = images.tileOffsets()[group];
-        int to = images.tileOffsets()[group + 1];
-        return java.util.stream.IntStream.range(from, to).filter(t -> images.imageFlags()[t] == 1).toArray();
-    }
-
-
 
     // ------------------------------------------------------------------------------------ checkpoints
 
