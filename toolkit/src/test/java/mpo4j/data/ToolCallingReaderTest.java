@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -80,5 +82,34 @@ class ToolCallingReaderTest {
             int line = i;
             assertEquals(f + expected.get(i), assertThrows(DatasetException.class, () -> d.get(line)).getMessage());
         }
+    }
+
+    @Test
+    void parquetRowsCarryTheSameToolFields() throws Exception {
+        // nested structs as Hugging Face datasets writes them: every message has every field, NULL where unused
+        String none = "NULL::STRUCT(type VARCHAR, function STRUCT(name VARCHAR, arguments STRUCT(city VARCHAR)))[]";
+        String prompt = "[{'role': 'user', 'content': 'Weather in Paris?', 'tool_calls': " + none + ", 'name': NULL::VARCHAR, 'tool_call_id': NULL::VARCHAR},"
+                + " {'role': 'assistant', 'content': NULL::VARCHAR, 'tool_calls': [{'type': 'function', 'function': {'name': 'get_weather',"
+                + " 'arguments': {'city': 'Paris'}}}], 'name': NULL::VARCHAR, 'tool_call_id': NULL::VARCHAR},"
+                + " {'role': 'tool', 'content': '21', 'tool_calls': " + none + ", 'name': 'get_weather', 'tool_call_id': 'call_1'}]";
+        String tools = "[{'type': 'function', 'function': {'name': 'get_weather', 'parameters': {'type': 'object'}}}]";
+        Path file = dir.resolve("tools.parquet");
+        try (Connection c = new org.duckdb.DuckDBDriver().connect("jdbc:duckdb:", new java.util.Properties());
+             Statement st = c.createStatement()) {
+            st.execute("COPY (SELECT " + prompt + " AS prompt, [{'role': 'assistant', 'content': '21 °C.'}] AS chosen,"
+                    + " [{'role': 'assistant', 'content': 'Rainy.'}] AS rejected, " + tools + " AS tools) TO '" + file + "' (FORMAT parquet)");
+        }
+        PreferencePair p = Datasets.load(file).get(0);
+        // the same pair the JSONL form gives
+        Path jsonl = write(dir.resolve("same.jsonl"), "{\"prompt\": [{\"role\": \"user\", \"content\": \"Weather in Paris?\"}, "
+                + "{\"role\": \"assistant\", \"content\": null, \"tool_calls\": [{\"type\": \"function\", \"function\": "
+                + "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}}]}, "
+                + "{\"role\": \"tool\", \"name\": \"get_weather\", \"tool_call_id\": \"call_1\", \"content\": \"21\"}], "
+                + "\"chosen\": [{\"role\": \"assistant\", \"content\": \"21 °C.\"}], \"rejected\": [{\"role\": \"assistant\", \"content\": \"Rainy.\"}], "
+                + "\"tools\": [" + TOOL + "]}");
+        PreferencePair expected = Datasets.load(jsonl).get(0);
+        assertEquals(expected.prompt(), p.prompt());
+        assertEquals(expected.tools(), p.tools());
+        assertEquals(expected.chosen(), p.chosen());
     }
 }
