@@ -119,4 +119,16 @@ class PreferenceOptionsTest {
             assertTrue(e.getMessage().contains("dropout"), e.getMessage());
         }
     }
+
+    @Test
+    void toolSchemasAreNotDroppedSilentlyByTheInternVlCollator() {
+        PreferencePair withTools = new PreferencePair(List.of(mpo4j.data.ChatMessage.user("Weather?")), "Sunny.", "Rainy.", List.of(),
+                new mpo4j.data.Source("tools.jsonl", 3), null, List.of(Map.of("type", "function")), List.of(), List.of());
+        try (TinyVlm model = VlmFixtures.model(false, 3)) {
+            Exception e = assertThrows(IllegalArgumentException.class, () -> PreferenceTrainer.of(model).data(List.of(withTools))
+                    .collator(mpo4j.collate.InternVlCollator.of(Tokenizer.sample())).maxSteps(1).progressBar(false).fit());
+            assertTrue(e.getMessage().startsWith("tools.jsonl:3: the pair has a tools column or tool calls in its answers, which the "
+                    + "InternVL collator does not render"), e.getMessage());
+        }
+    }
 }
