@@ -85,30 +85,22 @@ final class ReferenceSync implements TrainListener {
     }
 
     /**
-     * One synchronisation, in place. Each float32 value is computed as TRL's
-     * {@code ref.mul_(1 - alpha).add_(policy, alpha=alpha)} on PyTorch's CPU kernel: the product
-     * rounded to float, then one fused multiply-add; {@code alpha = 1} is an exact copy.
+     * One synchronisation, in place and in native memory (a real-size embedding would not fit the Java
+     * heap twice), as TRL's {@code ref.mul_(1 - alpha).add_(policy, alpha=alpha)}: the reference scaled,
+     * then {@code alpha * policy} added, each rounded to the weights' precision; {@code alpha = 1}
+     * copies the policy exactly.
      */
     void sync() {
         for (Map.Entry<String, NDArray> e : reference.entrySet()) {
             NDArray ref = e.getValue();
             NDArray pol = policy.get(e.getKey());
-            if (ref.getDataType() == DataType.FLOAT64) {
-                double[] r = ref.toDoubleArray();
-                double[] p = pol.toDoubleArray();
-                for (int i = 0; i < r.length; i++) {
-                    r[i] = alpha == 1 ? p[i] : Math.fma(alpha, p[i], r[i] * (1 - alpha));
-                }
-                ref.set(r);
-            } else {
-                float a = (float) alpha;
-                float keep = (float) (1 - alpha);
-                float[] r = ref.toFloatArray();
-                float[] p = pol.toFloatArray();
-                for (int i = 0; i < r.length; i++) {
-                    r[i] = alpha == 1 ? p[i] : Math.fma(a, p[i], r[i] * keep);
-                }
-                ref.set(r);
+            if (alpha == 1) {
+                pol.copyTo(ref);
+                continue;
+            }
+            ref.muli(1 - alpha);
+            try (NDArray share = pol.mul(alpha)) {
+                ref.addi(share);
             }
         }
     }
