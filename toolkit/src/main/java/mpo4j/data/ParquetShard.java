@@ -24,7 +24,7 @@ import java.util.Properties;
  */
 final class ParquetShard {
     /** The columns TRL reads; any other column of the file is ignored (datasets often carry scores, ids, ...). */
-    private static final List<String> TEXT_COLUMNS = List.of("prompt", "chosen", "rejected");
+    private static final List<String> TEXT_COLUMNS = List.of("prompt", "chosen", "rejected", "tools");
 
     private static Connection connection;
 

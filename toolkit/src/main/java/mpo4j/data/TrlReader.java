@@ -4,9 +4,12 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -25,6 +28,14 @@ import java.util.function.Function;
  * {@code {"type":"image"}}); an image part becomes an {@code <image>} placeholder (plus a newline when text
  * follows). A standard-format
  * prompt becomes one user message.
+ *
+ * <p>Tool calling (TRL's "Tool Calling with DPO"): conversational messages may carry {@code tool_calls}
+ * (assistant turns only: a list of {@code {"type": "function", "function": {"name", "arguments"}}}; the
+ * flat {@code {"name", "arguments"}} form is accepted too, as chat templates read both), a
+ * {@code tool} role with {@code name} and {@code tool_call_id}, and the line a {@code tools} column: a
+ * list of JSON schema objects (or a JSON string holding one, as some Parquet datasets store it). An
+ * assistant turn that only calls tools may have null or no {@code content}; it reads as "". They reach
+ * the chat template as transformers' {@code apply_chat_template} passes them.
  */
 final class TrlReader {
     private TrlReader() {}
@@ -44,6 +55,8 @@ final class TrlReader {
             List<ChatMessage> prompt;
             String chosen;
             String rejected;
+            List<Map<String, Object>> chosenCalls = List.of();
+            List<Map<String, Object>> rejectedCalls = List.of();
             if (chosenJson.isJsonArray()) {
                 List<ChatMessage> c = messages(line, "chosen");
                 List<ChatMessage> r = messages(line, "rejected");
@@ -59,8 +72,12 @@ final class TrlReader {
                     c = c.subList(shared, c.size());
                     r = r.subList(shared, r.size());
                 }
-                chosen = answer(line, "chosen", c);
-                rejected = answer(line, "rejected", r);
+                ChatMessage chosenTurn = answer(line, "chosen", c);
+                ChatMessage rejectedTurn = answer(line, "rejected", r);
+                chosen = chosenTurn.content();
+                rejected = rejectedTurn.content();
+                chosenCalls = chosenTurn.toolCalls();
+                rejectedCalls = rejectedTurn.toolCalls();
             } else {
                 chosen = line.string("chosen");
                 rejected = line.string("rejected");
@@ -82,7 +99,8 @@ final class TrlReader {
                 throw line.error("prompt", "empty conversation");
             }
             prompt = placeImages(line, prompt, images.size());
-            return new PreferencePair(prompt, chosen, rejected, images, line.source, ImageOptions.DEFAULT);
+            return new PreferencePair(prompt, chosen, rejected, images, line.source, ImageOptions.DEFAULT, tools(line),
+                    chosenCalls, rejectedCalls);
         }
     }
 
@@ -113,7 +131,91 @@ final class TrlReader {
             if (role == null || !role.isJsonPrimitive() || !role.getAsJsonPrimitive().isString()) {
                 throw line.error(where + ".role", role == null ? "missing" : "expected a string, found " + JsonLine.kind(role));
             }
-            out.add(new ChatMessage(role.getAsString(), content(line, where + ".content", o.get("content"))));
+            String r = role.getAsString();
+            List<Map<String, Object>> calls = toolCalls(line, where, r, o.get("tool_calls"));
+            // an assistant turn that only calls tools may leave content out (OpenAI and TRL write null)
+            JsonElement c = o.get("content");
+            String content = !calls.isEmpty() && (c == null || c.isJsonNull()) ? "" : content(line, where + ".content", c);
+            out.add(new ChatMessage(r, content, calls, optionalString(line, where + ".name", o.get("name")),
+                    optionalString(line, where + ".tool_call_id", o.get("tool_call_id"))));
+        }
+        return out;
+    }
+
+    /** A message's {@code tool_calls}: assistant turns only, each naming its function. */
+    private static List<Map<String, Object>> toolCalls(JsonLine line, String where, String role, JsonElement calls) {
+        if (calls == null || calls.isJsonNull()) {
+            return List.of();
+        }
+        String field = where + ".tool_calls";
+        if (!role.equals("assistant")) {
+            throw line.error(field, "tool calls are only allowed on assistant messages, found on a " + role + " message");
+        }
+        if (!calls.isJsonArray()) {
+            throw line.error(field, "expected a list of tool calls, found " + JsonLine.kind(calls));
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int k = 0; k < calls.getAsJsonArray().size(); k++) {
+            JsonElement call = calls.getAsJsonArray().get(k);
+            String at = field + "[" + k + "]";
+            if (!call.isJsonObject()) {
+                throw line.error(at, "expected a tool call {\"type\": \"function\", \"function\": {\"name\", \"arguments\"}}, found "
+                        + JsonLine.kind(call));
+            }
+            JsonObject o = call.getAsJsonObject();
+            JsonElement function = o.has("function") ? o.get("function") : call;
+            String functionAt = o.has("function") ? at + ".function" : at;
+            if (!function.isJsonObject()) {
+                throw line.error(functionAt, "expected an object {\"name\", \"arguments\"}, found " + JsonLine.kind(function));
+            }
+            JsonElement name = function.getAsJsonObject().get("name");
+            if (name == null || !name.isJsonPrimitive() || !name.getAsJsonPrimitive().isString()) {
+                throw line.error(functionAt + ".name", "a tool call needs the function's name (a string), found "
+                        + (name == null ? "none" : JsonLine.kind(name)));
+            }
+            JsonElement arguments = function.getAsJsonObject().get("arguments");
+            if (arguments != null && !arguments.isJsonObject() && !arguments.isJsonNull()
+                    && !(arguments.isJsonPrimitive() && arguments.getAsJsonPrimitive().isString())) {
+                throw line.error(functionAt + ".arguments", "expected an object or a JSON string, found " + JsonLine.kind(arguments));
+            }
+            out.add(JsonValues.object(call));
+        }
+        return out;
+    }
+
+    private static String optionalString(JsonLine line, String where, JsonElement e) {
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw line.error(where, "expected a string, found " + JsonLine.kind(e));
+        }
+        return e.getAsString();
+    }
+
+    /** The {@code tools} column: a list of JSON schema objects (or a JSON string of one); null when absent. */
+    static List<Map<String, Object>> tools(JsonLine line) {
+        if (!line.has("tools")) {
+            return null;
+        }
+        JsonElement tools = line.json.get("tools");
+        if (tools.isJsonPrimitive() && tools.getAsJsonPrimitive().isString()) {
+            try {
+                tools = JsonParser.parseString(tools.getAsString());
+            } catch (JsonParseException e) {
+                throw line.error("tools", "expected a list of JSON schema objects (or a JSON string of one), found a string that is not JSON");
+            }
+        }
+        if (!tools.isJsonArray()) {
+            throw line.error("tools", "expected a list of JSON schema objects, found " + JsonLine.kind(tools));
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int k = 0; k < tools.getAsJsonArray().size(); k++) {
+            JsonElement schema = tools.getAsJsonArray().get(k);
+            if (!schema.isJsonObject()) {
+                throw line.error("tools[" + k + "]", "expected a JSON schema object, found " + JsonLine.kind(schema));
+            }
+            out.add(JsonValues.object(schema));
         }
         return out;
     }
@@ -157,12 +259,12 @@ final class TrlReader {
         return sb.toString();
     }
 
-    private static String answer(JsonLine line, String field, List<ChatMessage> messages) {
+    private static ChatMessage answer(JsonLine line, String field, List<ChatMessage> messages) {
         if (messages.size() != 1 || !messages.get(0).role().equals("assistant")) {
             throw line.error(field, "expected exactly one assistant message after the prompt, found "
                     + messages.size() + " message" + (messages.size() == 1 ? " with role " + messages.get(0).role() : "s"));
         }
-        return messages.get(0).content();
+        return messages.get(0);
     }
 
     /** Applies the placeholder rule to the prompt: one image and no placeholder → prepend to the first user turn. */
@@ -176,7 +278,7 @@ final class TrlReader {
         if (images == 1 && found == 0 && firstUser >= 0) {
             List<ChatMessage> out = new ArrayList<>(prompt);
             ChatMessage m = prompt.get(firstUser);
-            out.set(firstUser, new ChatMessage(m.role(), ImagePaths.PLACEHOLDER + "\n" + m.content()));
+            out.set(firstUser, m.withContent(ImagePaths.PLACEHOLDER + "\n" + m.content()));
             return out;
         }
         if (found != images) {

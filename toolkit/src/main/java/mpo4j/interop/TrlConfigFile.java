@@ -111,11 +111,37 @@ public final class TrlConfigFile {
         return values.containsKey("max_length") ? integer("max_length", 1) : null;
     }
 
+    /**
+     * The dtype the model is loaded in ({@code dtype}, or {@code model_init_kwargs.dtype} /
+     * {@code torch_dtype}): always {@code float32} on this engine; {@code auto} and absent mean the
+     * same (weights stored in bf16/fp16 are converted on load). bfloat16/float16 compute is refused
+     * when the file is read.
+     */
+    public String dtype() {
+        return "float32";
+    }
+
     /** The trainer with every mapped training setting of the file (data, model and collator are the caller's). */
     public PreferenceTrainer apply(PreferenceTrainer trainer) {
-        PreferenceTrainer t = trainer.loss(loss()).config(trainConfig(trainer.trainConfig()));
-        if (has("precompute_ref_log_probs") && bool("precompute_ref_log_probs")) t = t.precomputedReference();
-        return t;
+        try {
+            PreferenceTrainer t = trainer.loss(loss()).config(trainConfig(trainer.trainConfig()));
+            if (has("precompute_ref_log_probs") && bool("precompute_ref_log_probs")) t = t.precomputedReference();
+            if (has("precompute_ref_batch_size")) t = t.precomputeRefBatchSize(optionalInteger("precompute_ref_batch_size"));
+            if (has("pad_token")) t = t.padToken(string("pad_token", null));
+            if (has("disable_dropout")) t = t.disableDropout(bool("disable_dropout"));
+            if (has("sync_ref_model")) t = t.syncRefModel(bool("sync_ref_model"));
+            if (has("ref_model_mixup_alpha")) t = t.refModelMixupAlpha(number("ref_model_mixup_alpha", 0));
+            if (has("ref_model_sync_steps")) t = t.refModelSyncSteps(integer("ref_model_sync_steps", 1));
+            return t;
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(file + ": ")) throw e;
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A whole number >= 1, or 0 for null (TRL's None: the default). */
+    private int optionalInteger(String key) {
+        return values.get(key) == null ? 0 : integer(key, 1);
     }
 
     /** {@code base} with the file's optimizer, schedule, batch, epoch, seed, evaluation and checkpoint settings. */
@@ -186,14 +212,48 @@ public final class TrlConfigFile {
         if (has("truncation_mode") && !"keep_start".equals(values.get("truncation_mode"))) {
             throw error("truncation_mode", values.get("truncation_mode"), "mpo4j truncates keep_start (TRL's only non-deprecated mode)");
         }
-        if (has("disable_dropout") && !bool("disable_dropout")) {
-            throw error("disable_dropout", false, "mpo4j's models train without dropout; only true is possible");
+        if (has("disable_dropout")) bool("disable_dropout");
+        if (has("sync_ref_model") && bool("sync_ref_model") && has("precompute_ref_log_probs") && bool("precompute_ref_log_probs")) {
+            throw error("sync_ref_model", true, "cannot be combined with precompute_ref_log_probs: true (the synchronised reference "
+                    + "changes during training, so its log-probs cannot be computed before it)");
+        }
+        if (has("ref_model_mixup_alpha") && number("ref_model_mixup_alpha", 0) > 1) {
+            throw error("ref_model_mixup_alpha", values.get("ref_model_mixup_alpha"), "must be in [0, 1] (1 copies the policy into the reference)");
+        }
+        if (has("ref_model_sync_steps")) integer("ref_model_sync_steps", 1);
+        if (has("precompute_ref_batch_size")) optionalInteger("precompute_ref_batch_size");
+        if (has("pad_token")) string("pad_token", null);
+        checkDtype("dtype", values.get("dtype"));
+        if (has("model_init_kwargs") && values.get("model_init_kwargs") != null) {
+            if (!(values.get("model_init_kwargs") instanceof Map<?, ?> kwargs)) {
+                throw error("model_init_kwargs", values.get("model_init_kwargs"), "expected a mapping such as {dtype: float32}");
+            }
+            for (Map.Entry<?, ?> e : kwargs.entrySet()) {
+                String k = String.valueOf(e.getKey());
+                if (!k.equals("dtype") && !k.equals("torch_dtype")) {
+                    throw error("model_init_kwargs", k, "mpo4j reads only dtype (or torch_dtype) from the loading options");
+                }
+                checkDtype("model_init_kwargs." + k, e.getValue());
+            }
         }
         strategy("eval_strategy");
         strategy("save_strategy");
         maxLength();
         loss();
         trainConfig(TrainConfig.defaults());
+    }
+
+    /** float32 and auto (and None) load float32 here; half-precision compute is refused with the reason. */
+    private void checkDtype(String key, Object value) {
+        if (value == null) return;
+        String name = value instanceof String s ? s.replaceFirst("^torch\\.", "") : null;
+        if ("float32".equals(name) || "float".equals(name) || "auto".equals(name)) return;
+        if ("bfloat16".equals(name) || "float16".equals(name) || "half".equals(name)) {
+            throw error(key, value, "bfloat16/float16 compute is not applicable on this engine: DJL 0.35.1's PyTorch engine crashes "
+                    + "on BF16 arrays, so mpo4j computes in float32 (weights stored in bf16/fp16 still load, converted to float32); "
+                    + "use float32 or auto");
+        }
+        throw error(key, value, "mpo4j loads models in float32; use float32 or auto");
     }
 
     private mpo4j.train.Schedule schedule(mpo4j.train.Schedule s) {

@@ -51,6 +51,12 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
     private Function<List<PreferencePair>, PreferenceBatch> collator;
     private InternVlCollator internVl;
     private OnError onError = OnError.FAIL;
+    private boolean syncRefModel;
+    private double refModelMixupAlpha = 0.6;
+    private int refModelSyncSteps = 512;
+    private int precomputeRefBatchSize;
+    private String padToken;
+    private boolean disableDropout = true;
 
     private PreferenceTrainer(CausalLm model, boolean sft) {
         this.model = model;
@@ -69,6 +75,12 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
         this.collator = other.collator;
         this.internVl = other.internVl;
         this.onError = other.onError;
+        this.syncRefModel = other.syncRefModel;
+        this.refModelMixupAlpha = other.refModelMixupAlpha;
+        this.refModelSyncSteps = other.refModelSyncSteps;
+        this.precomputeRefBatchSize = other.precomputeRefBatchSize;
+        this.padToken = other.padToken;
+        this.disableDropout = other.disableDropout;
     }
 
     @Override
@@ -155,13 +167,95 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
         return change(t -> t.onError = policy);
     }
 
+    /** How the reference log-probs are obtained (see {@link Reference}). */
     public PreferenceTrainer reference(Reference r) {
         requirePreference("reference");
+        java.util.Objects.requireNonNull(r, "reference");
+        if (r == Reference.PRECOMPUTED && syncRefModel) {
+            throw precomputedAndSynced();
+        }
         return change(t -> t.reference = r);
     }
     public PreferenceTrainer frozenReference() { return reference(Reference.FROZEN_COPY); }
     public PreferenceTrainer precomputedReference() { return reference(Reference.PRECOMPUTED); }
     public PreferenceTrainer referenceFree() { return reference(Reference.NONE); }
+
+    /**
+     * TR-DPO (TRL's {@code sync_ref_model}, default {@code false}): every {@link #refModelSyncSteps}
+     * optimizer steps the reference becomes {@code alpha * policy + (1 - alpha) * reference}
+     * ({@link #refModelMixupAlpha}). It needs a reference model that runs next to the policy: not a
+     * precomputed reference, and for a LoRA model (whose reference is its base with the adapters
+     * disabled) a standalone copy, so fitting a LoRA model with it fails with an error that says so.
+     * Checkpoints store the moving reference, so a resumed run equals an uninterrupted one.
+     */
+    public PreferenceTrainer syncRefModel(boolean on) {
+        requirePreference("syncRefModel");
+        if (on && reference == Reference.PRECOMPUTED) {
+            throw precomputedAndSynced();
+        }
+        return change(t -> t.syncRefModel = on);
+    }
+
+    /** TR-DPO's {@code ref_model_mixup_alpha} (default 0.6): the policy's share of the new reference; 1 copies it. */
+    public PreferenceTrainer refModelMixupAlpha(double alpha) {
+        requirePreference("refModelMixupAlpha");
+        if (!(alpha >= 0 && alpha <= 1)) {
+            throw new IllegalArgumentException("ref_model_mixup_alpha must be in [0, 1] (1 copies the policy into the reference), got "
+                    + alpha);
+        }
+        return change(t -> t.refModelMixupAlpha = alpha);
+    }
+
+    /** TR-DPO's {@code ref_model_sync_steps} (default 512): the reference is synchronised after every this many optimizer steps. */
+    public PreferenceTrainer refModelSyncSteps(int steps) {
+        requirePreference("refModelSyncSteps");
+        if (steps < 1) {
+            throw new IllegalArgumentException("ref_model_sync_steps must be >= 1, got " + steps);
+        }
+        return change(t -> t.refModelSyncSteps = steps);
+    }
+
+    private static IllegalArgumentException precomputedAndSynced() {
+        return new IllegalArgumentException("sync_ref_model cannot be combined with a precomputed reference "
+                + "(precompute_ref_log_probs): the synchronised reference changes during training, so its log-probs cannot be "
+                + "computed before it; use frozenReference() or syncRefModel(false)");
+    }
+
+    /**
+     * Pairs per batch of the reference pre-pass of {@link #precomputedReference()} (TRL's
+     * {@code precompute_ref_batch_size}); 0 (default) uses the training batch size for the training
+     * pairs and the evaluation batch size for the held-out ones. The stored log-probs do not depend on it.
+     */
+    public PreferenceTrainer precomputeRefBatchSize(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("precompute_ref_batch_size must be >= 1 (or 0 for the train/eval batch sizes), got " + n);
+        }
+        return change(t -> t.precomputeRefBatchSize = n);
+    }
+
+    /**
+     * The token that pads the rows of a batch (TRL's {@code pad_token}); {@code null} (default) keeps the
+     * tokenizer's pad token, else its eos token, as TRL. It must be a token of the collator's tokenizer.
+     * Padding never reaches the loss (attention and labels follow the real lengths), so this only
+     * changes the ids a batch shows.
+     */
+    public PreferenceTrainer padToken(String token) {
+        if (token != null && token.isEmpty()) {
+            throw new IllegalArgumentException("pad_token must be a token of the tokenizer or null (its pad token, else eos), got \"\"");
+        }
+        return change(t -> t.padToken = token);
+    }
+
+    /**
+     * TRL's {@code disable_dropout} (default {@code true}): train policy and reference without dropout.
+     * mpo4j's decoders have no dropout layers, and the reference never runs with gradients, so never
+     * with dropout. The one dropout there is, a LoRA adapter's {@code lora_dropout}, is set on its
+     * {@code LoraConfig} (PEFT's default 0) and is not yet switched by this setting: for TRL's default
+     * behaviour keep it 0. Part of the resume fingerprint.
+     */
+    public PreferenceTrainer disableDropout(boolean disable) {
+        return change(t -> t.disableDropout = disable);
+    }
 
     private void requirePreference(String what) {
         if (sft) {
@@ -177,7 +271,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
      */
     public TrainRun fit() {
         return GradMode.off(() -> {
-            try (Session s = new Session(null, true)) {
+            try (Session s = new Session(null, null, true)) {
                 return s.loop.fit();
             }
         });
@@ -189,7 +283,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
             Path checkpoint = Checkpoint.latest(dir);
             PreferenceTrainer into = outputDir() == null ? output(checkpoint.getParent()) : this;
             return GradMode.off(() -> {
-                try (Session s = into.new Session(checkpoint.getParent(), true)) {
+                try (Session s = into.new Session(checkpoint.getParent(), checkpoint, true)) {
                     return s.loop.resume(checkpoint);
                 }
             });
@@ -208,7 +302,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
             throw new IllegalStateException("no eval pairs: call eval(...) or data(train, eval) first");
         }
         return GradMode.off(() -> {
-            try (Session s = new Session(null, false); NDManager root = NDManager.newBaseManager()) {
+            try (Session s = new Session(null, null, false); NDManager root = NDManager.newBaseManager()) {
                 return s.loop.evaluate(root, false);
             }
         });
@@ -228,8 +322,11 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
         final TrainLoop<PairBatch> loop;
         CausalLm frozen;
 
-        /** {@code forTraining} false: only the held-out pairs will be scored (precomputed references for them alone). */
-        Session(Path resumeRoot, boolean forTraining) {
+        /**
+         * {@code checkpoint}: the one a resume continues from (null for a fresh fit). {@code forTraining}
+         * false: only the held-out pairs will be scored (precomputed references for them alone).
+         */
+        Session(Path resumeRoot, Path checkpoint, boolean forTraining) {
             InternVlCollator ivl = internVl;
             if (collator == null && ivl == null) {
                 if (model.tokenizer().isEmpty()) {
@@ -241,13 +338,29 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
             if (train.isEmpty()) {
                 throw new IllegalArgumentException("no training data: call data(pairs) with at least one pair");
             }
-            PairBatches trainBatches = new PairBatches(train, batcher(ivl, 1), onError);
-            PairBatches evalBatches = eval == null || eval.isEmpty() ? null : new PairBatches(eval, batcher(ivl, 2), onError);
+            if (ivl != null) {
+                requireNoToolSchemas(train);
+                requireNoToolSchemas(eval == null ? List.of() : eval);
+            }
+            long padId = padId(ivl);
+            PairBatches trainBatches = new PairBatches(train, PadTokens.repad(batcher(ivl, 1), padId), onError);
+            PairBatches evalBatches = eval == null || eval.isEmpty() ? null
+                    : new PairBatches(eval, PadTokens.repad(batcher(ivl, 2), padId), onError);
             Objective<PairBatch> objective;
+            ReferenceSync sync = null;
             if (sft || isPureSft(loss)) {
                 objective = new SftObjective(model);
             } else if (reference == Reference.NONE || !loss.needsReference()) {
+                if (syncRefModel) {
+                    throw new IllegalArgumentException("sync_ref_model needs a reference model, but "
+                            + (reference == Reference.NONE ? "the trainer is reference-free" : "the loss " + loss + " uses none")
+                            + "; call syncRefModel(false)");
+                }
                 objective = new PreferenceObjective(model, loss.referenceFree(), null, visionOncePerPair);
+            } else if (syncRefModel) {
+                frozen = model.frozenCopy();
+                sync = synchronised(checkpoint, forTraining);
+                objective = new PreferenceObjective(model, loss, frozen, visionOncePerPair);
             } else {
                 frozen = loadOrCopyReference(resumeRoot);
                 if (reference == Reference.PRECOMPUTED) {
@@ -257,8 +370,57 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
                 }
                 objective = new PreferenceObjective(model, loss, frozen, visionOncePerPair);
             }
-            loop = new TrainLoop<>(new ModelTrainable(model), objective, trainBatches, evalBatches, trainConfig(), allListeners(), outputDir())
-                    .fingerprint(fingerprint());
+            List<mpo4j.train.TrainListener> listeners = new ArrayList<>();
+            if (sync != null) {
+                listeners.add(sync);      // first, so every other listener sees the step's synchronised reference
+            }
+            listeners.addAll(allListeners());
+            ModelTrainable policy = new ModelTrainable(model);
+            loop = new TrainLoop<>(sync == null ? policy : sync.trainable(policy), objective, trainBatches, evalBatches, trainConfig(),
+                    listeners, outputDir()).fingerprint(fingerprint());
+        }
+
+        /**
+         * The InternVL collator renders a pair's prompt turns (tool calls and tool turns included) but
+         * not yet its {@code tools} schemas nor its answers' tool calls; rather than train on a text that
+         * silently lacks them, such a pair stops the run here.
+         */
+        private void requireNoToolSchemas(List<PreferencePair> pairs) {
+            for (PreferencePair p : pairs) {
+                if (p.tools() != null || !p.chosenToolCalls().isEmpty() || !p.rejectedToolCalls().isEmpty()) {
+                    throw new IllegalArgumentException(p.source() + ": the pair has a tools column or tool calls in its answers, which "
+                            + "the InternVL collator does not render; give collator(...) a function that encodes with "
+                            + "ChatInput.prompt(pair) and ChatInput.message(pair.chosenMessage()) / message(pair.rejectedMessage())");
+                }
+            }
+        }
+
+        /** The TR-DPO synchronisation of {@link #frozen}, which a resume restores from its checkpoint. */
+        private ReferenceSync synchronised(Path checkpoint, boolean forTraining) {
+            try {
+                ReferenceSync s = ReferenceSync.of(model, frozen, refModelMixupAlpha, refModelSyncSteps);
+                if (checkpoint != null) {
+                    s.load(checkpoint);
+                }
+                return forTraining ? s : null;
+            } catch (IOException e) {
+                frozen.close();
+                throw new UncheckedIOException("could not read the synchronised reference of " + checkpoint, e);
+            } catch (RuntimeException e) {
+                frozen.close();
+                throw e;
+            }
+        }
+
+        /** The pad id of the batches: {@link #padToken(String)} in the collator's tokenizer, or -1 to keep the collator's. */
+        private long padId(InternVlCollator ivl) {
+            if (padToken == null) {
+                return -1;
+            }
+            mpo4j.text.Tokenizer tokenizer = ivl != null ? ivl.tokenizer() : model.tokenizer().orElseThrow(() ->
+                    new IllegalArgumentException("pad_token '" + padToken + "' needs a tokenizer, but the collator is a custom "
+                            + "function and the model has none"));
+            return PadTokens.id(tokenizer, padToken);
         }
 
         private CausalLm loadOrCopyReference(Path resumeRoot) {
@@ -282,16 +444,16 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
             try (NDManager scope = NDManager.newBaseManager()) {
                 Function<PreferenceBatch, ReferenceLogps> score = b -> PreferenceObjective.score(frozen, b, visionOncePerPair, scope);
                 if (trainBatches == null) {      // evaluation only: nothing to store or resume
-                    evalBatches.precompute(trainConfig().evalBatchSizeOrTrain(), score);
+                    evalBatches.precompute(preBatch(trainConfig().evalBatchSizeOrTrain()), score);
                     return;
                 }
                 if (resumeRoot != null && file != null && Files.isRegularFile(file)) {
                     ReferenceStore.load(file, trainBatches, evalBatches);
                     return;
                 }
-                trainBatches.precompute(trainConfig().batchSize(), score);
+                trainBatches.precompute(preBatch(trainConfig().batchSize()), score);
                 if (evalBatches != null) {
-                    evalBatches.precompute(trainConfig().evalBatchSizeOrTrain(), score);
+                    evalBatches.precompute(preBatch(trainConfig().evalBatchSizeOrTrain()), score);
                 }
                 if (file != null && outputDir() != null) {
                     ReferenceStore.save(file, trainBatches, evalBatches);
@@ -299,6 +461,11 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
             } catch (IOException e) {
                 throw new UncheckedIOException("could not read or write precomputed reference log-probs " + file, e);
             }
+        }
+
+        /** The pre-pass batch size: {@link #precomputeRefBatchSize(int)}, or the split's own batch size when 0. */
+        private int preBatch(int splitBatchSize) {
+            return precomputeRefBatchSize > 0 ? precomputeRefBatchSize : splitBatchSize;
         }
 
         @Override
@@ -314,6 +481,24 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
 
     /** How the reference log-probs are obtained. */
     public Reference reference() { return reference; }
+
+    /** Whether the reference is synchronised with the policy (TR-DPO, {@link #syncRefModel(boolean)}). */
+    public boolean syncRefModel() { return syncRefModel; }
+
+    /** TR-DPO's mixing weight of the policy. */
+    public double refModelMixupAlpha() { return refModelMixupAlpha; }
+
+    /** TR-DPO's synchronisation period in optimizer steps. */
+    public int refModelSyncSteps() { return refModelSyncSteps; }
+
+    /** The reference pre-pass batch size (0: the train/eval batch sizes). */
+    public int precomputeRefBatchSize() { return precomputeRefBatchSize; }
+
+    /** The pad token set with {@link #padToken(String)}, or {@code null} for the tokenizer's (else eos). */
+    public String padToken() { return padToken; }
+
+    /** Whether dropout is disabled in policy and reference (TRL's {@code disable_dropout}). */
+    public boolean disableDropout() { return disableDropout; }
 
     /** Whether this trainer does SFT on the chosen answers only ({@link #sft(CausalLm)}). */
     public boolean isSft() { return sft; }
@@ -349,6 +534,12 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
             f.put("loss.bco_running_mean", String.valueOf(loss.usesBcoRunningMean()));
             f.put("loss.discopop_tau", String.valueOf(loss.discopopTau()));
             f.put("reference", String.valueOf(reference));
+            if (syncRefModel) {      // only when on, so checkpoints from before TR-DPO still resume
+                f.put("reference.sync", "alpha " + refModelMixupAlpha + " every " + refModelSyncSteps + " steps");
+            }
+        }
+        if (!disableDropout) {
+            f.put("dropout", "enabled");
         }
         f.put("data.train_pairs", String.valueOf(train.size()));
         // a pair made in code has no file line to tell it apart: its text stands in
@@ -386,7 +577,8 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
         List<String> parts = new ArrayList<>();
         parts.add(sft ? "SFT" : loss.toString());
         if (!sft) {
-            parts.add("reference " + reference);
+            parts.add("reference " + reference + (syncRefModel
+                    ? " synced (alpha " + refModelMixupAlpha + " every " + refModelSyncSteps + " steps)" : ""));
         }
         parts.add(train.size() + " train pairs");
         parts.add((eval == null ? 0 : eval.size()) + " eval pairs");

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import mpo4j.data.ChatMessage;
+import mpo4j.data.JsonValues;
+import mpo4j.data.PreferencePair;
 
 /**
  * What transformers' {@code apply_chat_template} receives, as an immutable value: the
@@ -53,11 +55,34 @@ public record ChatInput(
         variables = vars;
     }
 
-    /** A conversation of plain role/content turns. */
+    /** A conversation of turns, each with its tool fields when it has them ({@link #message(ChatMessage)}). */
     public static ChatInput of(List<ChatMessage> messages) {
         List<Map<String, Object>> maps = new ArrayList<>();
-        for (ChatMessage m : messages) maps.add(message(m.role(), m.content()));
+        for (ChatMessage m : messages) maps.add(message(m));
         return new ChatInput(maps, null, null, false, Map.of());
+    }
+
+    /**
+     * A preference pair's prompt as TRL's {@code DPOTrainer} hands it to {@code apply_chat_template}:
+     * its turns (tool calls and {@code tool} turns included) and, when the example has a {@code tools}
+     * column, {@code tools=} those schemas. Its answers are {@code message(pair.chosenMessage())} and
+     * {@code message(pair.rejectedMessage())}.
+     */
+    public static ChatInput prompt(PreferencePair pair) {
+        ChatInput input = of(pair.prompt());
+        return pair.tools() == null ? input : input.tools(pair.tools());
+    }
+
+    /**
+     * The dict transformers takes for one turn: {@code role} and {@code content}, plus {@code tool_calls}
+     * when the turn calls tools and {@code name} / {@code tool_call_id} when set (a {@code tool} turn).
+     */
+    public static Map<String, Object> message(ChatMessage m) {
+        Map<String, Object> out = message(m.role(), m.content());
+        if (m.hasToolCalls()) out.put("tool_calls", m.toolCalls());
+        if (m.name() != null) out.put("name", m.name());
+        if (m.toolCallId() != null) out.put("tool_call_id", m.toolCallId());
+        return out;
     }
 
     /** A conversation given as message dicts, the form transformers takes (tool calls included). */
@@ -151,24 +176,7 @@ public record ChatInput(
 
     /** JSON to Java as Python's json.loads does: integers stay integers, {@code 1.0} stays a float. */
     static Object fromJson(JsonElement e) {
-        if (e == null || e.isJsonNull()) return null;
-        if (e.isJsonObject()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            e.getAsJsonObject().entrySet().forEach(x -> m.put(x.getKey(), fromJson(x.getValue())));
-            return m;
-        }
-        if (e.isJsonArray()) {
-            List<Object> l = new ArrayList<>();
-            e.getAsJsonArray().forEach(x -> l.add(fromJson(x)));
-            return l;
-        }
-        var p = e.getAsJsonPrimitive();
-        if (p.isBoolean()) return p.getAsBoolean();
-        if (p.isString()) return p.getAsString();
-        String number = p.getAsString();
-        if (number.contains(".") || number.contains("e") || number.contains("E")) return Double.parseDouble(number);
-        BigInteger big = new BigInteger(number);
-        return big.bitLength() < 64 ? (Object) big.longValue() : big;
+        return JsonValues.toJava(e);
     }
 
     private static List<Map<String, Object>> copyList(List<? extends Map<String, ?>> list, String path) {

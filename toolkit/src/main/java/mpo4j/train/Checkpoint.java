@@ -18,7 +18,9 @@ import java.util.stream.Stream;
  * A training checkpoint directory {@code checkpoint-<step>/}: {@code model/} (the model's own
  * save), {@code optimizer.safetensors} (AdamW moments), {@code trainer_state.json} (step, AdamW
  * step, config, objective state such as BCO δ) and {@code metrics.jsonl} (the history so far).
- * The data order needs no RNG state: each epoch's shuffle is derived from seed and epoch.
+ * The data order needs no RNG state: each epoch's shuffle is derived from seed and epoch. A
+ * {@link Trainable} that also implements {@link Companion} adds its own files (the preference
+ * trainer's {@code reference.safetensors} when TR-DPO synchronises the reference).
  *
  * <p>Written into a hidden temporary folder and renamed into place ({@link AtomicFiles#writeDirectory}),
  * so a crash (even {@code kill -9}) leaves either the complete previous checkpoints or the new one, never
@@ -41,6 +43,17 @@ public final class Checkpoint {
 
     private Checkpoint() {}
 
+    /**
+     * State a {@link Trainable} keeps besides its weights that changes during training and that a resume
+     * needs, such as a TR-DPO reference model mixed towards the policy every few steps. It is written
+     * into the same temporary folder as the rest of the checkpoint, so it is part of the atomic write;
+     * the trainer that owns it reads it back from the checkpoint it resumes.
+     */
+    public interface Companion {
+        /** Writes the companion state into {@code checkpointDir} (the checkpoint being assembled). */
+        void saveInto(Path checkpointDir) throws IOException;
+    }
+
     static Path write(Path runDir, State state, Trainable model, AdamW optimizer, MetricsLog log) throws IOException {
         List<String> bad = FiniteWeights.nonFinite(model.trainableParameters());
         if (!bad.isEmpty()) {
@@ -52,6 +65,9 @@ public final class Checkpoint {
         Path target = runDir.resolve("checkpoint-" + state.globalStep());
         AtomicFiles.writeDirectory(target, tmp -> {
             model.save(tmp.resolve("model"));
+            if (model instanceof Companion companion) {
+                companion.saveInto(tmp);
+            }
             optimizer.save(tmp.resolve("optimizer.safetensors"));
             log.writeJsonl(tmp.resolve("metrics.jsonl"));
             AtomicFiles.writeString(tmp.resolve(STATE), GSON.toJson(state));

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import mpo4j.loss.LossType;
 import mpo4j.loss.PreferenceLoss;
+import mpo4j.model.TinyVlm;
+import mpo4j.model.TinyVlmConfig;
+import mpo4j.preference.PreferenceTrainer;
 import mpo4j.train.Schedule;
 import mpo4j.train.TrainConfig;
 import org.junit.jupiter.api.Test;
@@ -116,5 +119,63 @@ class TrlConfigFileTest {
                 .withEvalBatchSize(8).withSeed(11).withEvalEvery(5);
         assertEquals(expected, c);
         assertEquals(PreferenceLoss.mpo().beta(0.25), f.loss());
+    }
+
+    @Test
+    void trDpoAndIssue17OptionsReachTheTrainer() {
+        String yaml = """
+                sync_ref_model: true
+                ref_model_mixup_alpha: 0.9
+                ref_model_sync_steps: 64
+                precompute_ref_batch_size: 16
+                pad_token: <|endoftext|>
+                disable_dropout: false
+                dtype: auto
+                model_init_kwargs: {torch_dtype: torch.float32}
+                """;
+        TrlConfigFile f = TrlConfigFile.parse(yaml, "run.yaml");
+        TinyVlmConfig tiny = TinyVlmConfig.tinyVlm();
+        try (TinyVlm model = TinyVlm.builder(tiny.textOnly().withText(tiny.text().withLayers(1))).seed(1).build()) {
+            PreferenceTrainer t = f.apply(PreferenceTrainer.of(model));
+            assertTrue(t.syncRefModel());
+            assertEquals(0.9, t.refModelMixupAlpha());
+            assertEquals(64, t.refModelSyncSteps());
+            assertEquals(16, t.precomputeRefBatchSize());
+            assertEquals("<|endoftext|>", t.padToken());
+            assertEquals(false, t.disableDropout());
+            assertEquals("float32", f.dtype());
+            // TRL's None for the optional ones keeps mpo4j's defaults; absent keys keep TRL's defaults
+            PreferenceTrainer d = TrlConfigFile.parse("precompute_ref_batch_size: null\npad_token: null", "run.yaml")
+                    .apply(PreferenceTrainer.of(model));
+            assertEquals(0, d.precomputeRefBatchSize());
+            assertEquals(null, d.padToken());
+            assertEquals(false, d.syncRefModel());
+            assertEquals(0.6, d.refModelMixupAlpha());
+            assertEquals(512, d.refModelSyncSteps());
+            assertEquals(true, d.disableDropout());
+        }
+    }
+
+    @Test
+    void issue17OptionsAreValidatedWhenTheFileIsRead() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrlConfigFile.parse("sync_ref_model: true\nprecompute_ref_log_probs: true", "run.yaml"));
+        assertTrue(e.getMessage().startsWith("run.yaml: sync_ref_model: cannot be combined with precompute_ref_log_probs: true"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrlConfigFile.parse("ref_model_mixup_alpha: 1.5", "run.yaml"));
+        assertEquals("run.yaml: ref_model_mixup_alpha: must be in [0, 1] (1 copies the policy into the reference), got 1.5", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrlConfigFile.parse("ref_model_sync_steps: 0", "run.yaml"));
+        assertEquals("run.yaml: ref_model_sync_steps: must be >= 1.0, got 0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrlConfigFile.parse("dtype: bfloat16", "run.yaml"));
+        assertTrue(e.getMessage().startsWith("run.yaml: dtype: bfloat16/float16 compute is not applicable on this engine: DJL 0.35.1's "
+                + "PyTorch engine crashes on BF16 arrays"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrlConfigFile.parse("model_init_kwargs: {dtype: float16}", "run.yaml"));
+        assertTrue(e.getMessage().startsWith("run.yaml: model_init_kwargs.dtype: bfloat16/float16 compute is not applicable"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrlConfigFile.parse("model_init_kwargs: {device_map: auto}", "run.yaml"));
+        assertEquals("run.yaml: model_init_kwargs: mpo4j reads only dtype (or torch_dtype) from the loading options, got \"device_map\"",
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrlConfigFile.parse("dtype: int8", "run.yaml"));
+        assertEquals("run.yaml: dtype: mpo4j loads models in float32; use float32 or auto, got \"int8\"", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TrlConfigFile.parse("disable_dropout: maybe", "run.yaml"));
+        assertEquals("run.yaml: disable_dropout: expected true or false, got \"maybe\"", e.getMessage());
     }
 }
