@@ -127,6 +127,13 @@ public final class TrlBundle {
         y.put("use_weighting", loss.isWeighted());
         if (loss.types().contains(LossType.DISCOPOP)) y.put("discopop_tau", loss.discopopTau());
         y.put("precompute_ref_log_probs", trainer.reference() == Reference.PRECOMPUTED);
+        // 0 and null are mpo4j's spellings of TRL's None (the train/eval batch sizes; the tokenizer's pad token, else eos)
+        y.put("precompute_ref_batch_size", trainer.precomputeRefBatchSize() > 0 ? trainer.precomputeRefBatchSize() : null);
+        y.put("sync_ref_model", trainer.syncRefModel());
+        y.put("ref_model_mixup_alpha", trainer.refModelMixupAlpha());
+        y.put("ref_model_sync_steps", trainer.refModelSyncSteps());
+        y.put("pad_token", trainer.padToken());
+        y.put("disable_dropout", trainer.disableDropout());
         InternVlCollator collator = trainer.internVlCollator();
         if (collator != null) {
             y.put("max_length", collator.maxSeqLength());

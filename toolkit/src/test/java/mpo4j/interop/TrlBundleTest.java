@@ -106,6 +106,38 @@ class TrlBundleTest {
     }
 
     @Test
+    void referenceAndPaddingOptionsAreWrittenUnderTrlsNamesAndReadBack() {
+        // defaults are TRL's DPOConfig defaults: sync_ref_model False, ref_model_mixup_alpha 0.6, ref_model_sync_steps 512,
+        // precompute_ref_batch_size None, pad_token None, disable_dropout True
+        Map<String, Object> defaults = new Yaml().load(TrlBundle.of(mpo).modelNameOrPath("m").dpoYaml());
+        assertEquals(false, defaults.get("sync_ref_model"));
+        assertEquals(0.6, defaults.get("ref_model_mixup_alpha"));
+        assertEquals(512, defaults.get("ref_model_sync_steps"));
+        assertTrue(defaults.containsKey("precompute_ref_batch_size") && defaults.get("precompute_ref_batch_size") == null);
+        assertTrue(defaults.containsKey("pad_token") && defaults.get("pad_token") == null);
+        assertEquals(true, defaults.get("disable_dropout"));
+
+        PreferenceTrainer trDpo = mpo.syncRefModel(true).refModelMixupAlpha(0.5).refModelSyncSteps(64).padToken("<|im_end|>")
+                .disableDropout(false);
+        String yaml = TrlBundle.of(trDpo).modelNameOrPath("m").dpoYaml();
+        Map<String, Object> synced = new Yaml().load(yaml);
+        assertEquals(true, synced.get("sync_ref_model"));
+        assertEquals(0.5, synced.get("ref_model_mixup_alpha"));
+        assertEquals(64, synced.get("ref_model_sync_steps"));
+        assertEquals("<|im_end|>", synced.get("pad_token"));
+        assertEquals(false, synced.get("disable_dropout"));
+        // the config-file entry point reads the bundle's yaml back into the same settings
+        PreferenceTrainer back = TrlConfigFile.parse(yaml, "dpo.yaml").apply(PreferenceTrainer.of(model));
+        assertEquals(List.of(true, 0.5, 64, "<|im_end|>", false),
+                List.of(back.syncRefModel(), back.refModelMixupAlpha(), back.refModelSyncSteps(), back.padToken(), back.disableDropout()));
+
+        Map<String, Object> precomputed = new Yaml().load(TrlBundle.of(mpo.precomputedReference().precomputeRefBatchSize(32))
+                .modelNameOrPath("m").dpoYaml());
+        assertEquals(true, precomputed.get("precompute_ref_log_probs"));
+        assertEquals(32, precomputed.get("precompute_ref_batch_size"));
+    }
+
+    @Test
     void swiftAndInternVlCarryTheSameRun() {
         TrlBundle b = TrlBundle.of(mpo).modelNameOrPath("OpenGVLab/InternVL3-1B");
         String swift = b.swiftCommand();
