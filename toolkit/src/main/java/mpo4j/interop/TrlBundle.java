@@ -193,6 +193,12 @@ public final class TrlBundle {
                     + " GPUs; the bundle keeps per_device_train_batch_size " + c.batchSize() + " and gradient_accumulation_steps " + c.gradAccum()
                     + ", so a step sees " + (long) c.batchSize() * c.gradAccum() * numProcesses + " pairs");
         }
+        long toolPairs = java.util.stream.Stream.concat(trainer.trainPairs().stream(),
+                hasEval() ? trainer.evalPairs().stream() : java.util.stream.Stream.<PreferencePair>empty()).filter(PreferencePair::usesTools).count();
+        if (toolPairs > 0) {
+            out.add("tool calling: " + toolPairs + " pairs have tools, tool calls or tool turns; dataset/ (TRL JSONL) keeps them, the "
+                    + "swift/ data does not (it holds role and content only)");
+        }
         out.add("metric weighting: mpo4j logs the exact mean over a step's pairs; TRL averages per-batch means (identical with equal batches)");
         out.add("precision: mpo4j trained in float32 on the CPU; the bundle runs " + (bf16 ? "bf16" : "float32") + " on the GPUs");
         return out;

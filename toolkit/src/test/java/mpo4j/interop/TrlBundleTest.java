@@ -138,6 +138,21 @@ class TrlBundleTest {
     }
 
     @Test
+    void toolPairsGoToTrlJsonlWithTheirToolsAndTheReadmeSaysWhatSwiftLacks() throws IOException {
+        List<PreferencePair> pairs = mpo4j.text.ToolFixtures.pairs(Files.createDirectories(dir.resolve("in")),
+                mpo4j.text.ToolFixtures.line("Paris", "Sunny.", "Rome"), mpo4j.text.ToolFixtures.line("Oslo", "Cold.", "Bergen"));
+        TrlBundle bundle = TrlBundle.of(PreferenceTrainer.of(model).loss(PreferenceLoss.dpo()).data(pairs)).modelNameOrPath("Qwen/Qwen3-0.6B");
+        var e = assertThrows(IllegalArgumentException.class, () -> bundle.write(dir.resolve("parquet")));
+        assertTrue(e.getMessage().contains("export text-only tool pairs as JSONL (TrlBundle.dataFormat(JSONL))"), e.getMessage());
+        Path written = bundle.dataFormat(TrlBundle.DataFormat.JSONL).write(dir.resolve("jsonl"));
+        List<PreferencePair> back = Datasets.load(written.resolve("dataset/train.jsonl")).toList();
+        assertEquals(pairs.stream().map(PreferencePair::tools).toList(), back.stream().map(PreferencePair::tools).toList());
+        assertEquals(pairs.stream().map(PreferencePair::rejectedToolCalls).toList(), back.stream().map(PreferencePair::rejectedToolCalls).toList());
+        assertTrue(Files.readString(written.resolve("README.md")).contains("- tool calling: 2 pairs have tools, tool calls or tool turns; "
+                + "dataset/ (TRL JSONL) keeps them, the swift/ data does not (it holds role and content only)"));
+    }
+
+    @Test
     void swiftAndInternVlCarryTheSameRun() {
         TrlBundle b = TrlBundle.of(mpo).modelNameOrPath("OpenGVLab/InternVL3-1B");
         String swift = b.swiftCommand();
