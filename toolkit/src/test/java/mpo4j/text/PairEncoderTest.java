@@ -212,6 +212,21 @@ class PairEncoderTest {
     }
 
     @Test
+    void internVlTemplateRefusesToolFieldsOfMessages() {
+        var call = ChatMessage.assistant("", List.of(Map.of("function", Map.of("name", "f"))));
+        var e = assertThrows(ChatTemplateException.class,
+                () -> ChatTemplate.internVl25().render(List.of(ChatMessage.user("Hi"), call), false));
+        assertEquals("InternVl25Template renders role/content turns only; messages[1] has tool_calls, which needs the checkpoint's "
+                + "Jinja chat_template", e.getMessage());
+        e = assertThrows(ChatTemplateException.class,
+                () -> ChatTemplate.internVl25().render(List.of(ChatMessage.user("Hi"), ChatMessage.tool("21", null, "call_1")), false));
+        assertTrue(e.getMessage().contains("messages[1] has tool_call_id"), e.getMessage());
+        // a tool turn with role and content only has nothing to lose: ChatML prints it like any turn
+        assertEquals("<|im_start|>tool\n21<|im_end|>\n", InternVl25Template.DEFAULT.withoutSystem()
+                .render(List.of(ChatMessage.tool("21", null, null)), false));
+    }
+
+    @Test
     void aTemplateWithoutToolsNamesThePairAndItsToolFields(@TempDir Path dir) {
         PreferencePair pair = ToolFixtures.pairs(dir, ToolFixtures.line("Paris", "Sunny.", "Rome")).get(0);
         var e = assertThrows(IllegalArgumentException.class, () -> encoder(0, Truncation.KEEP_START).encode(pair, new int[0]));
