@@ -101,7 +101,8 @@ public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokens
         List<String> ignored = new ArrayList<>();
         ChatInput prompt = ChatInput.prompt(pair).addGenerationPrompt(true);
         String promptText = template.render(prompt);
-        if (pair.tools() != null && !pair.tools().isEmpty() && promptText.equals(template.render(ChatInput.of(pair.prompt()).addGenerationPrompt(true)))) {
+        if (pair.tools() != null && !pair.tools().isEmpty()
+                && promptText.equals(template.render(ChatInput.of(pair.prompt()).addGenerationPrompt(true)))) {
             ignored.add("tools");
         }
         for (int i = 0; i < pair.prompt().size(); i++) {
