@@ -130,9 +130,13 @@ public final class InternVlCollator {
     /**
      * Collates {@code pairs} (e.g. {@code dataset.take(8).toList()}).
      *
+     * A pair's {@code tools} schemas and its answers' tool calls are rendered by the chat template as
+     * TRL's {@code DPOTrainer} passes them ({@code tools=}, the answers as assistant messages with
+     * {@code tool_calls}).
+     *
      * @throws IllegalArgumentException naming the pair's source for a missing/corrupt image, a
-     *         placeholder/image count mismatch, a missing rejected answer, or a truncation through an
-     *         image or through the whole answer
+     *         placeholder/image count mismatch, a missing rejected answer, a truncation through an
+     *         image or through the whole answer, or tool calling fields the template cannot render
      */
     public PreferenceBatch collate(List<PreferencePair> pairs) {
         return collate(pairs, seed);
@@ -167,12 +171,13 @@ public final class InternVlCollator {
         return collate(list);
     }
 
+    /**
+     * A pair's chosen and rejected rows, with its tools and its answers' tool calls (see
+     * {@link PairEncoder#encode(PreferencePair, int[])}).
+     */
     static void encodePair(PairEncoder encoder, PreferencePair pair, int[] tiles, List<EncodedSequence> chosen,
             List<EncodedSequence> rejected) {
-        if (pair.rejected() == null) {
-            throw new IllegalArgumentException(pair.source() + ": pair has no rejected answer (a generation prompt cannot be collated)");
-        }
-        List<EncodedSequence> rows = encoder.encode(pair.prompt(), List.of(pair.chosen(), pair.rejected()), tiles, pair.source());
+        List<EncodedSequence> rows = encoder.encode(pair, tiles);
         chosen.add(rows.get(0));
         rejected.add(rows.get(1));
     }

@@ -24,6 +24,10 @@ import mpo4j.vision.Tiling;
  * shares. {@link #collateTokenized} takes pre-tokenized examples as TRL's
  * {@code DataCollatorForPreference} does ({@code prompt_ids}, {@code chosen_ids}, {@code rejected_ids}).
  *
+ * <p>Tool calling (TRL's "Tool Calling with DPO"): the prompt is rendered with the pair's {@code tools}
+ * schemas and its tool calls and {@code tool} turns, and each answer (with its {@code tool_calls}) is the
+ * text the chat template writes after that prompt, as TRL's {@code DPOTrainer} tokenizes it.
+ *
  * <p>Immutable; every setter returns a new collator. {@link #validate(Iterable)} finds, before
  * training, every pair that truncation would leave without a completion token.
  */

@@ -127,6 +127,13 @@ public final class TrlBundle {
         y.put("use_weighting", loss.isWeighted());
         if (loss.types().contains(LossType.DISCOPOP)) y.put("discopop_tau", loss.discopopTau());
         y.put("precompute_ref_log_probs", trainer.reference() == Reference.PRECOMPUTED);
+        // 0 and null are mpo4j's spellings of TRL's None (the train/eval batch sizes; the tokenizer's pad token, else eos)
+        y.put("precompute_ref_batch_size", trainer.precomputeRefBatchSize() > 0 ? trainer.precomputeRefBatchSize() : null);
+        y.put("sync_ref_model", trainer.syncRefModel());
+        y.put("ref_model_mixup_alpha", trainer.refModelMixupAlpha());
+        y.put("ref_model_sync_steps", trainer.refModelSyncSteps());
+        y.put("pad_token", trainer.padToken());
+        y.put("disable_dropout", trainer.disableDropout());
         InternVlCollator collator = trainer.internVlCollator();
         if (collator != null) {
             y.put("max_length", collator.maxSeqLength());
@@ -185,6 +192,12 @@ public final class TrlBundle {
             out.add("global batch: " + c.batchSize() + " x " + c.gradAccum() + " pairs per step cannot be split over " + numProcesses
                     + " GPUs; the bundle keeps per_device_train_batch_size " + c.batchSize() + " and gradient_accumulation_steps " + c.gradAccum()
                     + ", so a step sees " + (long) c.batchSize() * c.gradAccum() * numProcesses + " pairs");
+        }
+        long toolPairs = java.util.stream.Stream.concat(trainer.trainPairs().stream(),
+                hasEval() ? trainer.evalPairs().stream() : java.util.stream.Stream.<PreferencePair>empty()).filter(PreferencePair::usesTools).count();
+        if (toolPairs > 0) {
+            out.add("tool calling: " + toolPairs + " pairs have tools, tool calls or tool turns; dataset/ (TRL JSONL) keeps them, the "
+                    + "swift/ data does not (it holds role and content only)");
         }
         out.add("metric weighting: mpo4j logs the exact mean over a step's pairs; TRL averages per-batch means (identical with equal batches)");
         out.add("precision: mpo4j trained in float32 on the CPU; the bundle runs " + (bf16 ? "bf16" : "float32") + " on the GPUs");

@@ -21,12 +21,15 @@ import mpo4j.data.PreferencePair;
 import mpo4j.io.AtomicFiles;
 
 /**
- * Writes preference pairs in TRL's conversational format with an explicit prompt, the shape TRL's vision
- * DPO examples use: {@code prompt}, {@code chosen}, {@code rejected} are lists of
+ * Writes preference pairs in TRL's conversational format with an explicit prompt. Parquet takes the
+ * shape TRL's vision DPO examples use: {@code prompt}, {@code chosen}, {@code rejected} are lists of
  * {@code {role, content}} messages whose content is a list of parts ({@code {"type": "image"}},
  * {@code {"type": "text", "text": ...}}), and {@code images} is a list of {@code {bytes, path}} structs
  * (Parquet) as Hugging Face {@code datasets} writes them, so {@code load_dataset} on the folder gives
  * PIL images without any cast. Reading the result back with {@code Datasets.load} gives the same pairs.
+ *
+ * JSONL (text-only pairs) writes string contents and the tool calling fields; tool calling pairs are
+ * written by {@link #jsonl} only.
  *
  * <p>One message content may not follow an {@code <image>} placeholder directly with text on the same
  * line: TRL's parts put text after an image on its own line (as {@code TrlReader} reads them), so
@@ -36,6 +39,8 @@ public final class TrlDataExport {
     private static final String PLACEHOLDER = "<image>";
     private static final String MESSAGES = "[{\"role\":\"VARCHAR\",\"content\":[{\"type\":\"VARCHAR\",\"text\":\"VARCHAR\"}]}]";
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+    /** For JSONL: a null inside a tool schema or call arguments is part of the value, so it is written. */
+    private static final Gson JSONL = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
 
     private TrlDataExport() {}
 
@@ -66,6 +71,7 @@ public final class TrlDataExport {
      * reader never sees half a file.
      */
     public static void parquet(List<PreferencePair> pairs, Path file) {
+        pairs.forEach(TrlDataExport::requireNoTools);   // before any file is created
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".tmp-", ".parquet");
@@ -110,7 +116,11 @@ public final class TrlDataExport {
 
     /**
      * Writes TRL JSONL (one conversational record per line) for text-only pairs; pairs with images need
-     * {@link #parquet} (TRL's loader turns only embedded images into PIL images without a cast).
+     * {@link #parquet} (TRL's loader turns only embedded images into PIL images without a cast). Message
+     * content is a plain string, as text chat templates read it (Qwen3's renders a list of parts as ''), and
+     * tool calling is written as TRL's "Tool Calling with DPO" reads it: a {@code tools} column of JSON
+     * schemas, {@code tool_calls} on assistant turns (answers included), {@code name} and
+     * {@code tool_call_id} on {@code tool} turns. {@code Datasets.load} reads the file back into equal pairs.
      */
     public static void jsonl(List<PreferencePair> pairs, Path file) {
         StringBuilder text = new StringBuilder();
@@ -118,7 +128,7 @@ public final class TrlDataExport {
             if (!p.images().isEmpty()) {
                 throw new IllegalArgumentException("pair " + p.source() + " has images: export it as Parquet (images embedded), not JSONL");
             }
-            text.append(GSON.toJson(conversational(p))).append('\n');
+            text.append(JSONL.toJson(textRecord(p))).append('\n');
         }
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
@@ -126,6 +136,33 @@ public final class TrlDataExport {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }
+    }
+
+    /** A text-only pair as TRL's conversational explicit-prompt record, string contents, tool calling fields included. */
+    static JsonObject textRecord(PreferencePair p) {
+        JsonObject o = new JsonObject();
+        JsonArray prompt = new JsonArray();
+        for (ChatMessage m : p.prompt()) prompt.add(textMessage(m));
+        o.add("prompt", prompt);
+        JsonArray chosen = new JsonArray();
+        chosen.add(textMessage(p.chosenMessage()));
+        o.add("chosen", chosen);
+        JsonArray rejected = new JsonArray();
+        rejected.add(textMessage(p.rejected() == null ? ChatMessage.assistant("") : p.rejectedMessage()));
+        o.add("rejected", rejected);
+        if (p.tools() != null) o.add("tools", JSONL.toJsonTree(p.tools()));
+        return o;
+    }
+
+    /** {@code {role, content}} plus the turn's {@code tool_calls}, {@code name} and {@code tool_call_id} when set. */
+    private static JsonObject textMessage(ChatMessage m) {
+        JsonObject o = new JsonObject();
+        o.addProperty("role", m.role());
+        o.addProperty("content", m.content());
+        if (m.hasToolCalls()) o.add("tool_calls", JSONL.toJsonTree(m.toolCalls()));
+        if (m.name() != null) o.addProperty("name", m.name());
+        if (m.toolCallId() != null) o.addProperty("tool_call_id", m.toolCallId());
+        return o;
     }
 
     /** A pair as TRL's conversational explicit-prompt record (content as parts; images left out). */
@@ -170,6 +207,17 @@ public final class TrlDataExport {
         m.addProperty("role", role);
         m.add("content", parts);
         return m;
+    }
+
+    /**
+     * Parquet columns have one type for all rows, which free-form tool schemas and call arguments do not
+     * fit; rather than write a pair without its tool calling fields, the Parquet export refuses it.
+     */
+    private static void requireNoTools(PreferencePair p) {
+        if (p.usesTools()) {
+            throw new IllegalArgumentException("pair " + p.source() + " uses tool calling (tools, tool_calls or tool turns), which the "
+                    + "Parquet export cannot type: export text-only tool pairs as JSONL (TrlBundle.dataFormat(JSONL))");
+        }
     }
 
     private static byte[] bytes(Path image) throws IOException {

@@ -338,10 +338,6 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
             if (train.isEmpty()) {
                 throw new IllegalArgumentException("no training data: call data(pairs) with at least one pair");
             }
-            if (ivl != null) {
-                requireNoToolSchemas(train);
-                requireNoToolSchemas(eval == null ? List.of() : eval);
-            }
             long padId = padId(ivl);
             PairBatches trainBatches = new PairBatches(train, PadTokens.repad(batcher(ivl, 1), padId), onError);
             PairBatches evalBatches = eval == null || eval.isEmpty() ? null
@@ -378,21 +374,6 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
             ModelTrainable policy = new ModelTrainable(model);
             loop = new TrainLoop<>(sync == null ? policy : sync.trainable(policy), objective, trainBatches, evalBatches, trainConfig(),
                     listeners, outputDir()).fingerprint(fingerprint());
-        }
-
-        /**
-         * The InternVL collator renders a pair's prompt turns (tool calls and tool turns included) but
-         * not yet its {@code tools} schemas nor its answers' tool calls; rather than train on a text that
-         * silently lacks them, such a pair stops the run here.
-         */
-        private void requireNoToolSchemas(List<PreferencePair> pairs) {
-            for (PreferencePair p : pairs) {
-                if (p.tools() != null || !p.chosenToolCalls().isEmpty() || !p.rejectedToolCalls().isEmpty()) {
-                    throw new IllegalArgumentException(p.source() + ": the pair has a tools column or tool calls in its answers, which "
-                            + "the InternVL collator does not render; give collator(...) a function that encodes with "
-                            + "ChatInput.prompt(pair) and ChatInput.message(pair.chosenMessage()) / message(pair.rejectedMessage())");
-                }
-            }
         }
 
         /** The TR-DPO synchronisation of {@link #frozen}, which a resume restores from its checkpoint. */

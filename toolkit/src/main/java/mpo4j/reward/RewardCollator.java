@@ -52,7 +52,11 @@ public final class RewardCollator {
                 pairs.stream().map(RewardPair::source).toList());
     }
 
-    /** Response 0 in the chosen slot and response 1 in the rejected slot: a layout, not a preference. */
+    /**
+     * Response 0 in the chosen slot and response 1 in the rejected slot: a layout, not a preference. A
+     * {@link RewardPair} has no {@code tools} column and no tool calls in its responses (its readers take
+     * plain text); its prompt turns are passed as they are, tool calls and {@code tool} turns included.
+     */
     private static PreferencePair asSides(RewardPair p) {
         if (p.response0() == null || p.response1() == null) {
             throw new IllegalArgumentException(p.source() + ": reward pair needs both response0 and response1");

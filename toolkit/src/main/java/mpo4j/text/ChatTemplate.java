@@ -20,9 +20,13 @@ public interface ChatTemplate {
      * than dropping them.
      */
     default String render(ChatInput input) {
-        if (input.tools() != null || input.documents() != null || !input.variables().isEmpty()) {
-            throw new ChatTemplateException(getClass().getSimpleName() + " renders role/content turns only; tools, documents "
-                    + "and extra variables " + input.variables().keySet() + " need the checkpoint's Jinja chat_template", false);
+        List<String> extras = new ArrayList<>();
+        if (input.tools() != null) extras.add("tools (" + input.tools().size() + " schemas)");
+        if (input.documents() != null) extras.add("documents");
+        if (!input.variables().isEmpty()) extras.add("extra variables " + input.variables().keySet());
+        if (!extras.isEmpty()) {
+            throw new ChatTemplateException(getClass().getSimpleName() + " renders role/content turns only; the input has "
+                    + String.join(", ", extras) + ", which need the checkpoint's Jinja chat_template", false);
         }
         List<ChatMessage> turns = new ArrayList<>();
         for (int i = 0; i < input.messages().size(); i++) {

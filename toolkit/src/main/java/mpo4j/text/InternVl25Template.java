@@ -19,8 +19,20 @@ public record InternVl25Template(String systemMessage) implements ChatTemplate {
 
     public InternVl25Template withoutSystem() { return new InternVl25Template(null); }
 
+    /**
+     * @throws ChatTemplateException naming the message when a turn carries {@code tool_calls}, {@code name} or
+     *         {@code tool_call_id}, which InternVL's template has no place for (they are never dropped silently)
+     */
     @Override
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        for (int i = 0; i < messages.size(); i++) {
+            ChatMessage m = messages.get(i);
+            String field = m.hasToolCalls() ? "tool_calls" : m.name() != null ? "name" : m.toolCallId() != null ? "tool_call_id" : null;
+            if (field != null) {
+                throw new ChatTemplateException("InternVl25Template renders role/content turns only; messages[" + i + "] has " + field
+                        + ", which needs the checkpoint's Jinja chat_template", false);
+            }
+        }
         StringBuilder sb = new StringBuilder();
         if (systemMessage != null && (messages.isEmpty() || !messages.get(0).role().equals("system"))) {
             turn(sb, "system", systemMessage);

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import mpo4j.data.ChatMessage;
+import mpo4j.data.PreferencePair;
 import mpo4j.data.Source;
 
 /**
@@ -52,24 +53,125 @@ public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokens
     }
 
     /**
+     * Encodes a pair's chosen and rejected answers as TRL's {@code DPOTrainer} tokenizes a
+     * conversational example: the prompt is {@link ChatInput#prompt(PreferencePair)} (its turns with their
+     * tool calls and {@code tool} turns, and {@code tools=} its schemas), after InternVL's single-image
+     * placeholder rule; each answer is the assistant message with its tool calls
+     * ({@link ChatInput#message(ChatMessage)} of {@code chosenMessage()} / {@code rejectedMessage()}),
+     * and its completion is the text the template writes after the prompt.
+     *
+     * @param tilesPerImage tiles (thumbnail included) of each of the pair's images, in placeholder order
+     * @return the chosen row, then the rejected row
+     * @throws IllegalArgumentException naming the pair's source as {@link #encode(List, String, int[], Source)}
+     *         does, when the pair has no rejected answer, or when the template cannot render the pair's tool
+     *         calling fields (naming them) — a template never drops them silently
+     */
+    public List<EncodedSequence> encode(PreferencePair pair, int[] tilesPerImage) {
+        if (pair.rejected() == null) {
+            throw new IllegalArgumentException(pair.source() + ": pair has no rejected answer (a generation prompt cannot be collated)");
+        }
+        List<ChatMessage> placed = withPlaceholder(pair.prompt(), tilesPerImage.length);
+        PreferencePair rendered = placed == pair.prompt() ? pair : new PreferencePair(placed, pair.chosen(), pair.rejected(),
+                pair.images(), pair.source(), pair.imageOptions(), pair.tools(), pair.chosenToolCalls(), pair.rejectedToolCalls());
+        List<Map<String, Object>> answers = List.of(ChatInput.message(pair.chosenMessage()), ChatInput.message(pair.rejectedMessage()));
+        try {
+            List<EncodedSequence> rows = encodeRows(ChatInput.prompt(rendered), answers, tilesPerImage, pair.source());
+            requireToolsRendered(rendered);
+            return rows;
+        } catch (ChatTemplateException e) {
+            List<String> fields = toolFields(pair);
+            if (e.raisedByTemplate() || fields.isEmpty()) {
+                throw new IllegalArgumentException(pair.source() + ": " + e.getMessage(), e);
+            }
+            throw new IllegalArgumentException(pair.source() + ": the pair's tool calling fields " + String.join(", ", fields) + " cannot be "
+                    + "rendered by " + template.getClass().getSimpleName() + " (" + e.getMessage() + "); train tool calling with a "
+                    + "checkpoint whose tokenizer has a Jinja chat_template that takes tools (e.g. Qwen3), or remove these fields", e);
+        }
+    }
+
+    /**
+     * A Jinja template may ignore {@code tools} or {@code tool_calls} (the sample tokenizer's does, and
+     * transformers then renders without them): each of the pair's schemas and tool calls must change the
+     * text, else the pair would train on a conversation that silently lacks them.
+     */
+    private void requireToolsRendered(PreferencePair pair) {
+        if (!pair.usesTools()) {
+            return;
+        }
+        List<String> ignored = new ArrayList<>();
+        ChatInput prompt = ChatInput.prompt(pair).addGenerationPrompt(true);
+        String promptText = template.render(prompt);
+        if (pair.tools() != null && !pair.tools().isEmpty()
+                && promptText.equals(template.render(ChatInput.of(pair.prompt()).addGenerationPrompt(true)))) {
+            ignored.add("tools");
+        }
+        for (int i = 0; i < pair.prompt().size(); i++) {
+            if (pair.prompt().get(i).hasToolCalls()) {
+                List<ChatMessage> without = new ArrayList<>(pair.prompt());
+                without.set(i, withoutToolCalls(without.get(i)));
+                ChatInput other = ChatInput.of(without).addGenerationPrompt(true);
+                if (promptText.equals(template.render(pair.tools() == null ? other : other.tools(pair.tools())))) {
+                    ignored.add("prompt[" + i + "].tool_calls");
+                }
+            }
+        }
+        for (String side : List.of("chosen", "rejected")) {
+            ChatMessage answer = side.equals("chosen") ? pair.chosenMessage() : pair.rejectedMessage();
+            if (answer.hasToolCalls() && template.render(prompt.append(ChatInput.message(answer)).addGenerationPrompt(false))
+                    .equals(template.render(prompt.append(ChatInput.message(withoutToolCalls(answer))).addGenerationPrompt(false)))) {
+                ignored.add(side + "[0].tool_calls");
+            }
+        }
+        if (!ignored.isEmpty()) {
+            throw new IllegalArgumentException(pair.source() + ": the pair's tool calling fields " + String.join(", ", ignored)
+                    + " are ignored by the chat template (" + template.getClass().getSimpleName() + " renders the same text without "
+                    + "them); train tool calling with a chat template that renders tools and tool calls (e.g. Qwen3's), or remove these fields");
+        }
+    }
+
+    private static ChatMessage withoutToolCalls(ChatMessage m) {
+        return new ChatMessage(m.role(), m.content(), List.of(), m.name(), m.toolCallId());
+    }
+
+    /** The tool calling fields a pair sets, named as in its TRL record: {@code tools}, {@code prompt[i].tool_calls}, ... */
+    static List<String> toolFields(PreferencePair pair) {
+        List<String> out = new ArrayList<>();
+        if (pair.tools() != null) out.add("tools");
+        for (int i = 0; i < pair.prompt().size(); i++) {
+            ChatMessage m = pair.prompt().get(i);
+            if (m.hasToolCalls()) out.add("prompt[" + i + "].tool_calls");
+            if (m.name() != null) out.add("prompt[" + i + "].name");
+            if (m.toolCallId() != null) out.add("prompt[" + i + "].tool_call_id");
+        }
+        if (!pair.chosenToolCalls().isEmpty()) out.add("chosen[0].tool_calls");
+        if (!pair.rejectedToolCalls().isEmpty()) out.add("rejected[0].tool_calls");
+        return out;
+    }
+
+    /**
      * Encodes assistant messages (which may carry {@code tool_calls}) as answers to a full
      * {@link ChatInput} prompt (tools, extra variables such as {@code enable_thinking}). Each
      * {@code <image>} in the rendered prompt is expanded; none is added for a single image here.
      *
      * @throws IllegalArgumentException naming {@code source} as {@link #encode(List, String, int[], Source)} does,
-     *         or when the template renders an answer so that the text no longer starts with the prompt
+     *         when the template cannot render the prompt or an answer, or when it renders an answer so that the
+     *         text no longer starts with the prompt
      */
     public List<EncodedSequence> encode(ChatInput prompt, List<? extends Map<String, ?>> answers, int[] tilesPerImage, Source source) {
+        try {
+            return encodeRows(prompt, answers, tilesPerImage, source);
+        } catch (ChatTemplateException e) {
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The rows; a template that cannot render the input throws its {@link ChatTemplateException} for the caller to name. */
+    private List<EncodedSequence> encodeRows(ChatInput prompt, List<? extends Map<String, ?>> answers, int[] tilesPerImage, Source source) {
         String promptText = template.render(prompt.addGenerationPrompt(true));
         long[] promptIds = encodePrompt(promptText, tilesPerImage, source);
         List<EncodedSequence> out = new ArrayList<>(answers.size());
         for (Map<String, ?> answer : answers) {
-            PromptCompletion split;
-            try {
-                split = ChatEncoder.complete(tokenizer, template, prompt, promptText, promptIds, answer);
-            } catch (ChatTemplateException e) {
-                throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
-            }
+            PromptCompletion split = ChatEncoder.complete(tokenizer, template, prompt, promptText, promptIds, answer);
             out.add(truncate(split.toSequence(), source));
         }
         return out;
@@ -83,7 +185,7 @@ public record PairEncoder(Tokenizer tokenizer, ChatTemplate template, int tokens
         List<ChatMessage> out = new ArrayList<>(prompt);
         for (int i = 0; i < out.size(); i++) {
             if (out.get(i).role().equals("user")) {
-                out.set(i, new ChatMessage("user", IMAGE + "\n" + out.get(i).content()));
+                out.set(i, out.get(i).withContent(IMAGE + "\n" + out.get(i).content()));
                 break;
             }
         }

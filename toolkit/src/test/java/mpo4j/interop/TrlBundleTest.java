@@ -106,6 +106,53 @@ class TrlBundleTest {
     }
 
     @Test
+    void referenceAndPaddingOptionsAreWrittenUnderTrlsNamesAndReadBack() {
+        // defaults are TRL's DPOConfig defaults: sync_ref_model False, ref_model_mixup_alpha 0.6, ref_model_sync_steps 512,
+        // precompute_ref_batch_size None, pad_token None, disable_dropout True
+        Map<String, Object> defaults = new Yaml().load(TrlBundle.of(mpo).modelNameOrPath("m").dpoYaml());
+        assertEquals(false, defaults.get("sync_ref_model"));
+        assertEquals(0.6, defaults.get("ref_model_mixup_alpha"));
+        assertEquals(512, defaults.get("ref_model_sync_steps"));
+        assertTrue(defaults.containsKey("precompute_ref_batch_size") && defaults.get("precompute_ref_batch_size") == null);
+        assertTrue(defaults.containsKey("pad_token") && defaults.get("pad_token") == null);
+        assertEquals(true, defaults.get("disable_dropout"));
+
+        PreferenceTrainer trDpo = mpo.syncRefModel(true).refModelMixupAlpha(0.5).refModelSyncSteps(64).padToken("<|im_end|>")
+                .disableDropout(false);
+        String yaml = TrlBundle.of(trDpo).modelNameOrPath("m").dpoYaml();
+        Map<String, Object> synced = new Yaml().load(yaml);
+        assertEquals(true, synced.get("sync_ref_model"));
+        assertEquals(0.5, synced.get("ref_model_mixup_alpha"));
+        assertEquals(64, synced.get("ref_model_sync_steps"));
+        assertEquals("<|im_end|>", synced.get("pad_token"));
+        assertEquals(false, synced.get("disable_dropout"));
+        // the config-file entry point reads the bundle's yaml back into the same settings
+        PreferenceTrainer back = TrlConfigFile.parse(yaml, "dpo.yaml").apply(PreferenceTrainer.of(model));
+        assertEquals(List.of(true, 0.5, 64, "<|im_end|>", false),
+                List.of(back.syncRefModel(), back.refModelMixupAlpha(), back.refModelSyncSteps(), back.padToken(), back.disableDropout()));
+
+        Map<String, Object> precomputed = new Yaml().load(TrlBundle.of(mpo.precomputedReference().precomputeRefBatchSize(32))
+                .modelNameOrPath("m").dpoYaml());
+        assertEquals(true, precomputed.get("precompute_ref_log_probs"));
+        assertEquals(32, precomputed.get("precompute_ref_batch_size"));
+    }
+
+    @Test
+    void toolPairsGoToTrlJsonlWithTheirToolsAndTheReadmeSaysWhatSwiftLacks() throws IOException {
+        List<PreferencePair> pairs = mpo4j.text.ToolFixtures.pairs(Files.createDirectories(dir.resolve("in")),
+                mpo4j.text.ToolFixtures.line("Paris", "Sunny.", "Rome"), mpo4j.text.ToolFixtures.line("Oslo", "Cold.", "Bergen"));
+        TrlBundle bundle = TrlBundle.of(PreferenceTrainer.of(model).loss(PreferenceLoss.dpo()).data(pairs)).modelNameOrPath("Qwen/Qwen3-0.6B");
+        var e = assertThrows(IllegalArgumentException.class, () -> bundle.write(dir.resolve("parquet")));
+        assertTrue(e.getMessage().contains("export text-only tool pairs as JSONL (TrlBundle.dataFormat(JSONL))"), e.getMessage());
+        Path written = bundle.dataFormat(TrlBundle.DataFormat.JSONL).write(dir.resolve("jsonl"));
+        List<PreferencePair> back = Datasets.load(written.resolve("dataset/train.jsonl")).toList();
+        assertEquals(pairs.stream().map(PreferencePair::tools).toList(), back.stream().map(PreferencePair::tools).toList());
+        assertEquals(pairs.stream().map(PreferencePair::rejectedToolCalls).toList(), back.stream().map(PreferencePair::rejectedToolCalls).toList());
+        assertTrue(Files.readString(written.resolve("README.md")).contains("- tool calling: 2 pairs have tools, tool calls or tool turns; "
+                + "dataset/ (TRL JSONL) keeps them, the swift/ data does not (it holds role and content only)"));
+    }
+
+    @Test
     void swiftAndInternVlCarryTheSameRun() {
         TrlBundle b = TrlBundle.of(mpo).modelNameOrPath("OpenGVLab/InternVL3-1B");
         String swift = b.swiftCommand();

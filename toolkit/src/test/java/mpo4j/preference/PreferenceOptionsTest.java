@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import mpo4j.collate.InternVlCollator;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.data.PreferencePair;
@@ -17,6 +18,7 @@ import mpo4j.loss.PreferenceLoss;
 import mpo4j.model.TinyVlm;
 import mpo4j.text.Labels;
 import mpo4j.text.Tokenizer;
+import mpo4j.text.ToolFixtures;
 import mpo4j.train.TrainRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,14 +123,33 @@ class PreferenceOptionsTest {
     }
 
     @Test
-    void toolSchemasAreNotDroppedSilentlyByTheInternVlCollator() {
-        PreferencePair withTools = new PreferencePair(List.of(mpo4j.data.ChatMessage.user("Weather?")), "Sunny.", "Rainy.", List.of(),
-                new mpo4j.data.Source("tools.jsonl", 3), null, List.of(Map.of("type", "function")), List.of(), List.of());
-        try (TinyVlm model = VlmFixtures.model(false, 3)) {
-            Exception e = assertThrows(IllegalArgumentException.class, () -> PreferenceTrainer.of(model).data(List.of(withTools))
-                    .collator(mpo4j.collate.InternVlCollator.of(Tokenizer.sample())).maxSteps(1).progressBar(false).fit());
-            assertTrue(e.getMessage().startsWith("tools.jsonl:3: the pair has a tools column or tool calls in its answers, which the "
-                    + "InternVL collator does not render"), e.getMessage());
+    void toolPairsTrainThroughATemplateThatTakesTools(@TempDir Path tmp) {
+        List<PreferencePair> pairs = ToolFixtures.pairs(tmp, ToolFixtures.line("Paris", "Sunny, 21 C.", "Rome"),
+                ToolFixtures.line("Oslo", "Cold, 2 C.", "Bergen"));
+        try (Tokenizer tok = Tokenizer.sample(); TinyVlm model = VlmFixtures.model(false, 3)) {
+            InternVlCollator collator = InternVlCollator.of(tok).template(ToolFixtures.chatMlWithTools());
+            // the rows carry the tools and the rejected tool call (the exact layout is PairEncoderTest's)
+            PreferenceBatch batch = collator.collate(pairs);
+            String rejected = tok.decode(java.util.Arrays.stream(batch.rejected().labels(), 0, batch.rejected().length()).filter(id -> id != Labels.IGNORE).toArray());
+            assertEquals("<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}</tool_call><|im_end|>", rejected);
+            TrainRun run = PreferenceTrainer.of(model).loss(PreferenceLoss.dpo()).data(pairs).collator(collator)
+                    .batchSize(2).lr(1e-2).constant().maxSteps(2).seed(42).progressBar(false).fit();
+            // step 1: the policy is the reference, so every margin is 0 and the sigmoid loss is -log(sigmoid(0)) = ln 2
+            assertEquals(Math.log(2), run.trainRows().get(0).get("loss"), 1e-6);
+            assertEquals(2, run.steps());
+            assertTrue(run.trainRows().get(1).get("loss") < Math.log(2), "one step of lr 1e-2 on the same batch lowers the loss");
+        }
+    }
+
+    @Test
+    void toolPairsThatTheTemplateCannotRenderStopTheRunNamingTheFields(@TempDir Path tmp) {
+        List<PreferencePair> pairs = ToolFixtures.pairs(tmp, ToolFixtures.line("Paris", "Sunny.", "Rome"));
+        try (Tokenizer tok = Tokenizer.sample(); TinyVlm model = VlmFixtures.model(false, 3)) {
+            Exception e = assertThrows(mpo4j.train.TrainingFailedException.class, () -> PreferenceTrainer.of(model).data(pairs)
+                    .collator(InternVlCollator.of(tok)).maxSteps(1).progressBar(false).fit());
+            // the sample tokenizer's Jinja template prints role and content only
+            assertTrue(e.getMessage().contains(pairs.get(0).source() + ": the pair's tool calling fields tools, rejected[0].tool_calls "
+                    + "are ignored by the chat template (JinjaChatTemplate renders the same text without them)"), e.getMessage());
         }
     }
 }

@@ -5,16 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.LongStream;
 import mpo4j.engine.Mpo4jEngine;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.data.ChatMessage;
+import mpo4j.data.PreferencePair;
 import mpo4j.data.Source;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PairEncoderTest {
     static Tokenizer tok;
@@ -165,5 +169,84 @@ class PairEncoderTest {
                 InternVl25Template.DEFAULT.withoutSystem().render(List.of(ChatMessage.user("Hi")), true));
         assertEquals("<|im_start|>system\nBe terse.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n",
                 InternVl25Template.DEFAULT.withSystem("Be terse.").render(List.of(ChatMessage.user("Hi")), false));
+    }
+
+    /** Ids of {@code prompt} (not trained), then {@code trained} (trained), then {@code after} (not trained). */
+    private static EncodedSequence row(String prompt, String trained, String after) {
+        long[] p = tok.encode(prompt), t = tok.encode(trained), a = tok.encode(after);
+        long[] labels = concat(repeat(Labels.IGNORE, p.length), t, repeat(Labels.IGNORE, a.length));
+        return new EncodedSequence(concat(p, t, a), labels, p.length);
+    }
+
+    @Test
+    void aToolPairIsRenderedWithItsToolsAndToolCalls(@TempDir Path dir) {
+        PreferencePair pair = ToolFixtures.pairs(dir, ToolFixtures.line("Paris", "Sunny, 21 C.", "Rome")).get(0);
+        List<EncodedSequence> rows = new PairEncoder(tok, ToolFixtures.chatMlWithTools(), 16, 0, Truncation.KEEP_START).encode(pair, new int[0]);
+        // tools given: a system turn with the schema as json.dumps (", " and ": ", keys in file order), the user turn,
+        // then add_generation_prompt's header
+        String prompt = "<|im_start|>system\n{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}\n<|im_end|>\n"
+                + "<|im_start|>user\nWeather in Paris?<|im_end|>\n<|im_start|>assistant\n";
+        // chosen: its content, trained through <|im_end|>; the "\n" after it is not trained
+        EncodedSequence chosen = row(prompt, "Sunny, 21 C.<|im_end|>", "\n");
+        // rejected: content "" then its call's function dict as tojson (name, then arguments, as in the file)
+        EncodedSequence rejected = row(prompt, "<tool_call>{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}"
+                + "</tool_call><|im_end|>", "\n");
+        for (int k = 0; k < 2; k++) {
+            EncodedSequence expected = k == 0 ? chosen : rejected;
+            assertArrayEquals(expected.ids(), rows.get(k).ids());
+            assertArrayEquals(expected.labels(), rows.get(k).labels());
+            assertEquals(expected.promptLength(), rows.get(k).promptLength());
+        }
+    }
+
+    @Test
+    void aPairWithoutToolsEncodesAsItsPromptAndAnswers() {
+        // one image and no placeholder: InternVL's rule puts "<image>\n" before the question, as for the message path
+        PreferencePair pair = PreferencePair.of("What color is the circle?", "red", "blue", List.of(Path.of("c.png")), SRC);
+        List<EncodedSequence> rows = encoder(0, Truncation.KEEP_START).encode(pair, new int[] {3});
+        assertArrayEquals(encoder(0, Truncation.KEEP_START).encode(PROMPT, "red", new int[] {3}, SRC).ids(), rows.get(0).ids());
+        assertArrayEquals(encoder(0, Truncation.KEEP_START).encode(PROMPT, "blue", new int[] {3}, SRC).labels(), rows.get(1).labels());
+        PreferencePair prompt = new PreferencePair(PROMPT, "red", null, List.of(), SRC, null);
+        var e = assertThrows(IllegalArgumentException.class, () -> encoder(0, Truncation.KEEP_START).encode(prompt, new int[] {3}));
+        assertEquals("shapes.jsonl:12: pair has no rejected answer (a generation prompt cannot be collated)", e.getMessage());
+    }
+
+    @Test
+    void internVlTemplateRefusesToolFieldsOfMessages() {
+        var call = ChatMessage.assistant("", List.of(Map.of("function", Map.of("name", "f"))));
+        var e = assertThrows(ChatTemplateException.class,
+                () -> ChatTemplate.internVl25().render(List.of(ChatMessage.user("Hi"), call), false));
+        assertEquals("InternVl25Template renders role/content turns only; messages[1] has tool_calls, which needs the checkpoint's "
+                + "Jinja chat_template", e.getMessage());
+        e = assertThrows(ChatTemplateException.class,
+                () -> ChatTemplate.internVl25().render(List.of(ChatMessage.user("Hi"), ChatMessage.tool("21", null, "call_1")), false));
+        assertTrue(e.getMessage().contains("messages[1] has tool_call_id"), e.getMessage());
+        // a tool turn with role and content only has nothing to lose: ChatML prints it like any turn
+        assertEquals("<|im_start|>tool\n21<|im_end|>\n", InternVl25Template.DEFAULT.withoutSystem()
+                .render(List.of(ChatMessage.tool("21", null, null)), false));
+    }
+
+    @Test
+    void aTemplateWithoutToolsNamesThePairAndItsToolFields(@TempDir Path dir) {
+        PreferencePair pair = ToolFixtures.pairs(dir, ToolFixtures.line("Paris", "Sunny.", "Rome")).get(0);
+        var e = assertThrows(IllegalArgumentException.class, () -> encoder(0, Truncation.KEEP_START).encode(pair, new int[0]));
+        assertEquals(pair.source() + ": the pair's tool calling fields tools, rejected[0].tool_calls cannot be rendered by "
+                + "InternVl25Template (InternVl25Template renders role/content turns only; the input has tools (1 schemas), which need "
+                + "the checkpoint's Jinja chat_template); train tool calling with a checkpoint whose tokenizer has a Jinja chat_template "
+                + "that takes tools (e.g. Qwen3), or remove these fields", e.getMessage());
+
+        // a Jinja template that prints role and content only (the sample tokenizer's own) renders without them
+        var ignoring = new PairEncoder(tok, JinjaChatTemplate.of(tok), 16, 0, Truncation.KEEP_START);
+        e = assertThrows(IllegalArgumentException.class, () -> ignoring.encode(pair, new int[0]));
+        assertEquals(pair.source() + ": the pair's tool calling fields tools, rejected[0].tool_calls are ignored by the chat template "
+                + "(JinjaChatTemplate renders the same text without them); train tool calling with a chat template that renders tools "
+                + "and tool calls (e.g. Qwen3's), or remove these fields", e.getMessage());
+
+        // no tools column: the prompt renders, the answer's tool call does not; a tool turn's name is named too
+        PreferencePair calls = new PreferencePair(List.of(ChatMessage.user("Weather?"), ChatMessage.tool("21", "get_weather", null)),
+                "Sunny.", "", List.of(), SRC, null, null, List.of(), List.of(Map.of("function", Map.of("name", "get_weather"))));
+        e = assertThrows(IllegalArgumentException.class, () -> encoder(0, Truncation.KEEP_START).encode(calls, new int[0]));
+        assertTrue(e.getMessage().startsWith("shapes.jsonl:12: the pair's tool calling fields prompt[1].name, rejected[0].tool_calls "
+                + "cannot be rendered by InternVl25Template (InternVl25Template renders role/content turns only; messages[1] has "), e.getMessage());
     }
 }
