@@ -454,6 +454,28 @@ class QwenCausalLmTest {
         }
     }
 
+    /** A folder with only a slow tokenizer's vocab.json and merges.txt still offers a tokenizer, and a save keeps those files. */
+    @Test
+    void slowTokenizerFilesAreOfferedAndSaved() throws IOException {
+        Path dir = QwenCheckpoints.write(tmp.resolve("slow"), QwenCheckpoints.qwen25Config(Dims.qwen25(), "float32"),
+                QwenCheckpoints.randomWeights(Dims.qwen25(), false, 3), F32);
+        try (mpo4j.text.Tokenizer sample = mpo4j.text.Tokenizer.sample()) {
+            TinyCheckpoints.writeSlowTokenizer(sample.file().getParent(), dir);
+        }
+        assertFalse(Files.exists(dir.resolve("tokenizer.json")));
+        try (CausalLm model = ModelLoader.load(dir)) {
+            mpo4j.text.Tokenizer tokenizer = model.tokenizer().orElseThrow();
+            assertEquals(dir.resolve("vocab.json"), tokenizer.file());
+            // the sample tokenizer's ids (datasets-sample/tokenizer/tokenizer_config.json): <|im_end|> 2044
+            assertArrayEquals(new long[] {2044}, tokenizer.encode("<|im_end|>"));
+            assertEquals("hello world", tokenizer.decode(tokenizer.encode("hello world")));
+            model.save(tmp.resolve("slow-saved"));
+            for (String file : List.of("vocab.json", "merges.txt", "added_tokens.json", "tokenizer_config.json")) {
+                assertArrayEquals(Files.readAllBytes(dir.resolve(file)), Files.readAllBytes(tmp.resolve("slow-saved").resolve(file)), file);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------------------------ errors
 
     @Test
