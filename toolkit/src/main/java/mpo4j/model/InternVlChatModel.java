@@ -209,7 +209,7 @@ public final class InternVlChatModel implements CausalLm {
                     + ARCHITECTURE + " is supported with a " + ModelLoader.QWEN2 + " (InternVL2.5, InternVL3) or "
                     + ModelLoader.QWEN3 + " language model");
         }
-        return QwenHfConfig.decoderConfig(llm);
+        return QwenHfConfig.decoderConfig(llm, "llm_config.");
     }
 
     /**

@@ -394,7 +394,12 @@ class InternVlChatModelTest {
         Path yarn = withConfig("yarn", c -> c.with("llm_config", c.section("llm_config")
                 .with("rope_scaling", c.section("llm_config").section("rope_scaling").with("type", "yarn"))));
         e = assertThrows(IllegalArgumentException.class, () -> ModelLoader.load(yarn));
-        assertTrue(e.getMessage().startsWith("config.json: field 'rope_scaling.type' is \"yarn\""), e.getMessage());
+        assertEquals("config.json: field 'llm_config.rope_scaling.type' is \"yarn\"; supported: \"dynamic\" (dynamic NTK) or "
+                + "rope_scaling null", e.getMessage());
+        // the other fields the Qwen reader checks itself carry the path too
+        Path sliding = withConfig("sliding", c -> c.with("llm_config", c.section("llm_config").with("use_sliding_window", true)));
+        e = assertThrows(IllegalArgumentException.class, () -> ModelLoader.load(sliding));
+        assertTrue(e.getMessage().startsWith("config.json: field 'llm_config.use_sliding_window' is true;"), e.getMessage());
 
         Path foreign = withConfig("foreign", c -> c.without("architectures"));
         String foreignText = Files.readString(foreign.resolve("config.json")).replace("\"model_type\": \"internvl_chat\"",

@@ -57,6 +57,9 @@ class QwenCausalLmTest {
             // generation_config.json wins over config.json; its eos list keeps every id, the first is primary
             assertEquals(List.of(61, 60), model.eosTokenIds());
             assertEquals(61, model.tokens().eos());
+            // every listed id ends a generation (generation_config.json "eos_token_id": [61, 60])
+            assertEquals(List.of(61, 60), model.tokens().eosIds());
+            assertTrue(model.tokens().isEos(60) && model.tokens().isEos(61) && !model.tokens().isEos(59));
             assertEquals(60, model.tokens().pad());
             assertTrue(model.vision().isEmpty());
             assertTrue(model.tokenizer().isEmpty());
