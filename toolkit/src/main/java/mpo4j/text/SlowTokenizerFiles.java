@@ -64,7 +64,7 @@ public final class SlowTokenizerFiles {
     /** Tokenizer classes whose slow files this conversion reproduces. */
     private static final Set<String> QWEN2_CLASSES = Set.of("Qwen2Tokenizer", "Qwen2TokenizerFast");
 
-    /** The special-token fields transformers knows ({@code SPECIAL_TOKENS_ATTRIBUTES} less the BERT-only ones Qwen never sets). */
+    /** The single special-token fields of transformers' {@code SPECIAL_TOKENS_ATTRIBUTES} (the list one is {@code additional_special_tokens}). */
     private static final List<String> NAMED_SPECIALS = List.of("bos_token", "eos_token", "unk_token", "sep_token",
             "pad_token", "cls_token", "mask_token");
 

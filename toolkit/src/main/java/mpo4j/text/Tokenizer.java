@@ -24,8 +24,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A checkpoint's tokenizer: {@code tokenizer.json} loaded offline through DJL's Hugging Face
- * tokenizers, with what {@code tokenizer_config.json} says ({@link #config()}: eos/pad/bos tokens,
+ * A checkpoint's tokenizer: {@code tokenizer.json} (or, converted as transformers converts them, a
+ * slow Qwen2 tokenizer's {@code vocab.json} and {@code merges.txt}: {@link SlowTokenizerFiles}) loaded
+ * offline through DJL's Hugging Face tokenizers, with what {@code tokenizer_config.json} says ({@link #config()}: eos/pad/bos tokens,
  * added tokens, chat templates, max length) and id lookup for added tokens ({@code <|im_start|>},
  * {@code <think>}, {@code <IMG_CONTEXT>}).
  *
