@@ -43,7 +43,9 @@ import java.util.TreeMap;
  *       without it, of {@code added_tokens.json}: special when named as a special token, then
  *       normalized=false), followed by any named special token ({@code bos/eos/unk/pad_token},
  *       {@code additional_special_tokens}) not yet present, which gets the next free id; a token is
- *       special when its entry says so or a special-token field names it.
+ *       special when its entry says so or a special-token field names it. tokenizers numbers added
+ *       tokens itself (the vocabulary id, else the next free id), so an entry whose id differs from
+ *       that (a gap after the vocabulary) is an error rather than a silently renumbered token.
  * </ul>
  */
 public final class SlowTokenizerFiles {
@@ -214,6 +216,7 @@ public final class SlowTokenizerFiles {
         }
         List<String> additional = new ArrayList<>(tokenList(configFile, config.get("additional_special_tokens")));
         TreeMap<Long, Added> byId = new TreeMap<>();
+        Path addedSource = configFile;
         if (config.has("added_tokens_decoder") && config.get("added_tokens_decoder").isJsonObject()) {
             for (Map.Entry<String, JsonElement> e : config.getAsJsonObject("added_tokens_decoder").entrySet()) {
                 long id;
@@ -248,6 +251,7 @@ public final class SlowTokenizerFiles {
             }
             Path addedFile = dir.resolve(ADDED_TOKENS);
             if (Files.isRegularFile(addedFile)) {
+                addedSource = addedFile;
                 Set<String> specials = specialNames(configFile, named, additional);
                 for (Map.Entry<String, JsonElement> e : readObject(addedFile, false).entrySet()) {
                     if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isNumber()) {
@@ -265,6 +269,14 @@ public final class SlowTokenizerFiles {
         long next = vocab.size();
         for (Map.Entry<Long, Added> e : byId.entrySet()) {
             Added t = e.getValue();
+            // tokenizers numbers an added token itself: its vocabulary id, else the next free one; a file
+            // that says otherwise would be tokenized differently by transformers, so it is an error here
+            long given = vocab.has(t.content()) ? vocab.get(t.content()).getAsLong() : next;
+            if (given != e.getKey()) {
+                throw new IllegalArgumentException(addedSource + ": added token " + t.content() + " has id " + e.getKey()
+                        + " but converting the slow tokenizer gives it id " + given + (vocab.has(t.content()) ? " (its vocab.json id)"
+                        : " (the next id after the " + vocab.size() + "-entry vocab.json and the added tokens before it)"));
+            }
             boolean special = t.special() || specials.contains(t.content());
             out.add(new Added(t.content(), t.singleWord(), t.lstrip(), t.rstrip(), t.normalized(), special).toJson(e.getKey()));
             next = Math.max(next, e.getKey() + 1);

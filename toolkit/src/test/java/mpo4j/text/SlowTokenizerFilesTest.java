@@ -144,8 +144,8 @@ class SlowTokenizerFilesTest {
     void namedSpecialTokenMissingFromTheFilesGetsTheNextId(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("vocab.json"), "{\"a\": 0, \"b\": 1, \"ab\": 2}");
         Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\na b\n\na b\n"); // blank line skipped, repeat kept once
-        // 2 ids taken by added_tokens_decoder at 5 (a gap after the vocabulary); eos/pad/unk default to <|endoftext|>
-        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"added_tokens_decoder\": {\"5\": {\"content\": \"<x>\", \"special\": false}},"
+        // <x> right after the 3-entry vocabulary; eos/pad/unk default to <|endoftext|> (Qwen2Tokenizer's defaults)
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"added_tokens_decoder\": {\"3\": {\"content\": \"<x>\", \"special\": false}},"
                 + " \"additional_special_tokens\": [\"<y>\"]}");
         JsonObject converted = SlowTokenizerFiles.tokenizerJson(dir);
         assertEquals(1, converted.getAsJsonObject("model").getAsJsonArray("merges").size());
@@ -153,13 +153,18 @@ class SlowTokenizerFilesTest {
         for (JsonElement e : converted.getAsJsonArray("added_tokens")) {
             ids.put(e.getAsJsonObject().get("content").getAsString(), e.getAsJsonObject().get("id").getAsLong());
         }
-        // <x> keeps 5; the next free id is max(3 vocab entries, 5 + 1) = 6 for <|endoftext|>, then 7 for <y>
-        assertEquals(Map.of("<x>", 5L, "<|endoftext|>", 6L, "<y>", 7L), ids);
+        // <x> keeps 3; the next free ids are 4 for <|endoftext|>, then 5 for <y>
+        assertEquals(Map.of("<x>", 3L, "<|endoftext|>", 4L, "<y>", 5L), ids);
         try (Tokenizer tok = Tokenizer.load(dir)) {
-            assertArrayEquals(new long[] {2, 0, 5, 7, 2}, tok.encode("aba<x><y>ab"));
-            assertFalse(tok.isSpecial(5));
-            assertTrue(tok.isSpecial(7));
+            assertArrayEquals(new long[] {2, 0, 3, 5, 2}, tok.encode("aba<x><y>ab"));
+            assertFalse(tok.isSpecial(3));
+            assertTrue(tok.isSpecial(5));
         }
+        // an id tokenizers would not give (a gap after the vocabulary) is named, not renumbered silently
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"added_tokens_decoder\": {\"5\": {\"content\": \"<x>\"}}}");
+        IllegalArgumentException gap = assertThrows(IllegalArgumentException.class, () -> Tokenizer.load(dir));
+        assertEquals(dir.resolve("tokenizer_config.json") + ": added token <x> has id 5 but converting the slow tokenizer gives it id 3 "
+                + "(the next id after the 3-entry vocab.json and the added tokens before it)", gap.getMessage());
     }
 
     @Test
