@@ -101,11 +101,13 @@ public final class Mpo {
     }
 
     /**
-     * A {@code TinyVlm} saved with {@code model.save(dir)} (Hugging Face layout: config.json + safetensors).
-     * For Hugging Face checkpoints (Qwen2/Qwen2.5, Qwen3, InternVL3) use {@link #load(String, boolean)}.
+     * Any supported model, offline: a folder a model's {@code save(dir)} wrote (a {@code TinyVlm} comes
+     * back as one), a Hugging Face folder (Qwen2/Qwen2.5, Qwen3, InternVL3) or a repo id found in the
+     * Hugging Face cache; the architecture comes from its {@code config.json}. Same as
+     * {@code load(pathOrRepoId, false)}; see {@link #load(String, boolean)} to download.
      */
-    public static mpo4j.model.TinyVlm load(String path) {
-        return mpo4j.model.TinyVlm.load(java.nio.file.Path.of(path));
+    public static mpo4j.model.CausalLm load(String pathOrRepoId) {
+        return load(pathOrRepoId, false);
     }
 
     /**

@@ -86,7 +86,7 @@ public final class InternVlChatModel implements CausalLm {
      * @param dtype        the floating type of the stored weights
      * @param sideFiles    other files by name, copied on save
      * @param tokens       image, pad and end ids
-     * @param tokenizerDir a folder holding {@code tokenizer.json}, or null
+     * @param tokenizerDir a folder holding a tokenizer ({@link Tokenizer#present}), or null
      */
     private record Checkpoint(HfConfig config, byte[] configBytes, InternVitConfig vision, DecoderConfig language,
             SafetensorsDtype dtype, Map<String, byte[]> sideFiles, TokenIds tokens, Path tokenizerDir) {}
@@ -112,7 +112,8 @@ public final class InternVlChatModel implements CausalLm {
      * files a save copies along; the weights are stored in the config's {@code torch_dtype} (float32 when
      * it names none we write).
      *
-     * @param tokenizerDir a folder with {@code tokenizer.json} (and usually {@code tokenizer_config.json}), or null
+     * @param tokenizerDir a folder with {@code tokenizer.json} or a slow tokenizer's {@code vocab.json} and
+     *     {@code merges.txt} (and usually {@code tokenizer_config.json}), or null
      * @throws IllegalArgumentException naming the field when the config is unsupported
      */
     public static InternVlChatModel fromConfig(HfConfig config, long seed, Path tokenizerDir) {
@@ -166,7 +167,8 @@ public final class InternVlChatModel implements CausalLm {
                 sideFiles.put(py.getFileName().toString(), Files.readAllBytes(py));
             }
         }
-        Tokenizer tok = folder.tokenizerFile().isPresent() ? Tokenizer.load(folder.dir()) : null;
+        // tokenizer.json, or the slow files OpenGVLab's repos ship (converted as transformers converts them)
+        Tokenizer tok = Tokenizer.present(folder.dir()) ? Tokenizer.load(folder.dir()) : null;
         String embedding = LANGUAGE_PREFIX + "model.embed_tokens.weight";
         SafetensorsDtype dtype = folder.contains(embedding) ? folder.tensor(embedding).dtype() : SafetensorsDtype.F32;
         Checkpoint checkpoint = new Checkpoint(config, Files.readAllBytes(folder.dir().resolve(HfModelFolder.CONFIG)),
@@ -207,15 +209,14 @@ public final class InternVlChatModel implements CausalLm {
                     + ARCHITECTURE + " is supported with a " + ModelLoader.QWEN2 + " (InternVL2.5, InternVL3) or "
                     + ModelLoader.QWEN3 + " language model");
         }
-        return QwenHfConfig.decoderConfig(llm);
+        return QwenHfConfig.decoderConfig(llm, "llm_config.");
     }
 
     /**
      * Image ids from the tokenizer; end ids {@code <|im_end|>} (when the tokenizer has it) and then the
      * {@code eos_token_id}s of {@code generation_config.json} and {@code llm_config}; pad from the
-     * tokenizer's {@code pad_token}, else the configs, else eos. Without {@code tokenizer.json} the ids
-     * come from {@code tokenizer_config.json}'s {@code added_tokens_decoder} (InternVL repos that ship only
-     * the slow tokenizer's files have it); without either, the image ids are -1.
+     * tokenizer's {@code pad_token}, else the configs, else eos. Without any tokenizer the ids come from
+     * {@code tokenizer_config.json}'s {@code added_tokens_decoder}; without that either, the image ids are -1.
      *
      * @throws IllegalArgumentException naming the file when a tokenizer lacks {@code <IMG_CONTEXT>}, {@code <img>} or {@code </img>}
      */
@@ -334,7 +335,7 @@ public final class InternVlChatModel implements CausalLm {
         Optional<String> name = template();
         if (name.isEmpty()) {
             return ChatTemplate.of(tokenizer().orElseThrow(() -> new IllegalStateException(
-                    checkpoint.config().source() + ": no field 'template' and no tokenizer.json: the model has no chat template")));
+                    checkpoint.config().source() + ": no field 'template' and no tokenizer: the model has no chat template")));
         }
         if (!name.get().equals(INTERNVL2_5)) {
             throw new IllegalStateException(checkpoint.config().source() + ": field 'template' is \"" + name.get()
@@ -356,7 +357,10 @@ public final class InternVlChatModel implements CausalLm {
     @Override
     public Optional<VisionInput> vision() { return Optional.of(vision.visionInput()); }
 
-    /** The folder's tokenizer (loaded with the model, when the folder has {@code tokenizer.json}). */
+    /**
+     * The folder's tokenizer (loaded with the model, when the folder has {@code tokenizer.json} or a slow
+     * Qwen2 tokenizer's {@code vocab.json} and {@code merges.txt}).
+     */
     @Override
     public synchronized Optional<Tokenizer> tokenizer() {
         if (tokenizer == null && checkpoint.tokenizerDir() != null) {
@@ -404,7 +408,7 @@ public final class InternVlChatModel implements CausalLm {
     private NDArray embed(TokenRows rows, ImageInputs images, NDManager scope) {
         if (images != null && images.tiles() > 0 && tokens().imgContext() < 0) {
             throw new IllegalArgumentException(ARCHITECTURE + " was made without a tokenizer, so it has no <IMG_CONTEXT> id to "
-                    + "place the " + images.tiles() + " image tiles at: put tokenizer.json next to config.json");
+                    + "place the " + images.tiles() + " image tiles at: put tokenizer.json (or vocab.json and merges.txt) next to config.json");
         }
         return ImageTokenEmbedding.replace(decoder.embed(rows.ids(scope)), rows, images, tokens().imgContext(), numImageToken(),
                 vision::encode, scope);

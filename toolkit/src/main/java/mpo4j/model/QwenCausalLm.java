@@ -57,7 +57,7 @@ public final class QwenCausalLm implements CausalLm {
      * @param sideFiles   generation config and tokenizer files by name, copied on save
      * @param tokens      special ids (no image ids: -1)
      * @param eosTokenIds every end-of-generation id, the first one in {@code tokens.eos()}
-     * @param tokenizerDir a folder holding {@code tokenizer.json}, or {@code null}
+     * @param tokenizerDir a folder holding a tokenizer ({@link Tokenizer#present}), or {@code null}
      */
     private record Checkpoint(HfConfig config, byte[] configBytes, DecoderConfig decoder, SafetensorsDtype dtype,
             Map<String, byte[]> sideFiles, TokenIds tokens, List<Integer> eosTokenIds, Path tokenizerDir) {}
@@ -106,7 +106,7 @@ public final class QwenCausalLm implements CausalLm {
         String embedding = "model.embed_tokens.weight";
         SafetensorsDtype dtype = folder.contains(embedding) ? folder.tensor(embedding).dtype() : SafetensorsDtype.F32;
         Checkpoint checkpoint = new Checkpoint(config, Files.readAllBytes(folder.dir().resolve(HfModelFolder.CONFIG)),
-                decoderConfig, dtype, Map.copyOf(sideFiles), ids.tokens(), ids.eos(), folder.tokenizerFile().isPresent() ? folder.dir() : null);
+                decoderConfig, dtype, Map.copyOf(sideFiles), ids.tokens(), ids.eos(), Tokenizer.present(folder.dir()) ? folder.dir() : null);
         checkTensors(folder, decoderConfig);
         NDManager manager = TinyVlm.newModelManager(null);
         try {
@@ -200,7 +200,10 @@ public final class QwenCausalLm implements CausalLm {
     @Override
     public Optional<VisionInput> vision() { return Optional.empty(); }
 
-    /** The folder's {@code tokenizer.json} (with {@code tokenizer_config.json}), loaded on first use. */
+    /**
+     * The folder's tokenizer ({@code tokenizer.json}, or a slow Qwen2 tokenizer's {@code vocab.json} and
+     * {@code merges.txt}, with {@code tokenizer_config.json}), loaded on first use.
+     */
     @Override
     public synchronized Optional<Tokenizer> tokenizer() {
         if (tokenizer == null && checkpoint.tokenizerDir() != null) {

@@ -21,6 +21,15 @@ final class QwenHfConfig {
      * @throws IllegalArgumentException naming the file and field for anything unsupported or invalid
      */
     static DecoderConfig decoderConfig(HfConfig config) {
+        return decoderConfig(config, "");
+    }
+
+    /**
+     * {@link #decoderConfig(HfConfig)} for a section of a larger config: {@code path} (such as
+     * {@code "llm_config."}) prefixes every field this method names in an error, as {@link HfConfig}'s own
+     * messages for a section do.
+     */
+    static DecoderConfig decoderConfig(HfConfig config, String path) {
         String architecture = ModelLoader.architecture(config);
         boolean qwen3 = architecture.equals(ModelLoader.QWEN3);
         if (!qwen3 && !architecture.equals(ModelLoader.QWEN2)) {
@@ -28,16 +37,16 @@ final class QwenHfConfig {
         }
         String act = config.getString("hidden_act", "silu");
         if (!act.equals("silu")) {
-            throw new IllegalArgumentException(config.source() + ": field 'hidden_act' is \"" + act + "\"; Qwen decoders use \"silu\"");
+            throw new IllegalArgumentException(config.source() + ": field '" + path + "hidden_act' is \"" + act + "\"; Qwen decoders use \"silu\"");
         }
         if (config.getBoolean("use_sliding_window", false)) {
-            throw new IllegalArgumentException(config.source() + ": field 'use_sliding_window' is true; sliding-window attention"
+            throw new IllegalArgumentException(config.source() + ": field '" + path + "use_sliding_window' is true; sliding-window attention"
                     + " is not supported (set it to false: within 'sliding_window' tokens the result is the same)");
         }
         if (config.has("layer_types")) {
             for (String type : config.getStringList("layer_types")) {
                 if (!type.equals("full_attention")) {
-                    throw new IllegalArgumentException(config.source() + ": field 'layer_types' contains \"" + type
+                    throw new IllegalArgumentException(config.source() + ": field '" + path + "layer_types' contains \"" + type
                             + "\"; only \"full_attention\" is supported");
                 }
             }
@@ -53,7 +62,7 @@ final class QwenHfConfig {
                     config.getInt("intermediate_size"), config.getDouble("rms_norm_eps", 1e-6),
                     config.getDouble("rope_theta", 10000.0), qwen3 ? bias : true, bias, qwen3,
                     config.getBoolean("tie_word_embeddings", false), config.getInt("max_position_embeddings", 32768),
-                    ropeScaling(config));
+                    ropeScaling(config, path));
         } catch (IllegalArgumentException e) {
             if (e.getMessage().startsWith(config.source())) {
                 throw e;
@@ -63,7 +72,7 @@ final class QwenHfConfig {
     }
 
     /** {@code rope_scaling}: null, {@code {"rope_type"|"type": "default"}} or dynamic NTK; anything else is an error. */
-    private static DecoderConfig.RopeScaling ropeScaling(HfConfig config) {
+    private static DecoderConfig.RopeScaling ropeScaling(HfConfig config, String path) {
         if (!config.has("rope_scaling")) {
             return null;
         }
@@ -75,7 +84,7 @@ final class QwenHfConfig {
             return null;
         }
         if (!type.equals("dynamic")) {
-            throw new IllegalArgumentException(config.source() + ": field 'rope_scaling." + field + "' is \"" + type
+            throw new IllegalArgumentException(config.source() + ": field '" + path + "rope_scaling." + field + "' is \"" + type
                     + "\"; supported: \"dynamic\" (dynamic NTK) or rope_scaling null");
         }
         return new DecoderConfig.RopeScaling(scaling.getDouble("factor"));
@@ -85,8 +94,8 @@ final class QwenHfConfig {
 
     /**
      * eos and pad ids: {@code generation_config.json} first, then {@code config.json} (as transformers'
-     * generate does); {@code eos_token_id} may be a list, whose first entry is the primary one. Without a
-     * pad id, eos pads.
+     * generate does); {@code eos_token_id} may be a list, whose first entry is the primary one and all of
+     * whose entries end a generation ({@link TokenIds#eosIds()}). Without a pad id, eos pads.
      */
     static EosPad tokenIds(HfConfig config, Optional<HfConfig> generation) {
         List<Integer> eos = List.of();
@@ -104,7 +113,7 @@ final class QwenHfConfig {
                     + HfModelFolder.GENERATION_CONFIG + "); generation needs an end token");
         }
         int padId = pad == null ? eos.get(0) : pad;
-        return new EosPad(new TokenIds(-1, -1, -1, padId, eos.get(0)), eos);
+        return new EosPad(new TokenIds(-1, -1, -1, padId, eos.get(0)).eosIds(eos), eos);
     }
 
     /** The dtype {@code torch_dtype} (hub files) or {@code dtype} (transformers 4.57) names, if one we store. */

@@ -1,11 +1,17 @@
 package mpo4j.model;
 
 import ai.djl.ndarray.NDManager;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import mpo4j.hf.HfConfig;
 import mpo4j.hf.SafetensorsDtype;
 import mpo4j.hf.SafetensorsWriter;
@@ -22,7 +28,7 @@ public final class TinyCheckpoints {
 
     /** A tiny InternVL3 ({@code InternVLChatModel}) at 448 px tiles, with the sample tokenizer; see {@link InternVl3}. */
     public static InternVl3 internVl3() {
-        return new InternVl3(448, 14, 16, 1, 32, 2, 42, 0.1, SafetensorsDtype.F32, SafetensorsWriter.defaults().maxShardSize());
+        return new InternVl3(448, 14, 16, 1, 32, 2, 42, 0.1, SafetensorsDtype.F32, SafetensorsWriter.defaults().maxShardSize(), false);
     }
 
     /**
@@ -42,9 +48,13 @@ public final class TinyCheckpoints {
      * @param initStd       weights are N(0, initStd), biases too, norm weights and layer scales 1 + N(0, initStd)
      * @param dtype         the stored dtype ({@code torch_dtype})
      * @param maxShardSize  shard size limit in bytes (smaller than the weights: a sharded checkpoint with an index)
+     * @param slowTokenizer write the slow tokenizer's files ({@code vocab.json}, {@code merges.txt},
+     *     {@code added_tokens.json}, {@code tokenizer_config.json}) instead of {@code tokenizer.json}, as
+     *     OpenGVLab's InternVL3 repos do; loading converts them as transformers does (Qwen2's pre-tokenizer,
+     *     so the text splits differently from the sample {@code tokenizer.json}'s GPT-2 pre-tokenizer)
      */
     public record InternVl3(int tileSize, int patchSize, int visionWidth, int visionLayers, int llmWidth, int llmLayers, long seed,
-            double initStd, SafetensorsDtype dtype, long maxShardSize) {
+            double initStd, SafetensorsDtype dtype, long maxShardSize, boolean slowTokenizer) {
 
         /** Validates the sizes, naming the setting. */
         public InternVl3 {
@@ -70,31 +80,34 @@ public final class TinyCheckpoints {
         }
 
         /** Tile and patch size together (each constrains the other): {@code tiles(8, 2)} gives 4 image tokens per tile. */
-        public InternVl3 tiles(int tileSize, int patchSize) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, seed, initStd, dtype, maxShardSize); }
+        public InternVl3 tiles(int tileSize, int patchSize) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, seed, initStd, dtype, maxShardSize, slowTokenizer); }
 
         /** A copy with {@code vision_config.hidden_size} set. */
-        public InternVl3 visionWidth(int v) { return new InternVl3(tileSize, patchSize, v, visionLayers, llmWidth, llmLayers, seed, initStd, dtype, maxShardSize); }
+        public InternVl3 visionWidth(int v) { return new InternVl3(tileSize, patchSize, v, visionLayers, llmWidth, llmLayers, seed, initStd, dtype, maxShardSize, slowTokenizer); }
 
         /** A copy with {@code vision_config.num_hidden_layers} set. */
-        public InternVl3 visionLayers(int v) { return new InternVl3(tileSize, patchSize, visionWidth, v, llmWidth, llmLayers, seed, initStd, dtype, maxShardSize); }
+        public InternVl3 visionLayers(int v) { return new InternVl3(tileSize, patchSize, visionWidth, v, llmWidth, llmLayers, seed, initStd, dtype, maxShardSize, slowTokenizer); }
 
         /** A copy with {@code llm_config.hidden_size} set. */
-        public InternVl3 llmWidth(int v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, v, llmLayers, seed, initStd, dtype, maxShardSize); }
+        public InternVl3 llmWidth(int v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, v, llmLayers, seed, initStd, dtype, maxShardSize, slowTokenizer); }
 
         /** A copy with {@code llm_config.num_hidden_layers} set. */
-        public InternVl3 llmLayers(int v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, v, seed, initStd, dtype, maxShardSize); }
+        public InternVl3 llmLayers(int v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, v, seed, initStd, dtype, maxShardSize, slowTokenizer); }
 
         /** A copy with another weight seed. */
-        public InternVl3 seed(long v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, v, initStd, dtype, maxShardSize); }
+        public InternVl3 seed(long v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, v, initStd, dtype, maxShardSize, slowTokenizer); }
 
         /** A copy with another weight spread. */
-        public InternVl3 initStd(double v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, seed, v, dtype, maxShardSize); }
+        public InternVl3 initStd(double v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, seed, v, dtype, maxShardSize, slowTokenizer); }
 
         /** A copy storing the weights (and naming {@code torch_dtype}) in {@code v}. */
-        public InternVl3 dtype(SafetensorsDtype v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, seed, initStd, v, maxShardSize); }
+        public InternVl3 dtype(SafetensorsDtype v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, seed, initStd, v, maxShardSize, slowTokenizer); }
 
         /** Shard size limit (validated by {@link SafetensorsWriter#maxShardSize(long)} when writing). */
-        public InternVl3 maxShardSize(long v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, seed, initStd, dtype, v); }
+        public InternVl3 maxShardSize(long v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, seed, initStd, dtype, v, slowTokenizer); }
+
+        /** A copy writing the slow tokenizer's files (no {@code tokenizer.json}) when {@code v}. */
+        public InternVl3 slowTokenizer(boolean v) { return new InternVl3(tileSize, patchSize, visionWidth, visionLayers, llmWidth, llmLayers, seed, initStd, dtype, maxShardSize, v); }
 
         /** {@code <IMG_CONTEXT>} tokens per tile: {@code (tile / patch)^2 / 4}. */
         public int numImageToken() {
@@ -126,13 +139,23 @@ public final class TinyCheckpoints {
          */
         public Path write(Path dir) {
             SafetensorsWriter writer = SafetensorsWriter.defaults().dtype(dtype).maxShardSize(maxShardSize);
-            try (Tokenizer sample = Tokenizer.sample();
-                    InternVlChatModel model = InternVlChatModel.create(HfConfig.parse("config.json", configJson()), this::initial,
-                            sample.file().getParent())) {
-                model.save(dir, writer);
+            Path slowDir = null;
+            try (Tokenizer sample = Tokenizer.sample()) {
+                Path tokenizerDir = sample.file().getParent();
+                if (slowTokenizer) {
+                    slowDir = Files.createTempDirectory("mpo4j-slow-tokenizer");
+                    writeSlowTokenizer(tokenizerDir, slowDir);
+                    tokenizerDir = slowDir;
+                }
+                try (InternVlChatModel model = InternVlChatModel.create(HfConfig.parse("config.json", configJson()), this::initial,
+                        tokenizerDir)) {
+                    model.save(dir, writer);
+                }
                 return dir;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write a tiny InternVL3 checkpoint to " + dir + ": " + e.getMessage(), e);
+            } finally {
+                deleteFolder(slowDir);
             }
         }
 
@@ -145,6 +168,51 @@ public final class TinyCheckpoints {
                 values[i] = (float) (mean + random.nextGaussian() * initStd);
             }
             return manager.create(values, shape);
+        }
+    }
+
+    /**
+     * The slow tokenizer's files of the fast tokenizer in {@code fastDir}, as transformers'
+     * {@code save_pretrained} of a slow {@code Qwen2Tokenizer} writes them: {@code vocab.json} (the
+     * BPE vocabulary), {@code merges.txt} ({@code #version: 0.2}, then one merge a line, by rank),
+     * {@code added_tokens.json} (added token to id) and {@code tokenizer_config.json} naming
+     * {@code Qwen2Tokenizer}.
+     */
+    static void writeSlowTokenizer(Path fastDir, Path slowDir) throws IOException {
+        JsonObject fast = JsonParser.parseString(Files.readString(fastDir.resolve("tokenizer.json"), StandardCharsets.UTF_8)).getAsJsonObject();
+        JsonObject model = fast.getAsJsonObject("model");
+        Files.writeString(slowDir.resolve("vocab.json"), model.getAsJsonObject("vocab").toString(), StandardCharsets.UTF_8);
+        StringBuilder merges = new StringBuilder("#version: 0.2\n");
+        for (JsonElement m : model.getAsJsonArray("merges")) {
+            // "a b" in older tokenizer.json files, ["a", "b"] in newer ones
+            merges.append(m.isJsonArray() ? m.getAsJsonArray().get(0).getAsString() + " " + m.getAsJsonArray().get(1).getAsString()
+                    : m.getAsString()).append('\n');
+        }
+        Files.writeString(slowDir.resolve("merges.txt"), merges, StandardCharsets.UTF_8);
+        JsonObject added = new JsonObject();
+        for (JsonElement t : fast.getAsJsonArray("added_tokens")) {
+            added.add(t.getAsJsonObject().get("content").getAsString(), t.getAsJsonObject().get("id"));
+        }
+        Files.writeString(slowDir.resolve("added_tokens.json"), added.toString(), StandardCharsets.UTF_8);
+        // the slow class InternVL3's tokenizer_config.json names (the sample's names PreTrainedTokenizerFast)
+        JsonObject config = JsonParser.parseString(Files.readString(fastDir.resolve("tokenizer_config.json"), StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        config.addProperty("tokenizer_class", "Qwen2Tokenizer");
+        Files.writeString(slowDir.resolve("tokenizer_config.json"),
+                new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(config), StandardCharsets.UTF_8);
+    }
+
+    private static void deleteFolder(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // a leftover temporary folder is harmless; the checkpoint itself is complete
         }
     }
 

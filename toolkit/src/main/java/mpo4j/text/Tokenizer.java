@@ -4,6 +4,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -23,8 +24,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A checkpoint's tokenizer: {@code tokenizer.json} loaded offline through DJL's Hugging Face
- * tokenizers, with what {@code tokenizer_config.json} says ({@link #config()}: eos/pad/bos tokens,
+ * A checkpoint's tokenizer: {@code tokenizer.json} (or, converted as transformers converts them, a
+ * slow Qwen2 tokenizer's {@code vocab.json} and {@code merges.txt}: {@link SlowTokenizerFiles}) loaded
+ * offline through DJL's Hugging Face tokenizers, with what {@code tokenizer_config.json} says ({@link #config()}: eos/pad/bos tokens,
  * added tokens, chat templates, max length) and id lookup for added tokens ({@code <|im_start|>},
  * {@code <think>}, {@code <IMG_CONTEXT>}).
  *
@@ -92,17 +94,54 @@ public final class Tokenizer implements AutoCloseable {
     /**
      * Loads a checkpoint's tokenizer from its folder ({@code tokenizer.json} plus, when present,
      * {@code tokenizer_config.json}, {@code chat_template.jinja} and {@code additional_chat_templates/})
-     * or from a {@code tokenizer.json} file. Never touches the network.
+     * or from a {@code tokenizer.json} file. A folder without {@code tokenizer.json} but with a slow
+     * Qwen2 tokenizer's {@code vocab.json} and {@code merges.txt} (OpenGVLab's InternVL repos) is
+     * converted as transformers converts it ({@link SlowTokenizerFiles}), in memory. Never touches the
+     * network.
      *
-     * @throws IllegalArgumentException naming the file and field that is missing or malformed
+     * @throws IllegalArgumentException naming the file and field that is missing or malformed, or the
+     *     folder and the files looked for when it holds no tokenizer
      */
     public static Tokenizer load(Path path) {
+        if (Files.isDirectory(path) && !Files.isRegularFile(path.resolve("tokenizer.json")) && SlowTokenizerFiles.present(path)) {
+            Path vocab = path.resolve(SlowTokenizerFiles.VOCAB);
+            try {
+                return load(vocab, SlowTokenizerFiles.tokenizerJson(path), true);
+            } catch (IllegalArgumentException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("cannot convert the slow tokenizer in " + path + ": " + e.getMessage(), e);
+            }
+        }
         Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("tokenizer.json not found: " + file);
+            throw new IllegalArgumentException(Files.isDirectory(path)
+                    ? path + " holds no tokenizer: looked for tokenizer.json, or vocab.json with merges.txt (a slow Qwen2 tokenizer)"
+                    : "tokenizer.json not found: " + file);
         }
         try {
-            JsonObject json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+            return load(file, JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject(), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read tokenizer " + file, e);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("cannot load tokenizer " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code dir} holds a tokenizer {@link #load} reads: {@code tokenizer.json}, or the slow {@code vocab.json} and {@code merges.txt}. */
+    public static boolean present(Path dir) {
+        return Files.isRegularFile(dir.resolve("tokenizer.json")) || SlowTokenizerFiles.present(dir);
+    }
+
+    /**
+     * The tokenizer the {@code tokenizer.json} document {@code json} describes; {@code file} names it in
+     * messages and its folder holds {@code tokenizer_config.json}; a {@code converted} document exists
+     * only in memory, otherwise {@code file} is that document.
+     */
+    private static Tokenizer load(Path file, JsonObject json, boolean converted) {
+        try {
             Map<String, Long> added = new LinkedHashMap<>();
             Set<Long> specialIds = new HashSet<>();
             long maxId = -1;
@@ -128,7 +167,7 @@ public final class Tokenizer implements AutoCloseable {
                 Long known = added.get(e.getValue().content());
                 if (known != null && known.longValue() != e.getKey()) {
                     throw new IllegalArgumentException(config.file() + ": added_tokens_decoder gives " + e.getValue().content()
-                            + " id " + e.getKey() + " but tokenizer.json gives " + known);
+                            + " id " + e.getKey() + " but " + file.getFileName() + " gives " + known);
                 }
                 added.put(e.getValue().content(), e.getKey());
                 if (e.getValue().special()) specialIds.add(e.getKey());
@@ -140,7 +179,10 @@ public final class Tokenizer implements AutoCloseable {
             options.put("truncation", "false");
             options.put("padding", "false");
             options.put("maxLength", "-1");
-            HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file, options);
+            // a converted slow tokenizer goes to DJL as a stream, so nothing is written next to the checkpoint
+            HuggingFaceTokenizer hf = converted
+                    ? HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json.toString().getBytes(StandardCharsets.UTF_8)), options)
+                    : HuggingFaceTokenizer.newInstance(file, options);
             return new Tokenizer(file, hf, Collections.unmodifiableMap(added), Set.copyOf(specialIds), (int) (maxId + 1), pad, config);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tokenizer " + file, e);
@@ -299,6 +341,7 @@ public final class Tokenizer implements AutoCloseable {
     /** The default Jinja {@code chat_template}, if the checkpoint has one. */
     public Optional<String> chatTemplate() { return config.chatTemplate(); }
 
+    /** The {@code tokenizer.json} read, or the {@code vocab.json} of a converted slow tokenizer. */
     public Path file() { return file; }
 
     @Override

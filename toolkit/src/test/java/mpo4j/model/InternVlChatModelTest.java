@@ -2,6 +2,7 @@ package mpo4j.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,6 +36,7 @@ import mpo4j.hf.HfModelFolder;
 import mpo4j.hf.SafetensorsDtype;
 import mpo4j.hf.SafetensorsWriter;
 import mpo4j.text.InternVl25Template;
+import mpo4j.text.Tokenizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -203,7 +205,7 @@ class InternVlChatModelTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> model.hidden(TokenRows.of(10, 11), ImageInputs.single(tiles(m, 1, 8, 1)), m));
             assertEquals("InternVLChatModel was made without a tokenizer, so it has no <IMG_CONTEXT> id to place the 1 image tiles at: "
-                    + "put tokenizer.json next to config.json", e.getMessage());
+                    + "put tokenizer.json (or vocab.json and merges.txt) next to config.json", e.getMessage());
         }
     }
 
@@ -392,7 +394,12 @@ class InternVlChatModelTest {
         Path yarn = withConfig("yarn", c -> c.with("llm_config", c.section("llm_config")
                 .with("rope_scaling", c.section("llm_config").section("rope_scaling").with("type", "yarn"))));
         e = assertThrows(IllegalArgumentException.class, () -> ModelLoader.load(yarn));
-        assertTrue(e.getMessage().startsWith("config.json: field 'rope_scaling.type' is \"yarn\""), e.getMessage());
+        assertEquals("config.json: field 'llm_config.rope_scaling.type' is \"yarn\"; supported: \"dynamic\" (dynamic NTK) or "
+                + "rope_scaling null", e.getMessage());
+        // the other fields the Qwen reader checks itself carry the path too
+        Path sliding = withConfig("sliding", c -> c.with("llm_config", c.section("llm_config").with("use_sliding_window", true)));
+        e = assertThrows(IllegalArgumentException.class, () -> ModelLoader.load(sliding));
+        assertTrue(e.getMessage().startsWith("config.json: field 'llm_config.use_sliding_window' is true;"), e.getMessage());
 
         Path foreign = withConfig("foreign", c -> c.without("architectures"));
         String foreignText = Files.readString(foreign.resolve("config.json")).replace("\"model_type\": \"internvl_chat\"",
@@ -498,6 +505,54 @@ class InternVlChatModelTest {
                 NDArray logits = model.forward(batch.concatenated().tokens(), batch.images(scope), scope);
                 assertEquals(new Shape(2, batch.chosen().length() > batch.rejected().length() ? batch.chosen().length()
                         : batch.rejected().length(), 2048), logits.getShape());
+            }
+        }
+    }
+
+    /**
+     * A checkpoint that ships only the slow tokenizer's files (vocab.json, merges.txt, added_tokens.json,
+     * tokenizer_config.json), as OpenGVLab's InternVL3 repos do, loads with a real (converted) tokenizer
+     * and collates. The slow files come from the sample tokenizer.json; the converted tokenizer splits
+     * with Qwen2's pattern where the sample uses GPT-2's, which for this pair's text makes no difference
+     * to the ids, so the slow checkpoint's batch must equal the fast one's id for id.
+     */
+    @Test
+    void slowTokenizerFilesGiveARealTokenizerThatCollates() throws IOException {
+        Path fastDir = TinyCheckpoints.internVl3().write(tmp.resolve("fast"));
+        Path slowDir = TinyCheckpoints.internVl3().slowTokenizer(true).write(tmp.resolve("slow"));
+        assertFalse(Files.exists(slowDir.resolve("tokenizer.json")));
+        for (String file : List.of("vocab.json", "merges.txt", "added_tokens.json", "tokenizer_config.json")) {
+            assertTrue(Files.isRegularFile(slowDir.resolve(file)), file);
+        }
+        BufferedImage image = new BufferedImage(448, 448, BufferedImage.TYPE_INT_RGB);
+        Random r = new Random(2);
+        for (int y = 0; y < 448; y++) {
+            for (int x = 0; x < 448; x++) {
+                image.setRGB(x, y, r.nextInt(0x1000000));
+            }
+        }
+        Path png = tmp.resolve("square.png");
+        ImageIO.write(image, "png", png.toFile());
+        PreferencePair pair = PreferencePair.of("<image>\nWhat is shown?", "Noise.", "A cat.", List.of(png), new Source("t.jsonl", 1));
+        try (CausalLm fast = ModelLoader.load(fastDir); CausalLm slow = ModelLoader.load(slowDir)) {
+            Tokenizer tokenizer = slow.tokenizer().orElseThrow();
+            assertEquals(slowDir.resolve("vocab.json"), tokenizer.file());
+            assertEquals(fast.tokens(), slow.tokens());
+            assertEquals(new TokenIds(IMG_CONTEXT, IMG_START, IMG_END, ENDOFTEXT, IM_END, List.of(IM_END, ENDOFTEXT)), slow.tokens());
+            PreferenceBatch fastBatch = InternVlCollator.forModel(fast).collate(List.of(pair));
+            PreferenceBatch slowBatch = InternVlCollator.forModel(slow).collate(List.of(pair));
+            assertEquals(1, slowBatch.tiles()); // a square image: one 448 px tile, no thumbnail
+            assertArrayEquals(fastBatch.chosen().inputIds(), slowBatch.chosen().inputIds());
+            assertArrayEquals(fastBatch.rejected().inputIds(), slowBatch.rejected().inputIds());
+            assertArrayEquals(fastBatch.chosen().labels(), slowBatch.chosen().labels());
+            long contexts = Arrays.stream(slowBatch.chosen().inputIds()).filter(id -> id == IMG_CONTEXT).count();
+            assertEquals(256, contexts);
+            String prompt = tokenizer.decode(Arrays.copyOf(slowBatch.chosen().inputIds(), slowBatch.chosen().lengths()[0]));
+            assertEquals("<|im_start|>system\n" + InternVlChatModel.INTERNVL2_5_SYSTEM_MESSAGE + "<|im_end|>\n<|im_start|>user\n<img>"
+                    + "<IMG_CONTEXT>".repeat(256) + "</img>\nWhat is shown?<|im_end|>\n<|im_start|>assistant\nNoise.<|im_end|>\n", prompt);
+            try (NDManager scope = slow.manager().newSubManager()) {
+                NDArray logits = slow.forward(slowBatch.concatenated().tokens(), slowBatch.images(scope), scope);
+                assertEquals(2048, logits.getShape().get(2));
             }
         }
     }

@@ -57,6 +57,9 @@ class QwenCausalLmTest {
             // generation_config.json wins over config.json; its eos list keeps every id, the first is primary
             assertEquals(List.of(61, 60), model.eosTokenIds());
             assertEquals(61, model.tokens().eos());
+            // every listed id ends a generation (generation_config.json "eos_token_id": [61, 60])
+            assertEquals(List.of(61, 60), model.tokens().eosIds());
+            assertTrue(model.tokens().isEos(60) && model.tokens().isEos(61) && !model.tokens().isEos(59));
             assertEquals(60, model.tokens().pad());
             assertTrue(model.vision().isEmpty());
             assertTrue(model.tokenizer().isEmpty());
@@ -327,12 +330,92 @@ class QwenCausalLmTest {
     }
 
     @Test
-    void tinyVlmFoldersLoadAsTinyVlm() throws IOException {
-        try (TinyVlm tiny = TinyVlm.builder(TinyVlmConfig.tinyVlm().textOnly()).seed(3).build()) {
+    void tinyVlmFoldersWithVisionLoadAsTinyVlm() throws IOException {
+        try (TinyVlm tiny = TinyVlm.builder(TinyVlmConfig.tinyVlm()).seed(3).build()) {
             tiny.save(tmp.resolve("tiny"));
         }
         try (CausalLm loaded = ModelLoader.load(tmp.resolve("tiny"))) {
             assertInstanceOf(TinyVlm.class, loaded);
+        }
+    }
+
+    /**
+     * A text-only TinyVlm is a Qwen2 decoder with a tied head, and saves as exactly the checkpoint
+     * transformers' Qwen2ForCausalLM.from_pretrained reads: Qwen2Config's fields at the top level and
+     * Qwen2ForCausalLM's state-dict names (listed here by hand from transformers' modeling_qwen2: one
+     * layer, 4 query heads of 64 and 2 key/value heads, so k/v project 256 to 128; no lm_head when tied).
+     * ModelLoader reads it as a QwenCausalLm whose logits equal the TinyVlm's bit for bit.
+     */
+    @Test
+    void textOnlyTinyVlmSavesAsAQwen2CheckpointThatLoadsAsQwenCausalLm() throws IOException {
+        TinyVlmConfig base = TinyVlmConfig.tinyVlm().textOnly();
+        Path dir = tmp.resolve("text-only");
+        // two rows, the second right-padded
+        TokenRows rows = new TokenRows(2, 6, new long[] {5, 17, 300, 2043, 9, 1000, 7, 8, 9, 0, 0, 0}, new int[] {6, 3});
+        float[] expected;
+        try (mpo4j.text.Tokenizer sample = mpo4j.text.Tokenizer.sample();
+                TinyVlm tiny = TinyVlm.builder(base.withText(base.text().withLayers(1))).numKeyValueHeads(2).tokenizer(sample).seed(5).build();
+                NDManager scope = tiny.manager().newSubManager()) {
+            tiny.save(dir);
+            expected = tiny.forward(rows, null, scope).toFloatArray();
+        }
+        Map<String, List<Long>> shapes = new java.util.TreeMap<>();
+        for (var info : mpo4j.hf.HfModelFolder.open(dir).tensors()) {
+            shapes.put(info.name(), Arrays.stream(info.shape()).boxed().toList());
+        }
+        String layer = "model.layers.0.";
+        Map<String, List<Long>> qwen2 = new java.util.TreeMap<>(Map.ofEntries(
+                Map.entry("model.embed_tokens.weight", List.of(2048L, 256L)),
+                Map.entry(layer + "input_layernorm.weight", List.of(256L)),
+                Map.entry(layer + "self_attn.q_proj.weight", List.of(256L, 256L)),
+                Map.entry(layer + "self_attn.q_proj.bias", List.of(256L)),
+                Map.entry(layer + "self_attn.k_proj.weight", List.of(128L, 256L)),
+                Map.entry(layer + "self_attn.k_proj.bias", List.of(128L)),
+                Map.entry(layer + "self_attn.v_proj.weight", List.of(128L, 256L)),
+                Map.entry(layer + "self_attn.v_proj.bias", List.of(128L)),
+                Map.entry(layer + "self_attn.o_proj.weight", List.of(256L, 256L)),
+                Map.entry(layer + "post_attention_layernorm.weight", List.of(256L)),
+                Map.entry(layer + "mlp.gate_proj.weight", List.of(688L, 256L)),
+                Map.entry(layer + "mlp.up_proj.weight", List.of(688L, 256L)),
+                Map.entry(layer + "mlp.down_proj.weight", List.of(256L, 688L)),
+                Map.entry("model.norm.weight", List.of(256L))));
+        assertEquals(qwen2, shapes);
+
+        // the fields Qwen2Config reads, at the top level, with the values the decoder ran with
+        HfConfig config = HfConfig.read(dir.resolve("config.json"));
+        assertEquals(List.of("Qwen2ForCausalLM"), config.getStringList("architectures"));
+        assertEquals("qwen2", config.getString("model_type"));
+        assertFalse(config.has("llm_config"));
+        assertEquals(2048, config.getInt("vocab_size"));
+        assertEquals(256, config.getInt("hidden_size"));
+        assertEquals(688, config.getInt("intermediate_size"));
+        assertEquals(1, config.getInt("num_hidden_layers"));
+        assertEquals(4, config.getInt("num_attention_heads"));
+        assertEquals(2, config.getInt("num_key_value_heads"));
+        assertEquals("silu", config.getString("hidden_act"));
+        assertEquals(1e-6, config.getDouble("rms_norm_eps"));
+        assertEquals(10000.0, config.getDouble("rope_theta"));
+        assertEquals(32768, config.getInt("max_position_embeddings"));
+        assertTrue(config.getBoolean("tie_word_embeddings"));
+        assertFalse(config.getBoolean("use_sliding_window"));
+        assertFalse(config.has("rope_scaling"));
+        assertEquals("float32", config.getString("torch_dtype"));
+        // the sample tokenizer's ids: <|im_end|> 2044 ends, <|endoftext|> 2042 pads
+        assertEquals(List.of(2044), config.getIntList("eos_token_id"));
+        assertEquals(2042, config.getInt("pad_token_id"));
+        assertTrue(Files.isRegularFile(dir.resolve("tokenizer.json")));
+
+        try (CausalLm loaded = ModelLoader.load(dir); NDManager scope = loaded.manager().newSubManager()) {
+            QwenCausalLm qwen = assertInstanceOf(QwenCausalLm.class, loaded);
+            assertEquals(DecoderConfig.qwen2(2048, 256, 1, 4, 2, 688, true), qwen.config());
+            assertEquals(new TokenIds(-1, -1, -1, 2042, 2044), qwen.tokens());
+            assertArrayEquals(new long[] {2044}, qwen.tokenizer().orElseThrow().encode("<|im_end|>"));
+            assertArrayEquals(expected, qwen.forward(rows, null, scope).toFloatArray(), 0f);
+        }
+        // and TinyVlm reads its own folder back, placeholder ids included
+        try (TinyVlm again = TinyVlm.load(dir); NDManager scope = again.manager().newSubManager()) {
+            assertEquals(2047, again.tokens().imgContext());
+            assertArrayEquals(expected, again.forward(rows, null, scope).toFloatArray(), 0f);
         }
     }
 
@@ -451,6 +534,28 @@ class QwenCausalLmTest {
             assertArrayEquals(new long[] {151645}, model.tokenizer().orElseThrow().encode("<|im_end|>"));
             model.save(tmp.resolve("tok-saved"));
             assertArrayEquals(Files.readAllBytes(real.resolve("tokenizer.json")), Files.readAllBytes(tmp.resolve("tok-saved/tokenizer.json")));
+        }
+    }
+
+    /** A folder with only a slow tokenizer's vocab.json and merges.txt still offers a tokenizer, and a save keeps those files. */
+    @Test
+    void slowTokenizerFilesAreOfferedAndSaved() throws IOException {
+        Path dir = QwenCheckpoints.write(tmp.resolve("slow"), QwenCheckpoints.qwen25Config(Dims.qwen25(), "float32"),
+                QwenCheckpoints.randomWeights(Dims.qwen25(), false, 3), F32);
+        try (mpo4j.text.Tokenizer sample = mpo4j.text.Tokenizer.sample()) {
+            TinyCheckpoints.writeSlowTokenizer(sample.file().getParent(), dir);
+        }
+        assertFalse(Files.exists(dir.resolve("tokenizer.json")));
+        try (CausalLm model = ModelLoader.load(dir)) {
+            mpo4j.text.Tokenizer tokenizer = model.tokenizer().orElseThrow();
+            assertEquals(dir.resolve("vocab.json"), tokenizer.file());
+            // the sample tokenizer's ids (datasets-sample/tokenizer/tokenizer_config.json): <|im_end|> 2044
+            assertArrayEquals(new long[] {2044}, tokenizer.encode("<|im_end|>"));
+            assertEquals("hello world", tokenizer.decode(tokenizer.encode("hello world")));
+            model.save(tmp.resolve("slow-saved"));
+            for (String file : List.of("vocab.json", "merges.txt", "added_tokens.json", "tokenizer_config.json")) {
+                assertArrayEquals(Files.readAllBytes(dir.resolve(file)), Files.readAllBytes(tmp.resolve("slow-saved").resolve(file)), file);
+            }
         }
     }
 
