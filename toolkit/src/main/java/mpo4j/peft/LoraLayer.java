@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.SplittableRandom;
+import mpo4j.engine.Dropout;
 import mpo4j.engine.Scalar;
 import mpo4j.model.AdaptableLinear;
 import mpo4j.model.LinearAdapter;
@@ -20,7 +21,8 @@ import mpo4j.model.LinearAdapter;
  * {@code kaiming_uniform_(a=sqrt(5))}, i.e. uniform in {@code [-1/sqrt(in), 1/sqrt(in)]} (gain
  * {@code sqrt(2 / (1 + 5)) = sqrt(1/3)}, bound {@code gain * sqrt(3 / fan_in)}), {@code B} zeros, so a
  * fresh adapter changes nothing. Dropout is applied only while gradients are recorded (a training
- * step); evaluation and generation see {@code x} unchanged.
+ * step) and {@link Dropout#enabled()} (a preference trainer with {@code disableDropout}, the default,
+ * turns it off, as TRL's {@code disable_dropout} does); evaluation and generation see {@code x} unchanged.
  */
 public final class LoraLayer implements LinearAdapter {
     private final AdaptableLinear target;
@@ -79,7 +81,7 @@ public final class LoraLayer implements LinearAdapter {
 
     @Override
     public NDArray delta(NDArray x) {
-        NDArray in = dropout > 0 && JniUtils.isGradMode()
+        NDArray in = dropout > 0 && JniUtils.isGradMode() && Dropout.enabled()
                 ? x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray down = in.getNDArrayInternal().linear(in, loraA.getArray(), null).singletonOrThrow();
         NDArray up = down.getNDArrayInternal().linear(down, loraB.getArray(), null).singletonOrThrow();

@@ -20,6 +20,7 @@ import mpo4j.loss.PreferenceLoss;
 import mpo4j.loss.ReferenceLogps;
 import mpo4j.model.CausalLm;
 import mpo4j.train.Checkpoint;
+import mpo4j.engine.Dropout;
 import mpo4j.engine.GradMode;
 import mpo4j.train.ModelTrainable;
 import mpo4j.train.Objective;
@@ -247,11 +248,11 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
     }
 
     /**
-     * TRL's {@code disable_dropout} (default {@code true}): train policy and reference without dropout.
-     * mpo4j's decoders have no dropout layers, and the reference never runs with gradients, so never
-     * with dropout. The one dropout there is, a LoRA adapter's {@code lora_dropout}, is set on its
-     * {@code LoraConfig} (PEFT's default 0) and is not yet switched by this setting: for TRL's default
-     * behaviour keep it 0. Part of the resume fingerprint.
+     * TRL's {@code disable_dropout} (default {@code true}): train policy and reference without dropout,
+     * LoRA's {@code lora_dropout} included (through {@link Dropout}; the model keeps its configured value
+     * for other uses). mpo4j's decoders have no other dropout layers, and the reference never runs with
+     * gradients, so never with dropout. {@code false} keeps a LoRA adapter's dropout in training steps.
+     * An SFT trainer keeps dropout, as TRL's SFT trainer does. Part of the resume fingerprint.
      */
     public PreferenceTrainer disableDropout(boolean disable) {
         return change(t -> t.disableDropout = disable);
@@ -272,7 +273,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
     public TrainRun fit() {
         return GradMode.off(() -> {
             try (Session s = new Session(null, null, true)) {
-                return s.loop.fit();
+                return Dropout.off(!sft && disableDropout, s.loop::fit);
             }
         });
     }
@@ -284,7 +285,7 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
             PreferenceTrainer into = outputDir() == null ? output(checkpoint.getParent()) : this;
             return GradMode.off(() -> {
                 try (Session s = into.new Session(checkpoint.getParent(), checkpoint, true)) {
-                    return s.loop.resume(checkpoint);
+                    return Dropout.off(!sft && disableDropout, () -> s.loop.resume(checkpoint));
                 }
             });
         } catch (IOException e) {

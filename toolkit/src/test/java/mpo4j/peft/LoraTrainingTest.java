@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The unchanged preference trainer on a LoRA-wrapped model: only adapters move, the reference is the base. */
 class LoraTrainingTest {
-    private static final TinyVlmConfig CONFIG = TinyModels.small().textOnly();
-    private static final LoraConfig LORA = LoraConfig.defaults().targetModules("q_proj", "v_proj", "down_proj").r(4).loraAlpha(8);
+    static final TinyVlmConfig CONFIG = TinyModels.small().textOnly();
+    static final LoraConfig LORA = LoraConfig.defaults().targetModules("q_proj", "v_proj", "down_proj").r(4).loraAlpha(8);
 
     @TempDir
     Path tmp;
@@ -73,7 +73,7 @@ class LoraTrainingTest {
         }
     }
 
-    private static PreferenceTrainer trainer(LoraModel model) {
+    static PreferenceTrainer trainer(LoraModel model) {
         return PreferenceTrainer.of(model).loss(PreferenceLoss.mpo()).data(pairs(8)).collator(LoraTrainingTest::collate)
                 .batchSize(2).lr(1e-2).epochs(1).seed(42).progressBar(false);
     }
@@ -93,7 +93,7 @@ class LoraTrainingTest {
     }
 
     /** "what is a+b?" with the right sum chosen and a wrong one rejected. */
-    private static List<PreferencePair> pairs(int n) {
+    static List<PreferencePair> pairs(int n) {
         Random r = new Random(1);
         List<PreferencePair> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -106,7 +106,7 @@ class LoraTrainingTest {
     }
 
     /** One token per character; the answer and end-of-sequence are the labelled completion. */
-    private static PreferenceBatch collate(List<PreferencePair> pairs) {
+    static PreferenceBatch collate(List<PreferencePair> pairs) {
         TokenIds ids = CONFIG.tokens();
         SequenceBatch chosen = rows(pairs, pairs.stream().map(PreferencePair::chosen).toList(), ids);
         SequenceBatch rejected = rows(pairs, pairs.stream().map(PreferencePair::rejected).toList(), ids);
