@@ -49,9 +49,10 @@ public final class InternVlCollator {
     }
 
     /**
-     * A collator matching {@code model}: its tokenizer, tile size and image tokens per tile, and its chat
-     * template (for an {@link InternVlChatModel}, the conversation template its {@code template} field
-     * names, e.g. {@code internvl2_5} with InternVL's system message; otherwise the tokenizer's).
+     * A collator matching {@code model}: its tokenizer, tile size and image tokens per tile, and its
+     * {@link CausalLm#chatTemplate() chat template} (for an {@link InternVlChatModel}, also under LoRA,
+     * the conversation template its {@code template} field names, e.g. {@code internvl2_5} with InternVL's
+     * system message; otherwise the tokenizer's).
      *
      * @throws IllegalStateException when the model carries no tokenizer, or names a template mpo4j cannot render
      */
@@ -59,11 +60,7 @@ public final class InternVlCollator {
         Tokenizer tokenizer = model.tokenizer().orElseThrow(() -> new IllegalStateException(
                 "this model has no tokenizer to collate with: build it with .tokenizer(tok), load a checkpoint that "
                         + "has tokenizer.json, or use InternVlCollator.of(tokenizer)"));
-        InternVlCollator collator = of(tokenizer);
-        if (model instanceof InternVlChatModel internVl) {
-            collator = collator.template(internVl.chatTemplate());
-        }
-        InternVlCollator withTemplate = collator;
+        InternVlCollator withTemplate = of(tokenizer).template(model.chatTemplate());
         return model.vision().map(v -> withTemplate.tileSize(v.tileSize()).tokensPerTile(v.tokensPerTile())).orElse(withTemplate);
     }
 

@@ -6,6 +6,7 @@ import ai.djl.nn.Parameter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import mpo4j.text.ChatTemplate;
 import mpo4j.text.Tokenizer;
 
 /**
@@ -34,6 +35,18 @@ public interface CausalLm extends AutoCloseable {
 
     /** The tokenizer the model was built or saved with, if any. */
     Optional<Tokenizer> tokenizer();
+
+    /**
+     * The chat template the model was trained with: by default its tokenizer's
+     * ({@code tokenizer_config.json}); a model whose checkpoint names its own conversation template
+     * (InternVL's {@code template} field) overrides it, and wrappers (LoRA) pass their base model's on.
+     *
+     * @throws IllegalStateException when the model has no tokenizer
+     */
+    default ChatTemplate chatTemplate() {
+        return ChatTemplate.of(tokenizer().orElseThrow(() -> new IllegalStateException(
+                "this model has no tokenizer, so no chat template: load a checkpoint with tokenizer files or build it with .tokenizer(tok)")));
+    }
 
     /** The manager holding the parameters; open forward scopes as its sub-managers. */
     NDManager manager();

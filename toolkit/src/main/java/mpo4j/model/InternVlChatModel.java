@@ -331,6 +331,7 @@ public final class InternVlChatModel implements CausalLm {
      * @throws IllegalStateException naming the field for another conversation template, or when there is
      *     neither a template name nor a tokenizer
      */
+    @Override
     public ChatTemplate chatTemplate() {
         Optional<String> name = template();
         if (name.isEmpty()) {

@@ -13,6 +13,7 @@ import mpo4j.model.ImageInputs;
 import mpo4j.model.KvCache;
 import mpo4j.model.TokenIds;
 import mpo4j.model.TokenRows;
+import mpo4j.text.ChatTemplate;
 import mpo4j.text.Tokenizer;
 
 /**
@@ -46,6 +47,9 @@ final class AdaptersDisabled implements CausalLm {
 
     @Override
     public Optional<Tokenizer> tokenizer() { return base.tokenizer(); }
+
+    @Override
+    public ChatTemplate chatTemplate() { return base.chatTemplate(); }
 
     @Override
     public NDManager manager() { return base.manager(); }

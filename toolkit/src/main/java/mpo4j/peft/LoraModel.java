@@ -22,6 +22,7 @@ import mpo4j.model.ImageInputs;
 import mpo4j.model.KvCache;
 import mpo4j.model.TokenIds;
 import mpo4j.model.TokenRows;
+import mpo4j.text.ChatTemplate;
 import mpo4j.text.Tokenizer;
 
 /**
@@ -233,6 +234,9 @@ public final class LoraModel implements CausalLm {
 
     @Override
     public Optional<Tokenizer> tokenizer() { return base.tokenizer(); }
+
+    @Override
+    public ChatTemplate chatTemplate() { return base.chatTemplate(); }
 
     /** The manager holding the adapters (a child of the base model's). */
     @Override

@@ -506,6 +506,12 @@ class InternVlChatModelTest {
                 assertEquals(new Shape(2, batch.chosen().length() > batch.rejected().length() ? batch.chosen().length()
                         : batch.rejected().length(), 2048), logits.getShape());
             }
+            // under LoRA the model is a wrapper: its collator still gets InternVL's template, not the tokenizer's
+            try (mpo4j.peft.LoraModel lora = mpo4j.peft.LoraConfig.defaults().r(2).targetModules("q_proj").applyTo(model)) {
+                InternVlCollator adapted = InternVlCollator.forModel(lora);
+                assertEquals(collator.template(), adapted.template());
+                assertArrayEquals(batch.chosen().inputIds(), adapted.collate(List.of(pair)).chosen().inputIds());
+            }
         }
     }
 
