@@ -139,6 +139,7 @@ public final class TrainLoop<B> {
     }
 
     private TrainRun loop(AdamW optimizer) {
+        NativeHeap.returnFreedBlocksToSystem();     // else each step's freed activations stay resident (see NativeHeap)
         startNanos = System.nanoTime();
         boolean interrupted = false;
         try (NDManager root = NDManager.newBaseManager()) {
