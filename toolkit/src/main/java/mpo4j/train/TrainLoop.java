@@ -140,6 +140,7 @@ public final class TrainLoop<B> {
 
     private TrainRun loop(AdamW optimizer) {
         NativeHeap.returnFreedBlocksToSystem();     // else each step's freed activations stay resident (see NativeHeap)
+        NativeHeap.startRun();
         startNanos = System.nanoTime();
         boolean interrupted = false;
         try (NDManager root = NDManager.newBaseManager()) {
@@ -156,6 +157,7 @@ public final class TrainLoop<B> {
                     interrupted = true;
                     break;
                 }
+                NativeHeap.releaseFreePagesIfGrown();
                 step++;
                 stepsThisFit++;
                 log.add(row);

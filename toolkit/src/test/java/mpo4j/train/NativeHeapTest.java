@@ -41,4 +41,28 @@ class NativeHeapTest {
             assertTrue(after - before < 32, "freed blocks returned: " + before + " MiB before, " + held + " held, " + after + " after");
         }
     }
+
+    /** Blocks below the threshold come from malloc's heaps; their freed pages go back at the end of a step. */
+    @Test
+    void freePagesOfSmallerBlocksAreReleasedAfterAStep() {
+        assumeTrue(Platform.isLinux() && Memory.rssMb() > 0, "glibc and /proc only");
+        assertTrue(NativeHeap.returnFreedBlocksToSystem(), "mallopt(M_MMAP_THRESHOLD) accepted");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            double before = Memory.rssMb();
+            List<NDArray> blocks = new ArrayList<>();
+            List<NDArray> pins = new ArrayList<>();
+            for (int i = 0; i < 96; i++) {
+                blocks.add(manager.ones(new Shape(256, 1024)));   // 1 MiB, below the threshold
+                pins.add(manager.ones(new Shape(16)));
+            }
+            double held = Memory.rssMb();
+            blocks.forEach(NDArray::close);
+            double freed = Memory.rssMb();
+            NativeHeap.releaseFreePages();
+            double released = Memory.rssMb();
+            assertTrue(held - before > 80, "96 × 1 MiB resident while held: " + before + " -> " + held + " MiB");
+            assertTrue(released - before < 24, "after malloc_trim: " + before + " MiB before, " + held + " held, " + freed
+                    + " freed, " + released + " released");
+        }
+    }
 }
