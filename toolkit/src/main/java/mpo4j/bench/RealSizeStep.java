@@ -1,5 +1,6 @@
 package mpo4j.bench;
 
+import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -37,6 +38,8 @@ final class RealSizeStep {
     static final int CHOSEN = 128;
     static final int REJECTED = 96;
     static final int RANK = 16;
+    /** Square sizes of the GEMM peak that MFU is measured against (the decoder's products are of this order). */
+    static final int[] GEMM_SIZES = {1024, 2048};
 
     private RealSizeStep() {}
 
@@ -61,30 +64,72 @@ final class RealSizeStep {
     /** Runs {@code warmup + timed} MPO steps; returns the measurements under their JSON names. */
     static Map<String, Object> run(int warmup, int timed, PrintStream log) {
         Map<String, Object> out = new LinkedHashMap<>();
+        out.put("load_avg_start", Memory.loadAverage());
+        double gemmGflops;
+        try (NDManager root = NDManager.newBaseManager()) {
+            log.println("bench: GEMM peak " + Arrays.toString(GEMM_SIZES));
+            gemmGflops = GemmPeak.measure(root, GEMM_SIZES, 5);
+        }
         log.println("bench: real-size model (Qwen2.5-0.5B dimensions, random weights)");
         try (QwenCausalLm base = QwenCausalLm.fromConfig(qwen25Config(), 42)) {
             LoraModel lora = LoraModel.wrap(base, LoraConfig.defaults().r(RANK).loraAlpha(2 * RANK).targetModulesAllLinear());
             out.put("real_total_params", base.parameterCount());
             out.put("real_trainable_params", lora.parameterCount());
             PreferenceBatch batch = syntheticPair(base.vocabSize(), base.tokens().pad());
+            // the seeded initialiser fills each weight from a Java array: hand that heap back before measuring
+            System.gc();
+            out.put("real_rss_mb_model", Memory.rssMb());
             List<Double> stepMs = new ArrayList<>();
+            Map<String, Object> rssPerStep = new LinkedHashMap<>();
             TrainListener timer = new TrainListener() {
                 @Override
                 public void onStep(Progress p) {
+                    double rss = Memory.rssMb();
                     stepMs.add(p.metrics().get("step_time_ms"));
-                    log.printf("bench: real-size step %d: %.0f ms, rss %.0f MiB%n", p.step(), p.metrics().get("step_time_ms"), Memory.rssMb());
+                    rssPerStep.put("real_rss_mb_step_" + p.step(), rss);
+                    log.printf("bench: real-size step %d: %.0f ms, rss %.0f MiB, peak %.0f MiB%n", p.step(),
+                            p.metrics().get("step_time_ms"), rss, Memory.peakRssMb());
                 }
             };
             PreferenceTrainer.of(lora).loss(PreferenceLoss.mpo()).data(List.of(placeholderPair()))
                     .collator(pairs -> batch).batchSize(1).lr(1e-4).constant().maxSteps(warmup + timed).seed(42)
                     .progressBar(false).listener(timer).fit();
             List<Double> counted = stepMs.subList(Math.min(warmup, stepMs.size()), stepMs.size());
-            out.put("real_step_ms", Stats.median(counted.stream().mapToDouble(Double::doubleValue).toArray()));
+            double stepMedian = Stats.median(counted.stream().mapToDouble(Double::doubleValue).toArray());
+            out.put("real_step_ms", stepMedian);
             out.put("real_peak_rss_mb", Memory.peakRssMb());
+            out.putAll(rssPerStep);
+            LoraFlopCount flops = LoraFlopCount.allLinear(base.config(), batch.concatenated().lengths(), RANK, scoredPositions(batch));
+            out.put("real_flops_per_step", flops.step());
+            Map<String, Object> forward = new LinkedHashMap<>();
+            forward.put("base_linear", flops.baseLinear());
+            forward.put("adapters", flops.adapters());
+            forward.put("attention", flops.attention());
+            forward.put("lm_head", flops.head());
+            out.put("real_flops_forward", forward);
+            out.put("real_flops_method", LoraFlopCount.METHOD);
+            out.put("gemm_gflops", gemmGflops);
+            out.put("real_achieved_gflops", flops.step() / (stepMedian / 1e3) / 1e9);
+            out.put("real_mfu", flops.step() / (stepMedian / 1e3 * gemmGflops * 1e9));
             out.put("real_shape", "1 pair: prompt " + PROMPT + ", chosen " + CHOSEN + ", rejected " + REJECTED
                     + " tokens; LoRA r=" + RANK + " alpha " + 2 * RANK + " on all linear layers; MPO, frozen reference = adapters off; float32");
         }
+        out.put("load_avg_end", Memory.loadAverage());
         return out;
+    }
+
+    /** Positions whose next label is scored (where the output head runs): every label but {@link Labels#IGNORE}, from position 1 on. */
+    static long scoredPositions(PreferenceBatch batch) {
+        SequenceBatch rows = batch.concatenated();
+        long[] labels = rows.labels();
+        int len = rows.length();
+        long scored = 0;
+        for (int i = 0; i < labels.length; i++) {
+            if (i % len != 0 && labels[i] != Labels.IGNORE) {
+                scored++;
+            }
+        }
+        return scored;
     }
 
     /** Random token ids, labels on the completion tokens only; the chosen and rejected rows share the prompt. */

@@ -142,7 +142,7 @@ public final class CompletionLogps {
      * @param shared      {@code [N]} the same over the pair's first min(Lc, Lr) scored tokens, or null without pairing
      * @param tokens      scored tokens per row
      * @param wpoTotals   Σ over scored tokens of {@code log p − log Σ_v p_v²} (constants), or null
-     * @param logitTotals Σ over scored positions and vocabulary of the raw logits (constants)
+     * @param logitTotals Σ over scored positions and vocabulary of the raw logits (constants), or null without pairing
      * @param vocab       vocabulary size (the last axis of the head's output)
      */
     record Totals(NDArray sums, NDArray shared, int[] tokens, double[] wpoTotals, double[] logitTotals, long vocab) {}
@@ -173,7 +173,8 @@ public final class CompletionLogps {
         int k = at.size();
         List<NDArray> chunks = new ArrayList<>();
         double[] wpoTotals = withWeights ? new double[n] : null;
-        double[] logitTotals = new double[n];
+        // the logit means are preference metrics only: rows need none, so they cost no host copy per chunk
+        double[] logitTotals = pairs ? new double[n] : null;
         long[] vocab = {0};
         // at least one chunk, even an empty one: a batch with nothing scored still gives sums that are
         // part of the graph (zero gradient), so backward runs as it does for any other batch
@@ -212,6 +213,19 @@ public final class CompletionLogps {
         NDArray index = scope.create(Arrays.copyOfRange(at.labels(), from, to), new Shape(to - from, 1));
         NDArray lse = logSumExp(logits);                                                // [C]
         NDArray tokenLogp = logits.gather(index, 1).squeeze(1).sub(lse);               // [C]
+        if (logitTotals != null) {
+            addConstantTotals(logits, lse, tokenLogp, at, from, logitTotals, wpoTotals);
+        }
+        // chunk-sized handles (views or copies); closing them frees what autograd did not keep
+        for (NDArray a : new NDArray[] {logits, squeezed, out, batched, picked}) {
+            a.close();
+        }
+        return tokenLogp;
+    }
+
+    /** Adds a chunk's per-row logit sums and, when wanted, its WPO terms (constants, no gradient). */
+    private static void addConstantTotals(NDArray logits, NDArray lse, NDArray tokenLogp, ScoredPositions at, int from,
+                                          double[] logitTotals, double[] wpoTotals) {
         try (NDArray detached = logits.stopGradient(); NDArray logitSums = detached.sum(new int[] {1})) {
             at.addPerRow(Nd.doubles(logitSums), from, logitTotals);
             if (wpoTotals != null) {
@@ -223,11 +237,6 @@ public final class CompletionLogps {
                 }
             }
         }
-        // chunk-sized handles (views or copies); closing them frees what autograd did not keep
-        for (NDArray a : new NDArray[] {logits, squeezed, out, batched, picked}) {
-            a.close();
-        }
-        return tokenLogp;
     }
 
     /**

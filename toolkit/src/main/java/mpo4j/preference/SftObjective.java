@@ -8,6 +8,7 @@ import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.loss.CompletionLogps;
 import mpo4j.model.CausalLm;
+import mpo4j.train.DeviceMetric;
 import mpo4j.train.Objective;
 import mpo4j.train.StepOutput;
 
@@ -38,16 +39,19 @@ final class SftObjective implements Objective<PairBatch> {
         CompletionLogps.RowLogps chosen = logps.rows(hidden, policy::logits, rows);
         NDArray nll = chosen.nll();
         int n = rows.rows();
-        double meanLogp = 0;
-        for (double v : chosen.values()) {
-            meanLogp += v / n;
-        }
         long trained = chosen.scoredTokens();
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("loss/sft", (double) nll.getFloat());
-        metrics.put("logps/chosen", meanLogp);
+        // both metrics stay on the device until the trainer's one transfer per step
+        Map<String, DeviceMetric> metrics = new LinkedHashMap<>();
+        metrics.put("loss/sft", DeviceMetric.scalar(nll));
+        metrics.put("logps/chosen", new DeviceMetric(chosen.sums(), sums -> {
+            double meanLogp = 0;
+            for (double v : sums) {
+                meanLogp += v / n;
+            }
+            return meanLogp;
+        }));
         // the NLL is a mean over trained tokens, logps/chosen over rows: weighted so, batches combine exactly
         Map<String, Double> weights = Map.of("loss", (double) trained, "loss/sft", (double) trained, "logps/chosen", (double) n);
-        return new StepOutput(nll, metrics, rows.tokens().realTokens(), weights);
+        return new StepOutput(nll, Map.of(), rows.tokens().realTokens(), weights, metrics);
     }
 }

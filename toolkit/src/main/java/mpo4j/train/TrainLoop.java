@@ -139,6 +139,8 @@ public final class TrainLoop<B> {
     }
 
     private TrainRun loop(AdamW optimizer) {
+        NativeHeap.returnFreedBlocksToSystem();     // else each step's freed activations stay resident (see NativeHeap)
+        NativeHeap.startRun();
         startNanos = System.nanoTime();
         boolean interrupted = false;
         try (NDManager root = NDManager.newBaseManager()) {
@@ -155,6 +157,7 @@ public final class TrainLoop<B> {
                     interrupted = true;
                     break;
                 }
+                NativeHeap.releaseFreePagesIfGrown();
                 step++;
                 stepsThisFit++;
                 log.add(row);
@@ -230,6 +233,7 @@ public final class TrainLoop<B> {
     /** One optimizer step; {@code null} if interrupted between micro-batches (the step is dropped). */
     private Map<String, Double> trainStep(NDManager root, AdamW optimizer) {
         long t0 = System.nanoTime();
+        double gradNorm;
         int epoch = step / stepsPerEpoch;
         int[] order = permutation(train.size(), config.seed(), epoch);
         int microPerEpoch = config.microBatchesPerEpoch(train.size());
@@ -241,42 +245,53 @@ public final class TrainLoop<B> {
         Grads.zero(params.values());
         MetricReducer metrics = new MetricReducer();
         long tokens = 0;
-        for (int j = first; j < last; j++) {
-            if (j > first && Thread.currentThread().isInterrupted()) {
-                Thread.interrupted();
-                return null;
-            }
-            int[] idx = slice(order, j);
-            try (NDManager scope = root.newSubManager()) {
-                B batch = train.batch(idx);
-                if (batch == null) {
-                    continue;          // every example of this micro-batch was dropped (a skip policy; counted by the batches)
+        // the step's metric values and gradient-norm pieces stay on the device until one transfer after the last backward
+        try (NDManager stepScope = root.newSubManager()) {
+            for (int j = first; j < last; j++) {
+                if (j > first && Thread.currentThread().isInterrupted()) {
+                    Thread.interrupted();
+                    return null;
                 }
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    StepOutput out = objective.compute(batch, scope, true);
-                    double value = scalar(out.loss());
-                    if (!Double.isFinite(value)) {
-                        throw new IllegalStateException("loss is " + value + " at step " + (step + 1) + " (epoch " + epoch
-                                + ", micro-batch " + j + ", examples " + java.util.Arrays.toString(idx) + ")");
+                int[] idx = slice(order, j);
+                try (NDManager scope = root.newSubManager()) {
+                    B batch = train.batch(idx);
+                    if (batch == null) {
+                        continue;          // every example of this micro-batch was dropped (a skip policy; counted by the batches)
                     }
-                    gc.backward(micro == 1 ? out.loss() : Scalar.div(out.loss(), micro));
-                    accumulate(metrics, value, out);
-                    tokens += out.tokens();
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        StepOutput out = objective.compute(batch, scope, true);
+                        String where = " at step " + (step + 1) + " (epoch " + epoch + ", micro-batch " + j + ", examples "
+                                + java.util.Arrays.toString(idx) + ")";
+                        gc.backward(micro == 1 ? out.loss() : Scalar.div(out.loss(), micro));
+                        accumulate(metrics, new DeviceMetric(out.loss(), v -> finiteLoss(v[0], where)), out, stepScope);
+                        tokens += out.tokens();
+                    }
                 }
             }
-        }
-        double gradNorm = Grads.clipGlobalNorm(params.values(), config.maxGradNorm(), false, root);
-        boolean skip = !Double.isFinite(gradNorm);
-        if (skip && !config.skipNonFiniteGrads()) {
-            throw new IllegalStateException("the gradient norm is " + gradNorm + " at step " + (step + 1) + " (epoch " + epoch
-                    + ", learning rate " + lr + "): training diverged or an example produces an invalid gradient; the update was"
-                    + " not applied. Lower lr, or call skipNonFiniteGrads(true) to drop such steps");
-        }
-        if (skip) {
-            skippedSteps++;
-            Grads.zero(params.values());
-        } else {
-            optimizer.update(params, lr);
+            double[] sumOfSquares = {0};
+            List<NDArray> grads = new ArrayList<>();
+            for (NDArray p : params.values()) {
+                NDArray g = Grads.of(p, stepScope);
+                if (g != null) {
+                    grads.add(g);
+                    metrics.await(g.square().sum(), stepScope, v -> sumOfSquares[0] += v[0]);
+                }
+            }
+            metrics.transfer();      // the one device-to-host copy of the step; throws on a non-finite loss
+            gradNorm = Math.sqrt(sumOfSquares[0]);
+            boolean skip = !Double.isFinite(gradNorm);
+            if (skip && !config.skipNonFiniteGrads()) {
+                throw new IllegalStateException("the gradient norm is " + gradNorm + " at step " + (step + 1) + " (epoch " + epoch
+                        + ", learning rate " + lr + "): training diverged or an example produces an invalid gradient; the update was"
+                        + " not applied. Lower lr, or call skipNonFiniteGrads(true) to drop such steps");
+            }
+            if (skip) {
+                skippedSteps++;
+                Grads.zero(params.values());
+            } else {
+                clip(grads, gradNorm);
+                optimizer.update(params, lr);
+            }
         }
         double ms = (System.nanoTime() - t0) / 1e6;
 
@@ -296,13 +311,39 @@ public final class TrainLoop<B> {
     }
 
     /** Adds one batch: its loss first (so it leads the row), then the objective's other metrics, each with its weight. */
-    private static void accumulate(MetricReducer metrics, double loss, StepOutput out) {
-        metrics.add("loss", loss, out.weight("loss"));
+    private static void accumulate(MetricReducer metrics, DeviceMetric loss, StepOutput out, NDManager keep) {
+        metrics.add("loss", loss, out.weight("loss"), keep);
         out.metrics().forEach((k, v) -> {
             if (!k.equals("loss")) {
                 metrics.add(k, v, out.weight(k));
             }
         });
+        out.deviceMetrics().forEach((k, m) -> {
+            if (!k.equals("loss")) {
+                metrics.add(k, m, out.weight(k), keep);
+            }
+        });
+    }
+
+    private static double finiteLoss(double value, String where) {
+        if (!Double.isFinite(value)) {
+            throw new IllegalStateException("loss is " + value + where);
+        }
+        return value;
+    }
+
+    /**
+     * {@code torch.nn.utils.clip_grad_norm_} with the norm already known: every gradient times
+     * {@code maxGradNorm / (norm + 1e-6)} when that is below 1 (as {@link Grads#clipGlobalNorm}).
+     */
+    private void clip(List<NDArray> grads, double norm) {
+        double maxNorm = config.maxGradNorm();
+        if (maxNorm > 0 && Double.isFinite(maxNorm)) {
+            double coef = maxNorm / (norm + 1e-6);
+            if (coef < 1.0) {
+                grads.forEach(g -> g.muli(coef));
+            }
+        }
     }
 
     /**
@@ -315,6 +356,12 @@ public final class TrainLoop<B> {
     }
 
     private Map<String, Double> evaluateWithoutGrad(NDManager root, boolean record) {
+        try (NDManager evalScope = root.newSubManager()) {
+            return evaluateWithoutGrad(root, evalScope, record);
+        }
+    }
+
+    private Map<String, Double> evaluateWithoutGrad(NDManager root, NDManager evalScope, boolean record) {
         MetricReducer metrics = new MetricReducer();
         Map<String, List<float[]>> examples = new LinkedHashMap<>();
         int n = eval.size();
@@ -330,10 +377,11 @@ public final class TrainLoop<B> {
                     continue;          // every example of this batch was dropped under a skip policy
                 }
                 StepOutput out = objective.compute(batch, scope, false);
-                accumulate(metrics, scalar(out.loss()), out);
+                accumulate(metrics, DeviceMetric.scalar(out.loss()), out, evalScope);
                 out.examples().forEach((k, v) -> examples.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
             }
         }
+        metrics.transfer();            // one device-to-host copy for the whole evaluation
         Map<String, Double> row = new LinkedHashMap<>();
         row.put("step", (double) step);
         row.put("epoch", (double) step / stepsPerEpoch);
@@ -355,11 +403,6 @@ public final class TrainLoop<B> {
             at += p.length;
         }
         return all;
-    }
-
-    /** A scalar loss of any float type as a double. */
-    private static double scalar(NDArray loss) {
-        return loss.getDataType() == ai.djl.ndarray.types.DataType.FLOAT64 ? loss.getDouble() : loss.getFloat();
     }
 
     private void checkpoint(AdamW optimizer) {

@@ -2,8 +2,15 @@ package mpo4j.peft;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.BaseNDManager;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +29,7 @@ import mpo4j.model.TinyVlmConfig;
 import mpo4j.model.TokenIds;
 import mpo4j.preference.PreferenceTrainer;
 import mpo4j.text.Labels;
+import mpo4j.train.TrainListener;
 import mpo4j.train.TrainLoop;
 import mpo4j.train.TrainRun;
 import org.junit.jupiter.api.Test;
@@ -51,6 +59,44 @@ class LoraTrainingTest {
             for (LoraLayer layer : lora.adapters().values()) {
                 float[] b = layer.loraB().getArray().toFloatArray();
                 assertTrue(Arrays.stream(toDoubles(b)).anyMatch(v -> v != 0), layer + ": B was trained");
+            }
+        }
+    }
+
+    /**
+     * Nothing accumulates on long-lived managers from step to step, and frozen weights never get a
+     * gradient: after every step the base model's manager holds its parameters and the adapters' A and B
+     * (the adapters' manager is its child), and the count of every live NDArray is the same after steps
+     * 1, 2 and 3 (AdamW's two moments per adapter matrix are made in step 1).
+     */
+    @Test
+    void stepsLeaveNoArraysBehindAndFrozenWeightsHaveNoGradient() {
+        try (TinyVlm base = TinyVlm.builder(CONFIG).seed(3).build(); LoraModel lora = LoraModel.wrap(base, LORA);
+             NDManager probe = NDManager.newBaseManager()) {
+            BaseNDManager all = (BaseNDManager) probe.getParentManager();
+            int modelArrays = base.parameters().size() + 2 * lora.adapters().size();
+            assertEquals(modelArrays, ((BaseNDManager) base.manager()).getManagedArrays().size(), "before training");
+            List<int[]> live = new ArrayList<>();
+            TrainListener counter = new TrainListener() {
+                @Override
+                public void onStep(Progress p) {
+                    live.add(new int[] {((BaseNDManager) base.manager()).getManagedArrays().size(), all.getManagedArrays().size()});
+                }
+            };
+            trainer(lora).maxSteps(3).gradAccum(2).listener(counter).fit();
+            for (int[] step : live) {
+                assertEquals(modelArrays, step[0], "arrays on the model's managers after a step");
+            }
+            assertEquals(live.get(0)[1], live.get(1)[1], "live arrays after step 1 and 2");
+            assertEquals(live.get(0)[1], live.get(2)[1], "live arrays after step 1 and 3");
+            base.parameters().forEach((name, p) -> {
+                assertFalse(p.getArray().hasGradient(), name + " requires no gradient");
+                assertNull(JniUtils.getGradient((PtNDArray) p.getArray()), name + " has no gradient array");
+            });
+            for (LoraLayer layer : lora.adapters().values()) {
+                try (PtNDArray grad = JniUtils.getGradient((PtNDArray) layer.loraB().getArray())) {
+                    assertNotNull(grad, layer + ": lora_B has a gradient");
+                }
             }
         }
     }
