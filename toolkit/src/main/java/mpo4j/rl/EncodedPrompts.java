@@ -52,14 +52,17 @@ record EncodedPrompts(long[][] ids, PreferenceBatch batch) {
         return batch.hasImages() ? batch.chosenImages(scope) : null;
     }
 
-    /** The tiles for {@code numGenerations} consecutive rows per prompt (each group encoded once), or null. */
-    ImageInputs perRow(int numGenerations, NDManager scope) {
+    /**
+     * The tiles for rows {@code firstRow .. firstRow + rows - 1} of the layout with {@code numGenerations}
+     * consecutive rows per prompt (each group encoded once), or null.
+     */
+    ImageInputs perRow(int numGenerations, int firstRow, int rows, NDManager scope) {
         if (!batch.hasImages()) {
             return null;
         }
-        int[] rowToGroup = new int[ids.length * numGenerations];
+        int[] rowToGroup = new int[rows];
         for (int r = 0; r < rowToGroup.length; r++) {
-            rowToGroup[r] = r / numGenerations;
+            rowToGroup[r] = (firstRow + r) / numGenerations;
         }
         return new ImageInputs(batch.pixelValues(scope), batch.tileOffsets(), batch.imageFlags(), rowToGroup);
     }
