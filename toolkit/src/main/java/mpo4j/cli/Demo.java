@@ -349,10 +349,13 @@ public final class Demo {
             System.out.printf("GRPO: %d steps of %d prompts x %d completions, lr %s, temperature %s%n", g.steps(), g.prompts(),
                     g.numGenerations(), g.lr(), g.temperature());
             // The answers are one word and the end token, so 8 new tokens never truncate a sensible answer.
-            OnlineRun grpo = GrpoTrainer.of(model).data(train).collator(collator::collate)
+            // Image questions only: the SFT model answers every text question right already, so their groups
+            // have zero reward spread and carry no signal.
+            List<PreferencePair> prompts = train.stream().filter(p -> !p.images().isEmpty()).toList();
+            OnlineRun grpo = GrpoTrainer.of(model).data(prompts).collator(collator::collate)
                     .rewardFunc("exact_answer", Rewards.exactAnswer("answer"))
                     .numGenerations(g.numGenerations()).temperature(g.temperature()).maxCompletionLength(8)
-                    .batchSize(g.prompts()).lr(g.lr()).maxSteps(g.steps()).seed(o.seed).progressBar(true).fit();
+                    .batchSize(g.prompts()).lr(g.lr()).warmupRatio(0.1).maxSteps(g.steps()).seed(o.seed).progressBar(true).fit();
             AnswerCheck after = AnswerCheck.greedy(model, collator, eval);
             summary.put("answer_accuracy_after_grpo", after.accuracy());
             summary.put("answer_accuracy_by_file_after_grpo", after.accuracyByFile());
