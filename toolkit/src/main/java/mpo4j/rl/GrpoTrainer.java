@@ -100,6 +100,9 @@ public final class GrpoTrainer extends OnlineTrainer<GrpoTrainer> {
      * sampled, as with {@code numIterations}; count steps with {@code maxSteps}. When a round spans
      * optimizer steps ({@code gradAccum} is not a multiple of {@code numIterations * stepsPerGeneration})
      * the sampling policy's log-probs are kept, so the later slices are importance-weighted against it.
+     * A resume equals the uninterrupted run when the checkpoint falls on a round boundary (save every
+     * multiple of {@code numIterations * stepsPerGeneration / gradAccum} steps); from inside a round it
+     * samples that round again, from the checkpoint's prompts and policy.
      * Default 1 (TRL's default is {@code gradient_accumulation_steps}, where its batch size counts completions).
      */
     public GrpoTrainer stepsPerGeneration(int n) {

@@ -153,6 +153,21 @@ class GrpoTrainerTest {
     }
 
     @Test
+    void resumeAtARoundBoundaryEqualsTheUninterruptedRunWithStepsPerGeneration(@TempDir Path dir) {
+        List<Map<String, Double>> full;
+        try (TinyVlm model = GrpoFixtures.model(5)) {
+            full = trainer(model).numGenerations(4).batchSize(2).stepsPerGeneration(2).maxSteps(4).saveEvery(2)
+                    .output(dir.resolve("full")).fit().run().trainRows();
+        }
+        List<Map<String, Double>> resumed;
+        try (TinyVlm model = GrpoFixtures.model(5)) {
+            resumed = trainer(model).numGenerations(4).batchSize(2).stepsPerGeneration(2).maxSteps(4).saveEvery(2)
+                    .output(dir.resolve("resumed")).resume(dir.resolve("full").resolve("checkpoint-2")).run().trainRows();
+        }
+        assertEquals(TrainLoop.withoutTiming(full), TrainLoop.withoutTiming(resumed));
+    }
+
+    @Test
     void stepsPerGenerationMustDivideTheRound() {
         try (TinyVlm model = GrpoFixtures.model(5)) {
             assertEquals("steps_per_generation must be >= 1, got 0",
