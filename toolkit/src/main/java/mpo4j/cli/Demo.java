@@ -348,6 +348,9 @@ public final class Demo {
             System.out.printf("held-out exact-answer accuracy of the SFT model: %.3f%n", before.accuracy());
             System.out.printf("GRPO: %d steps of %d prompts x %d completions, lr %s, temperature %s%n", g.steps(), g.prompts(),
                     g.numGenerations(), g.lr(), g.temperature());
+            // Measured from the main job's SFT checkpoint (held-out greedy accuracy 0.827), 60 steps of 4 image
+            // questions x 8 answers at temperature 1: lr 2e-5 -> 0.853 (seed 42); 5e-5 -> 0.827; 1e-4 for 40 steps
+            // without warm-up, text questions included -> 0.747 (Adam's first steps at a high rate undo SFT).
             // The answers are one word and the end token, so 8 new tokens never truncate a sensible answer.
             // Image questions only: the SFT model answers every text question right already, so their groups
             // have zero reward spread and carry no signal.
