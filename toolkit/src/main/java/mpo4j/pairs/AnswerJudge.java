@@ -1,6 +1,5 @@
 package mpo4j.pairs;
 
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import mpo4j.online.Rewards;
@@ -70,7 +69,7 @@ public interface AnswerJudge {
 
             @Override
             public boolean matches(String extracted, String answer) {
-                return Rewards.normalize(extracted).equals(Rewards.normalize(answer).toLowerCase(Locale.ROOT));
+                return Rewards.normalize(extracted).equals(Rewards.normalize(answer));
             }
         };
     }
