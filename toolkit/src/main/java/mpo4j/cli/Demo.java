@@ -349,8 +349,9 @@ public final class Demo {
             System.out.printf("GRPO: %d steps of %d prompts x %d completions, lr %s, temperature %s%n", g.steps(), g.prompts(),
                     g.numGenerations(), g.lr(), g.temperature());
             // Measured from the main job's SFT checkpoint (held-out greedy accuracy 0.827), 60 steps of 4 image
-            // questions x 8 answers at temperature 1: lr 2e-5 -> 0.853 (seed 42); 5e-5 -> 0.827; 1e-4 for 40 steps
-            // without warm-up, text questions included -> 0.747 (Adam's first steps at a high rate undo SFT).
+            // questions x 8 answers at temperature 1: lr 2e-5 -> 0.853 with seed 42 but 0.820 and 0.813 with seeds 7
+            // and 1234 (100 steps: 0.820 and 0.807; the sampled reward does not rise), so not yet a reliable gain;
+            // 5e-5 -> 0.827 (seed 42); 1e-4 for 40 steps without warm-up, text questions included -> 0.747.
             // The answers are one word and the end token, so 8 new tokens never truncate a sensible answer.
             // Image questions only: the SFT model answers every text question right already, so their groups
             // have zero reward spread and carry no signal.
