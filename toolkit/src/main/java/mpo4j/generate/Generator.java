@@ -8,123 +8,92 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import java.util.SplittableRandom;
-import java.util.stream.IntStream;
 import mpo4j.model.CausalLm;
 import mpo4j.model.ImageInputs;
-import mpo4j.model.KvCache;
-import mpo4j.model.TokenRows;
-import mpo4j.model.TokenIds;
 
 /**
- * Continues prompts with any {@link CausalLm} through its key/value cache: the prompts are left-padded
- * into one batch, prefilled in one forward pass, then extended one token per step until each row emits
- * the model's end id ({@link mpo4j.model.TokenIds#eos()}) or reaches {@code maxNewTokens}.
+ * Continues prompts with any {@link CausalLm}: a convenience over {@link CompletionGenerator} and
+ * {@link CausalLmLogits} (the one generation loop of the toolkit) for callers that hold plain token ids and
+ * per-prompt tiles, e.g. held-out answer checks. Greedy decoding is {@link SamplingConfig#greedy(int)};
+ * any other {@link SamplingConfig} samples, with prompt {@code i} of a call keyed {@code i}.
  *
- * <p>Padding is masked out and each row's positions start at 0 at its first real token, so greedy
- * decoding gives every row the tokens it would get alone (sampling draws all rows from one seeded
- * stream).
+ * <p>Rows stop at an eos id of the config, or at the model's end id ({@link mpo4j.model.TokenIds#eos()})
+ * when the config names none; padding is masked, so greedy decoding gives every row the tokens it would
+ * get alone.
  */
 public final class Generator {
     private final CausalLm model;
 
     private Generator(CausalLm model) { this.model = model; }
 
+    /** A generator over {@code model}. */
     public static Generator of(CausalLm model) { return new Generator(model); }
 
     /**
-     * Continues one prompt; returns the new tokens only (including the end id if produced).
+     * Continues one prompt; returns the new tokens only (the end id included if produced).
      *
-     * @param prompt      token ids, containing the prompt's {@code <IMG_CONTEXT>} tokens if it has tiles
+     * @param prompt token ids, containing the prompt's {@code <IMG_CONTEXT>} tokens if it has tiles
      * @param pixelValues the prompt's tiles {@code [T, 3, S, S]}, or {@code null}
      */
-    public long[] generate(long[] prompt, NDArray pixelValues, Generation how) {
+    public long[] generate(long[] prompt, NDArray pixelValues, SamplingConfig how) {
         return generate(List.of(prompt), Collections.singletonList(pixelValues), how).get(0);
     }
 
     /**
-     * Continues several prompts at once (one decoding step for all of them).
+     * Continues several prompts at once (one decoding step for all of them); the new tokens of each.
      *
      * @param pixelValues one entry per prompt: its tiles {@code [T, 3, S, S]}, or {@code null}
      */
-    public List<long[]> generate(List<long[]> prompts, List<NDArray> pixelValues, Generation how) {
+    public List<long[]> generate(List<long[]> prompts, List<NDArray> pixelValues, SamplingConfig how) {
+        return complete(prompts, pixelValues, how, null).stream().map(SampledCompletion::tokenIds).toList();
+    }
+
+    /**
+     * One completion per prompt, with text (when {@code decode} is given), log-probs and finish reason.
+     *
+     * @param pixelValues one entry per prompt: its tiles {@code [T, 3, S, S]}, or {@code null}
+     * @param decode token ids to text, or null (texts are then empty; stop strings need it)
+     */
+    public List<SampledCompletion> complete(List<long[]> prompts, List<NDArray> pixelValues, SamplingConfig how,
+            java.util.function.Function<long[], String> decode) {
         int n = prompts.size();
         if (pixelValues.size() != n) {
             throw new IllegalArgumentException(n + " prompts but " + pixelValues.size() + " pixel-value entries");
         }
-        int width = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
-        int[] padding = new int[n];
-        long[] ids = new long[n * width];
-        Arrays.fill(ids, model.tokens().pad());
-        for (int r = 0; r < n; r++) {
-            padding[r] = width - prompts.get(r).length;
-            System.arraycopy(prompts.get(r), 0, ids, r * width + padding[r], prompts.get(r).length);
+        if (n == 0) {
+            return List.of();
         }
-        List<List<Long>> out = new ArrayList<>();
-        for (int r = 0; r < n; r++) {
-            out.add(new ArrayList<>());
+        SamplingConfig config = how.eosTokenIds().isEmpty() ? how.eosTokenIds(List.of((long) model.tokens().eos())) : how;
+        List<PromptTokens> keyed = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            keyed.add(new PromptTokens(i, prompts.get(i)));
         }
-        boolean[] done = new boolean[n];
-        SplittableRandom random = new SplittableRandom(how.seed());
-        long[] next = new long[n];
-        try (NDManager scope = model.manager().newSubManager()) {
-            KvCache cache = model.newCache(scope);
-            try (NDManager step = scope.newSubManager()) {
-                // every position of the prompt batch is scanned for image tokens (left padding holds none)
-                NDArray hidden = model.decode(TokenRows.full(n, width, ids), padding, promptImages(pixelValues, step), cache, step);
-                choose(hidden, how, random, next);
-            }
-            while (record(next, done, out, how.maxNewTokens())) {
-                try (NDManager step = scope.newSubManager()) {
-                    NDArray hidden = model.decode(TokenRows.full(n, 1, next), padding, null, cache, step);
-                    choose(hidden, how, random, next);
-                }
-            }
+        try (NDManager scope = model.manager().newSubManager();
+             CausalLmLogits logits = CausalLmLogits.of(model, promptImages(pixelValues, scope))) {
+            return new CompletionGenerator(config, decode).generate(logits, keyed, 1);
         }
-        return out.stream().map(tokens -> tokens.stream().mapToLong(Long::longValue).toArray()).toList();
     }
 
-    /** Appends each unfinished row's token; returns whether any row continues. */
-    private boolean record(long[] next, boolean[] done, List<List<Long>> out, int maxNewTokens) {
-        boolean more = false;
-        for (int r = 0; r < next.length; r++) {
-            if (done[r]) {
-                continue;
-            }
-            out.get(r).add(next[r]);
-            done[r] = next[r] == model.tokens().eos() || out.get(r).size() >= maxNewTokens;
-            more |= !done[r];
-        }
-        return more;
-    }
-
-    /** The prompts' tiles, copied into the step scope (operations on the caller's arrays would land in the caller's manager). */
-    private static ImageInputs promptImages(List<NDArray> pixelValues, NDManager step) {
+    /** One group of tiles per prompt (empty for a prompt without image), or null when no prompt has tiles. */
+    private static ImageInputs promptImages(List<NDArray> pixelValues, NDManager scope) {
         List<NDArray> present = new ArrayList<>();
         int[] offsets = new int[pixelValues.size() + 1];
         for (int r = 0; r < pixelValues.size(); r++) {
             NDArray p = pixelValues.get(r);
             offsets[r + 1] = offsets[r] + (p == null ? 0 : Math.toIntExact(p.getShape().get(0)));
             if (p != null) {
-                NDArray copy = p.duplicate();
-                copy.attach(step);
-                present.add(copy);
+                present.add(p);
             }
         }
         if (present.isEmpty()) {
             return null;
         }
         NDArray all = present.size() == 1 ? present.get(0) : NDArrays.concat(new NDList(present), 0);
-        return ImageInputs.of(all, offsets, IntStream.range(0, pixelValues.size()).toArray());
-    }
-
-    /** The next token of every row from the last position's logits: one host copy per step. */
-    private void choose(NDArray hidden, Generation how, SplittableRandom random, long[] next) {
-        long len = hidden.getShape().get(1);
-        float[] logits = model.logits(hidden.get(":, {}:, :", len - 1)).toFloatArray();
-        int vocab = model.vocabSize();
-        for (int r = 0; r < next.length; r++) {
-            next[r] = how.pick(Arrays.copyOfRange(logits, r * vocab, (r + 1) * vocab), random);
+        if (present.size() > 1) {
+            all.attach(scope);      // a new array: freed with the call, the callers' arrays stay theirs
         }
+        int[] rowToGroup = new int[pixelValues.size()];
+        Arrays.setAll(rowToGroup, i -> i);
+        return ImageInputs.of(all, offsets, rowToGroup);
     }
 }

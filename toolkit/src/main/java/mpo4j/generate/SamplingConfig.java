@@ -88,6 +88,11 @@ public record SamplingConfig(
         return DEFAULT.doSample(true).topK(0);
     }
 
+    /** Greedy decoding (transformers' defaults, {@code doSample} false) of at most {@code maxNewTokens} tokens. */
+    public static SamplingConfig greedy(int maxNewTokens) {
+        return DEFAULT.maxNewTokens(maxNewTokens);
+    }
+
     /** True when tokens are chosen by argmax: {@code doSample} false or temperature 0. */
     public boolean isGreedy() { return !doSample || temperature == 0; }
 

@@ -12,8 +12,8 @@ import mpo4j.collate.InternVlCollator;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.data.PreferencePair;
-import mpo4j.generate.Generation;
 import mpo4j.generate.Generator;
+import mpo4j.generate.SamplingConfig;
 import mpo4j.model.CausalLm;
 import mpo4j.text.Tokenizer;
 import tech.tablesaw.api.BooleanColumn;
@@ -38,10 +38,14 @@ public final class AnswerCheck {
 
     /** Generates up to 8 tokens per question, greedily, in batches that share one decoding loop. */
     public static AnswerCheck greedy(CausalLm model, InternVlCollator collator, List<PreferencePair> pairs) {
-        return generate(model, collator, pairs, Generation.greedy(8));
+        return generate(model, collator, pairs, SamplingConfig.greedy(8));
     }
 
-    public static AnswerCheck generate(CausalLm model, InternVlCollator collator, List<PreferencePair> pairs, Generation how) {
+    /**
+     * Answers generated as {@code how} says (greedy or sampled; stopping at the model's end id unless
+     * {@code how} names eos ids), in batches of 16 questions.
+     */
+    public static AnswerCheck generate(CausalLm model, InternVlCollator collator, List<PreferencePair> pairs, SamplingConfig how) {
         Tokenizer tokenizer = collator.tokenizer();
         long eos = model.tokens().eos();
         List<String> answers = new ArrayList<>(pairs.size());

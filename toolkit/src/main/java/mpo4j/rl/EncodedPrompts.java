@@ -14,15 +14,16 @@ import mpo4j.text.Labels;
  * Prompts as token ids plus their tiles, read from a collated batch: a pair's prompt is the prefix of its
  * chosen row that carries no label (the chat template's generation prompt included), and its tiles are the
  * pair's tiles. The collator is any of the toolkit's (the InternVL collator, or a test's), so prompts are
- * encoded exactly as preference training encodes them.
+ * encoded exactly as preference training encodes them. Public for the preference-data pipelines
+ * ({@code mpo4j.pairs}), which sample from the same prompts.
  *
  * @param ids one prompt per pair
  * @param batch the collated batch (for its tiles)
  */
-record EncodedPrompts(long[][] ids, PreferenceBatch batch) {
+public record EncodedPrompts(long[][] ids, PreferenceBatch batch) {
 
     /** Encodes {@code pairs}; a pair without a rejected answer (a generation prompt) is collated with its chosen one twice. */
-    static EncodedPrompts of(List<PreferencePair> pairs, Function<List<PreferencePair>, PreferenceBatch> collator) {
+    public static EncodedPrompts of(List<PreferencePair> pairs, Function<List<PreferencePair>, PreferenceBatch> collator) {
         List<PreferencePair> complete = new ArrayList<>(pairs.size());
         for (PreferencePair p : pairs) {
             complete.add(p.rejected() != null ? p
@@ -48,18 +49,21 @@ record EncodedPrompts(long[][] ids, PreferenceBatch batch) {
     }
 
     /** The tiles with one group per prompt, or null for text-only prompts. */
-    ImageInputs perPrompt(NDManager scope) {
+    public ImageInputs perPrompt(NDManager scope) {
         return batch.hasImages() ? batch.chosenImages(scope) : null;
     }
 
-    /** The tiles for {@code numGenerations} consecutive rows per prompt (each group encoded once), or null. */
-    ImageInputs perRow(int numGenerations, NDManager scope) {
+    /**
+     * The tiles for rows {@code firstRow .. firstRow + rows - 1} of the layout with {@code numGenerations}
+     * consecutive rows per prompt (each group encoded once), or null.
+     */
+    ImageInputs perRow(int numGenerations, int firstRow, int rows, NDManager scope) {
         if (!batch.hasImages()) {
             return null;
         }
-        int[] rowToGroup = new int[ids.length * numGenerations];
+        int[] rowToGroup = new int[rows];
         for (int r = 0; r < rowToGroup.length; r++) {
-            rowToGroup[r] = r / numGenerations;
+            rowToGroup[r] = (firstRow + r) / numGenerations;
         }
         return new ImageInputs(batch.pixelValues(scope), batch.tileOffsets(), batch.imageFlags(), rowToGroup);
     }

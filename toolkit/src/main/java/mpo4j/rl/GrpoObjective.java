@@ -22,16 +22,21 @@ import mpo4j.train.StepOutput;
  * One GRPO/GSPO micro-batch, as TRL's {@code GRPOTrainer} does it: group advantages of the rollout's
  * rewards, then the policy's per-token log-probs of the completions (one forward over prompt + completion
  * rows) into {@link GrpoLoss}, with the reference's log-probs when {@code beta > 0} and the sampling
- * policy's when {@code numIterations > 1} (recomputed by a full forward, as TRL does, so the first
- * iteration's ratio is exactly 1).
+ * policy's when a round is trained on across optimizer steps ({@code numIterations} or
+ * {@code stepsPerGeneration} beyond the accumulation steps; recomputed by a full forward, as TRL does, so
+ * the first micro-batch's ratio is exactly 1). With {@code stepsPerGeneration > 1} each micro-batch is one
+ * slice of the round; advantages are computed over the whole round.
  */
 final class GrpoObjective extends OnlineObjective<GrpoObjective.Prepared> {
     private final CausalLm reference;
     private final GrpoLoss loss;
     private final ScaleRewards scaleRewards;
 
-    /** Advantages and, for several iterations, the sampling policy's per-token log-probs. */
-    record Prepared(Advantages advantages, float[] oldLogps) {}
+    /**
+     * Advantages of the whole round and, when the round spans optimizer steps, the sampling policy's per-token
+     * log-probs of each slice.
+     */
+    record Prepared(Advantages advantages, float[][] oldLogps) {}
 
     GrpoObjective(CausalLm policy, CausalLm reference, OnlineSetup setup, GrpoLossConfig config, ScaleRewards scaleRewards,
             CompletionLog log) {
@@ -47,7 +52,15 @@ final class GrpoObjective extends OnlineObjective<GrpoObjective.Prepared> {
     @Override
     Prepared prepare(Rollout rollout, NDManager scope) {
         Advantages advantages = GroupAdvantages.compute(rollout.scores().rewards(), setup.numGenerations(), scaleRewards);
-        float[] old = setup.numIterations() > 1 ? rollout.detachedLogps(policy, setup.temperature(), scope) : null;
+        float[][] old = null;
+        if (setup.needsOldLogps()) {
+            int slices = setup.stepsPerGeneration();
+            old = new float[slices][];
+            for (int s = 0; s < slices; s++) {
+                Rollout slice = slices == 1 ? rollout : rollout.slice(s, slices);
+                old[s] = slice.detachedLogps(policy, setup.temperature(), scope);
+            }
+        }
         return new Prepared(advantages, old);
     }
 
@@ -60,10 +73,10 @@ final class GrpoObjective extends OnlineObjective<GrpoObjective.Prepared> {
         CompletionTensors tensors = r.tensors(policy, setup.maskTruncatedCompletions(), scope);
         NDArray mask = tensors.mask();
         TokenLogpsAndEntropy current = r.logps(policy, tensors, setup.temperature(), true, scope);
-        NDArray old = p.oldLogps() == null ? null : scope.create(p.oldLogps(), mask.getShape());
+        NDArray old = p.oldLogps() == null ? null : scope.create(p.oldLogps()[r.firstRow() / rows], mask.getShape());
         NDArray ref = reference == null ? null
                 : GradMode.off(() -> r.logps(reference, tensors, setup.temperature(), false, scope).logps());
-        NDArray advantages = scope.create(Floats.of(p.advantages().values()), new Shape(rows));
+        NDArray advantages = scope.create(Floats.of(r.ofRows(p.advantages().values())), new Shape(rows));
         double maskedTokens = Floats.sum(mask.toFloatArray());
         PolicyLossResult result = loss.compute(current.logps(), old, ref, advantages, mask, maskedTokens, 1);
 

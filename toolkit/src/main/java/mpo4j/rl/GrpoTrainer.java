@@ -28,6 +28,7 @@ import mpo4j.online.ScaleRewards;
 public final class GrpoTrainer extends OnlineTrainer<GrpoTrainer> {
     private GrpoLossConfig loss = GrpoLossConfig.DEFAULT.maxCompletionLength(256);
     private ScaleRewards scaleRewards = ScaleRewards.GROUP;
+    private int stepsPerGeneration = 1;
 
     private GrpoTrainer(CausalLm model) { super(model, 8); }
 
@@ -35,6 +36,7 @@ public final class GrpoTrainer extends OnlineTrainer<GrpoTrainer> {
         super(other);
         this.loss = other.loss;
         this.scaleRewards = other.scaleRewards;
+        this.stepsPerGeneration = other.stepsPerGeneration;
     }
 
     @Override
@@ -89,6 +91,29 @@ public final class GrpoTrainer extends OnlineTrainer<GrpoTrainer> {
         GrpoLossConfig c = loss.importanceSamplingLevel(level);
         return change(t -> t.loss = c);
     }
+
+    /**
+     * TRL's {@code steps_per_generation}: one generation round ({@code batchSize} prompts x
+     * {@code numGenerations} completions, advantages over all of them) is split into this many equal
+     * consecutive slices, trained on in consecutive micro-batches (with {@code numIterations}, each
+     * iteration passes over every slice). The loop's prompts of the micro-batches in between are not
+     * sampled, as with {@code numIterations}; count steps with {@code maxSteps}. When a round spans
+     * optimizer steps ({@code gradAccum} is not a multiple of {@code numIterations * stepsPerGeneration})
+     * the sampling policy's log-probs are kept, so the later slices are importance-weighted against it.
+     * A resume equals the uninterrupted run when the checkpoint falls on a round boundary (save every
+     * multiple of {@code numIterations * stepsPerGeneration / gradAccum} steps); from inside a round it
+     * samples that round again, from the checkpoint's prompts and policy.
+     * Default 1 (TRL's default is {@code gradient_accumulation_steps}, where its batch size counts completions).
+     */
+    public GrpoTrainer stepsPerGeneration(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("steps_per_generation must be >= 1, got " + n);
+        }
+        return change(t -> t.stepsPerGeneration = n);
+    }
+
+    @Override
+    int stepsPerGeneration() { return stepsPerGeneration; }
 
     /** The loss settings in effect ({@code maxCompletionLength} is dr_grpo's constant). */
     public GrpoLossConfig lossConfig() { return loss.maxCompletionLength(maxCompletionLength()); }

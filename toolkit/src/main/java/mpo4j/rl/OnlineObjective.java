@@ -8,8 +8,8 @@ import mpo4j.train.StepOutput;
 import mpo4j.engine.GradMode;
 
 /**
- * The part every online objective shares: when to sample (every {@code numIterations} micro-batches, the
- * rollout reused in between), which seed a round samples with, the completions table, and the state a
+ * The part every online objective shares: when to sample (every {@code numIterations * stepsPerGeneration}
+ * micro-batches, the rollout reused in between, one slice of it per micro-batch), which seed a round samples with, the completions table, and the state a
  * checkpoint needs (the micro-batch counter). A subclass turns a rollout into advantages ({@link #prepare},
  * once per round, with autograd off) and a loss ({@link #loss}, once per micro-batch).
  *
@@ -41,7 +41,7 @@ abstract class OnlineObjective<P> implements Objective<PromptBatch> {
     /** The advantage of every completion, for the completions table. */
     abstract double[] advantages(P prepared);
 
-    /** The loss and metrics of one pass over the rollout. */
+    /** The loss and metrics of one pass over the rollout, or over one slice of it ({@link Rollout#slice}). */
     abstract StepOutput loss(Rollout rollout, P prepared, NDManager scope);
 
     @Override
@@ -49,15 +49,17 @@ abstract class OnlineObjective<P> implements Objective<PromptBatch> {
         if (!training) {
             throw new UnsupportedOperationException("online training has no held-out loss; evaluate the model's answers instead");
         }
-        int k = setup.numIterations();
+        int every = setup.generateEvery();
+        int slices = setup.stepsPerGeneration();
         long call = calls;
-        if (rollout == null || call % k == 0) {
-            rollout = Rollout.sample(policy, setup, batch, call / k, scope);
+        if (rollout == null || call % every == 0) {
+            rollout = Rollout.sample(policy, setup, batch, call / every, scope);
             prepared = prepare(rollout, scope);
             rollout.record(log, (int) (call / setup.gradAccum()) + 1, advantages(prepared), setup.decode() != null);
         }
         calls++;
-        return loss(rollout, prepared, scope);
+        // TRL's buffer order: slice (step % steps_per_generation), so each iteration passes over every slice
+        return loss(slices == 1 ? rollout : rollout.slice((int) (call % slices), slices), prepared, scope);
     }
 
     /** Training state of the method itself (e.g. MPO's BCO running mean), for checkpoints. */

@@ -29,9 +29,10 @@ import mpo4j.train.TrainerBase;
  * {@code maskTruncatedCompletions}, the prompt collator and the text decoder; TRL's names and defaults,
  * camelCased. Immutable like every trainer: each setting returns a new trainer.
  *
- * <p>{@code batchSize} counts <em>prompts</em> per micro-batch (each sampled {@code numGenerations}
- * times), where TRL's {@code per_device_train_batch_size} counts completions; every micro-batch samples
- * its own completions (TRL's {@code steps_per_generation} = 1).
+ * <p>{@code batchSize} counts <em>prompts</em> per generation round (each sampled {@code numGenerations}
+ * times), where TRL's {@code per_device_train_batch_size} counts completions per micro-batch; by default
+ * every micro-batch samples its own completions (TRL's {@code steps_per_generation} = 1; GRPO can split a
+ * round over several micro-batches).
  *
  * @param <S> the concrete trainer, so that chains keep their type
  */
@@ -186,6 +187,9 @@ public abstract class OnlineTrainer<S extends OnlineTrainer<S>> extends TrainerB
     /** The most tokens a completion may have. */
     public int maxCompletionLength() { return maxCompletionLength; }
 
+    /** Micro-batches one generation round is split into (1 unless the method supports TRL's {@code steps_per_generation}). */
+    int stepsPerGeneration() { return 1; }
+
     /** Whether the method needs a frozen reference model. */
     abstract boolean needsReference();
 
@@ -268,7 +272,13 @@ public abstract class OnlineTrainer<S extends OnlineTrainer<S>> extends TrainerB
             if (decode == null && !how.stopStrings().isEmpty()) {
                 throw new IllegalArgumentException("stop strings need a decoder: call decoder(ids -> text)");
             }
-            OnlineSetup setup = new OnlineSetup(how, trainConfig().seed(), numGenerations, numIterations,
+            int slices = stepsPerGeneration();
+            int rows = trainConfig().batchSize() * numGenerations;
+            if (rows % slices != 0) {
+                throw new IllegalArgumentException("steps_per_generation (" + slices + ") must divide the completions of a generation"
+                        + " round: batch_size " + trainConfig().batchSize() + " x num_generations " + numGenerations + " = " + rows);
+            }
+            OnlineSetup setup = new OnlineSetup(how, trainConfig().seed(), numGenerations, numIterations, slices,
                     maskTruncatedCompletions, weightedRewards(), promptCollator(), decode, trainConfig().gradAccum());
             frozen = needsReference() ? loadOrCopyReference(resumeRoot) : null;
             loop = new TrainLoop<>(new ModelTrainable(model), objective(setup, frozen, log), new PromptBatches(train), null,

@@ -23,10 +23,15 @@ import mpo4j.online.RewardScores;
  * autograd off, and their reward scores. Rows are prompt-major ({@code numGenerations} consecutive rows
  * per prompt), as TRL lays them out.
  *
+ * <p>With TRL's {@code steps_per_generation > 1} a round is trained on in consecutive micro-batches, each
+ * a {@link #slice} of its rows; a slice keeps the round's scores and statistics (TRL logs them once per
+ * generation) and its own completions.
+ *
  * @param stats TRL's completion-length metrics ({@code completions/mean_length}, ...), before any masking
+ * @param firstRow the round's row at which {@code completions} start (0 for a whole round)
  */
 record Rollout(EncodedPrompts prompts, List<PreferencePair> pairs, List<SampledCompletion> completions,
-        int numGenerations, RewardScores scores, Map<String, Double> stats) {
+        int numGenerations, RewardScores scores, Map<String, Double> stats, int firstRow) {
 
     /** Samples and scores round {@code round} of {@code batch} from {@code policy}. */
     static Rollout sample(CausalLm policy, OnlineSetup setup, PromptBatch batch, long round, NDManager scope) {
@@ -45,7 +50,28 @@ record Rollout(EncodedPrompts prompts, List<PreferencePair> pairs, List<SampledC
         long promptTokens = Arrays.stream(prompts.ids()).mapToLong(p -> (long) p.length * g).sum();
         Map<String, Double> stats = new LinkedHashMap<>(CompletionStats.of(completions, promptTokens));
         stats.remove("num_tokens");       // a running total in TRL, not a per-batch mean
-        return new Rollout(prompts, batch.pairs(), completions, g, scores, stats);
+        return new Rollout(prompts, batch.pairs(), completions, g, scores, stats, 0);
+    }
+
+    /**
+     * Slice {@code index} of {@code count} equal consecutive parts of this round's rows (TRL splits the
+     * generation batch the same way, after a shuffle that is left out here so that slices keep whole groups
+     * whenever {@code count} divides the number of prompts).
+     */
+    Rollout slice(int index, int count) {
+        int rows = completions.size();
+        if (rows % count != 0) {
+            throw new IllegalArgumentException("steps_per_generation (" + count + ") must divide the " + rows
+                    + " completions of a generation round");
+        }
+        int size = rows / count;
+        return new Rollout(prompts, pairs, completions.subList(index * size, (index + 1) * size), numGenerations, scores, stats,
+                firstRow + index * size);
+    }
+
+    /** This slice's part of per-row values of the whole round. */
+    double[] ofRows(double[] roundValues) {
+        return Arrays.copyOfRange(roundValues, firstRow, firstRow + rows());
     }
 
     /**
@@ -82,7 +108,7 @@ record Rollout(EncodedPrompts prompts, List<PreferencePair> pairs, List<SampledC
     long[][] rowPrompts() {
         long[][] out = new long[rows()][];
         for (int i = 0; i < out.length; i++) {
-            out[i] = prompts.ids()[i / numGenerations];
+            out[i] = prompts.ids()[(firstRow + i) / numGenerations];
         }
         return out;
     }
@@ -108,7 +134,7 @@ record Rollout(EncodedPrompts prompts, List<PreferencePair> pairs, List<SampledC
 
     /** {@code model}'s per-token log-probs of the completions (differentiable when the model is trainable). */
     TokenLogpsAndEntropy logps(CausalLm model, CompletionTensors tensors, double temperature, boolean withEntropy, NDManager scope) {
-        return TokenLogpsAndEntropy.of(model, rowPrompts(), tensors.ids(), lengths(), prompts.perRow(numGenerations, scope),
+        return TokenLogpsAndEntropy.of(model, rowPrompts(), tensors.ids(), lengths(), prompts.perRow(numGenerations, firstRow, rows(), scope),
                 temperature, withEntropy, scope);
     }
 
@@ -120,7 +146,7 @@ record Rollout(EncodedPrompts prompts, List<PreferencePair> pairs, List<SampledC
         }
     }
 
-    /** Adds every completion to the table with its scores and {@code advantages}. */
+    /** Adds every completion of the round (call it on a whole round) to the table with its scores and {@code advantages}. */
     void record(CompletionLog log, int step, double[] advantages, boolean decoded) {
         double[] rewards = scores.rewards();
         double[][] per = scores.perFunction();

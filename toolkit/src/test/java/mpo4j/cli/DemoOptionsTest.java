@@ -40,6 +40,19 @@ class DemoOptionsTest {
     }
 
     @Test
+    void theGrpoStageIsChosenByFlagWithItsOwnSettings() {
+        assertEquals(Demo.Stage.MPO, Demo.Options.parse(new String[0]).stage());
+        Demo.Options o = Demo.Options.parse(new String[] {"--stage", "grpo", "--grpo-steps", "5", "--grpo-lr", "1e-4",
+                "--grpo-generations", "4", "--grpo-temperature", "1.2", "--grpo-batch", "2"});
+        assertEquals(Demo.Stage.GRPO, o.stage());
+        assertEquals(new Demo.Grpo(5, 1e-4, 4, 1.2, 2), o.grpo());
+        assertEquals("--stage must be mpo or grpo, got \"ppo\"", parseError("--stage", "ppo"));
+        assertEquals("--grpo-generations must be >= 2 (a group needs two rewards to compare), got 1", parseError("--grpo-generations", "1"));
+        assertEquals("--grpo-steps must be >= 1, got 0", parseError("--grpo-steps", "0"));
+        assertEquals("--grpo-temperature must be a positive finite number, got 0.0", parseError("--grpo-temperature", "0"));
+    }
+
+    @Test
     void evaluationBatchesDivideTheHeldOutSetSoAccuraciesAreExactShares() {
         assertEquals(15, Demo.exactBatch(150));
         assertEquals(16, Demo.exactBatch(64));

@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import mpo4j.engine.Mpo4jEngine;
-import mpo4j.generate.Generation;
 import mpo4j.generate.Generator;
+import mpo4j.generate.SamplingConfig;
 import mpo4j.hf.HfCache;
 import mpo4j.hf.HfConfig;
 import mpo4j.hf.SafetensorsDtype;
@@ -450,7 +450,7 @@ class QwenCausalLmTest {
                 QwenCheckpoints.randomWeights(dims, false, 9), F32);
         List<long[]> prompts = List.of(new long[] {3, 1, 4, 1, 5, 9, 2}, new long[] {2, 7, 1});
         try (CausalLm model = ModelLoader.load(dir)) {
-            List<long[]> cached = Generator.of(model).generate(prompts, Arrays.asList(null, null), Generation.greedy(8));
+            List<long[]> cached = Generator.of(model).generate(prompts, Arrays.asList(null, null), SamplingConfig.greedy(8));
             for (int r = 0; r < prompts.size(); r++) {
                 assertArrayEquals(greedyByRecomputation(model, prompts.get(r), 8), cached.get(r), "prompt " + r);
             }

@@ -8,12 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import org.junit.jupiter.api.Test;
 import mpo4j.generate.Generator;
-import mpo4j.generate.Generation;
+import mpo4j.generate.SamplingConfig;
 
 class VlmGenerationTest {
 
@@ -42,7 +41,7 @@ class VlmGenerationTest {
         try (TinyVlm model = TinyVlm.builder(config).seed(17).build(); NDManager m = model.manager().newSubManager()) {
             NDArray pixels = batch.pixelValues(m);
             int before = model.manager().getManagedArrays().size();
-            long[] cached = Generator.of(model).generate(prompt, pixels, Generation.greedy(6));
+            long[] cached = Generator.of(model).generate(prompt, pixels, SamplingConfig.greedy(6));
             assertEquals(before, model.manager().getManagedArrays().size(), "generation frees its cache");
             assertEquals(6, cached.length);
             assertArrayEquals(argmaxWithoutCache(model, prompt, pixels, 6), cached);
@@ -58,7 +57,7 @@ class VlmGenerationTest {
         long[] longText = {21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33};
         try (TinyVlm model = TinyVlm.builder(config).seed(19).build(); NDManager m = model.manager().newSubManager()) {
             NDArray tile = withImage.pixelValues(m).get("0:1");
-            Generation how = Generation.greedy(5);
+            SamplingConfig how = SamplingConfig.greedy(5);
             var batched = Generator.of(model).generate(java.util.List.of(shortText, imagePrompt, longText), java.util.Arrays.asList(null, tile, null), how);
             assertArrayEquals(Generator.of(model).generate(shortText, null, how), batched.get(0));
             assertArrayEquals(Generator.of(model).generate(imagePrompt, tile, how), batched.get(1));
@@ -71,7 +70,7 @@ class VlmGenerationTest {
         TinyVlmConfig base = TestBatches.small().textOnly();
         long[] prompt = {5, 6, 7, 8};
         // Hot sampling, so that the untrained model does not just repeat one token.
-        Generation how = Generation.sampled(5.0, 1).withMaxNewTokens(8);
+        SamplingConfig how = hot(8);
         long[] free;
         try (TinyVlm model = TinyVlm.builder(base).seed(3).build()) {
             free = Generator.of(model).generate(prompt, null, how);
@@ -101,26 +100,16 @@ class VlmGenerationTest {
     void samplingIsSeededAndTopKOneIsGreedy() {
         try (TinyVlm model = TinyVlm.builder(TestBatches.small().textOnly()).seed(3).build()) {
             long[] prompt = {5, 6, 7, 8};
-            Generation hot = Generation.sampled(5.0, 1).withMaxNewTokens(6);
+            SamplingConfig hot = hot(6);
             long[] a = Generator.of(model).generate(prompt, null, hot);
             assertArrayEquals(a, Generator.of(model).generate(prompt, null, hot));
-            assertFalse(Arrays.equals(a, Generator.of(model).generate(prompt, null, hot.withSeed(2))));
-            assertArrayEquals(Generator.of(model).generate(prompt, null, Generation.greedy(6)), Generator.of(model).generate(prompt, null, hot.withTopK(1)));
+            assertFalse(Arrays.equals(a, Generator.of(model).generate(prompt, null, hot.seed(2))));
+            assertArrayEquals(Generator.of(model).generate(prompt, null, SamplingConfig.greedy(6)), Generator.of(model).generate(prompt, null, hot.topK(1)));
         }
     }
 
-    @Test
-    void samplingDrawsFromTheTemperedNucleus() {
-        // logits ln(1), ln(2), ln(3), ln(4): softmax = [0.1, 0.2, 0.3, 0.4]; top-p 0.7 keeps {3: 0.4, 2: 0.3} -> 4/7, 3/7
-        float[] logits = {0f, (float) Math.log(2), (float) Math.log(3), (float) Math.log(4)};
-        Generation how = Generation.sampled(1.0, 0).withTopP(0.7);
-        SplittableRandom random = new SplittableRandom(0);
-        int[] counts = new int[4];
-        for (int i = 0; i < 70000; i++) {
-            counts[(int) how.pick(logits, random)]++;
-        }
-        assertEquals(0, counts[0] + counts[1]);
-        assertEquals(4.0 / 7, counts[3] / 70000.0, 0.01);
-        assertEquals(3.0 / 7, counts[2] / 70000.0, 0.01);
+    /** Hot sampling from the whole vocabulary (temperature 5, no top-k), seed 1. */
+    private static SamplingConfig hot(int maxNewTokens) {
+        return SamplingConfig.DEFAULT.doSample(true).topK(0).temperature(5.0).seed(1).maxNewTokens(maxNewTokens);
     }
 }

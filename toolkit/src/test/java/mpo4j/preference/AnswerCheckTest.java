@@ -15,11 +15,11 @@ import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
 import mpo4j.data.Datasets;
 import mpo4j.data.PreferencePair;
-import mpo4j.generate.Generation;
 import mpo4j.model.TinyVlm;
 import org.junit.jupiter.api.Test;
 import mpo4j.text.Labels;
 import mpo4j.generate.Generator;
+import mpo4j.generate.SamplingConfig;
 
 /** Batched greedy answers equal one-at-a-time generation, and accuracy counts exact matches. */
 class AnswerCheckTest {
@@ -39,7 +39,7 @@ class AnswerCheckTest {
                 }
                 long[] out;
                 try (var scope = model.manager().newSubManager()) {
-                    out = Generator.of(model).generate(Arrays.copyOf(rows.inputIds(), prompt), one.pixelValues(scope), Generation.greedy(8));
+                    out = Generator.of(model).generate(Arrays.copyOf(rows.inputIds(), prompt), one.pixelValues(scope), SamplingConfig.greedy(8));
                 }
                 long eos = model.config().tokens().eos();
                 int end = 0;

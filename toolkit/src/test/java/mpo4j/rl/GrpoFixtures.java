@@ -26,25 +26,25 @@ import mpo4j.text.Labels;
  * probability about 1/32 and a reward on one token has signal from the first step), prompts "q0", "q1",
  * ... and a collator that maps each character to one token.
  */
-final class GrpoFixtures {
+public final class GrpoFixtures {
     static {
         Mpo4jEngine.ensureOffline();
     }
 
     /** The token the reward prefers. */
-    static final long TARGET = 7;
-    static final TokenIds IDS = new TokenIds(31, 29, 30, 27, 28);
+    public static final long TARGET = 7;
+    public static final TokenIds IDS = new TokenIds(31, 29, 30, 27, 28);
 
     private GrpoFixtures() {}
 
-    static TinyVlm model(long seed) {
+    public static TinyVlm model(long seed) {
         TinyVlmConfig base = TinyVlmConfig.tinyVlm();
         // the special ids move into the small vocabulary before the vocabulary shrinks (the config checks they fit)
         TinyVlmConfig c = base.textOnly().withTokenizerIds(IDS).withText(base.text().withLayers(2).withSize(64, 2, 128).withVocabSize(32));
         return TinyVlm.builder(c).seed(seed).build();
     }
 
-    static List<PreferencePair> prompts(int n) {
+    public static List<PreferencePair> prompts(int n) {
         List<PreferencePair> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             out.add(PreferencePair.of("q" + i, "a", null, List.<Path>of(), new Source("prompts.jsonl", i + 1)));
@@ -58,7 +58,7 @@ final class GrpoFixtures {
     }
 
     /** Characters to tokens 1..20 (below the special ids and {@link #TARGET}'s neighbours are allowed: it is only a prompt). */
-    static long token(char c) { return 1 + c % 20; }
+    public static long token(char c) { return 1 + c % 20; }
 
     /** Mean share of tokens matching {@code wanted} over 4 prompts x 16 completions sampled at temperature 1 with a fixed seed. */
     static double sampledShare(TinyVlm model, java.util.function.LongPredicate wanted) {
@@ -78,7 +78,7 @@ final class GrpoFixtures {
         return total / out.size();
     }
 
-    static Function<List<PreferencePair>, PreferenceBatch> collator() {
+    public static Function<List<PreferencePair>, PreferenceBatch> collator() {
         return pairs -> {
             int n = pairs.size();
             List<long[]> rows = new ArrayList<>();

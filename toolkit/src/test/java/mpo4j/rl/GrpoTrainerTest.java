@@ -121,6 +121,75 @@ class GrpoTrainerTest {
     }
 
     @Test
+    void stepsPerGenerationSplitsOneRoundOverConsecutiveMicroBatches() {
+        try (TinyVlm model = GrpoFixtures.model(5)) {
+            // 2 prompts x 4 completions = 8 rows per round, split into 2 slices of 4 rows (one prompt's group each)
+            // the first token's id as the reward: 4 draws from 32 tokens almost surely differ, so both groups have
+            // non-zero advantages (the target-token share is 0 for a whole group too often to show the weighting)
+            OnlineRun run = trainer(model).rewardFuncs(List.of(mpo4j.online.NamedReward.of("first_token",
+                            in -> in.completionIds().stream().map(ids -> (double) ids[0]).toList())))
+                    .numGenerations(4).batchSize(2).stepsPerGeneration(2).maxSteps(4).fit();
+            List<Map<String, Double>> rows = run.run().trainRows();
+            // rounds are sampled at micro-batches 1 and 3 only, 8 completions each
+            assertEquals(List.of(1, 3), run.completions().intColumn("step").unique().asList().stream().sorted().toList());
+            assertEquals(8, run.completionsAt(1).rowCount());
+            Table round = run.completionsAt(1);
+            double[] a = round.doubleColumn("advantage").asDoubleArray();
+            double[] r = round.doubleColumn("reward").asDoubleArray();
+            int[] len = round.intColumn("length").asIntArray();
+            // the reward metrics are the round's (all 8 completions) in both of its micro-batches
+            assertEquals(mean(r, 0, 8), rows.get(0).get("reward"), 1e-9);
+            assertEquals(mean(r, 0, 8), rows.get(1).get("reward"), 1e-9);
+            // step 1 trains on slice 0 (rows 0-3) with the sampling policy itself: ratio 1, dapo loss sum(-A * len) / tokens
+            assertEquals(dapoOnPolicy(a, len, 0, 4), rows.get(0).get("loss"), 1e-5);
+            assertEquals(0.0, rows.get(0).get("clip_ratio/region_mean"));
+            // step 2 trains on slice 1 (rows 4-7); the policy moved one step since sampling, so the loss is the
+            // importance-weighted one, not the on-policy value of those rows
+            assertTrue(Math.abs(rows.get(1).get("loss") - dapoOnPolicy(a, len, 4, 8)) > 1e-7,
+                    "slice 2 is weighted against the sampling policy: " + rows.get(1).get("loss"));
+            // the mean length logged in each micro-batch is the round's
+            assertEquals(mean(len), rows.get(1).get("completions/mean_length"), 1e-9);
+        }
+    }
+
+    @Test
+    void resumeAtARoundBoundaryEqualsTheUninterruptedRunWithStepsPerGeneration(@TempDir Path dir) {
+        List<Map<String, Double>> full;
+        try (TinyVlm model = GrpoFixtures.model(5)) {
+            full = trainer(model).numGenerations(4).batchSize(2).stepsPerGeneration(2).maxSteps(4).saveEvery(2)
+                    .output(dir.resolve("full")).fit().run().trainRows();
+        }
+        List<Map<String, Double>> resumed;
+        try (TinyVlm model = GrpoFixtures.model(5)) {
+            resumed = trainer(model).numGenerations(4).batchSize(2).stepsPerGeneration(2).maxSteps(4).saveEvery(2)
+                    .output(dir.resolve("resumed")).resume(dir.resolve("full").resolve("checkpoint-2")).run().trainRows();
+        }
+        assertEquals(TrainLoop.withoutTiming(full), TrainLoop.withoutTiming(resumed));
+    }
+
+    @Test
+    void stepsPerGenerationMustDivideTheRound() {
+        try (TinyVlm model = GrpoFixtures.model(5)) {
+            assertEquals("steps_per_generation must be >= 1, got 0",
+                    assertThrows(IllegalArgumentException.class, () -> GrpoTrainer.of(model).stepsPerGeneration(0)).getMessage());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> trainer(model).numGenerations(4).batchSize(2).stepsPerGeneration(3).maxSteps(1).fit());
+            assertEquals("steps_per_generation (3) must divide the completions of a generation round: batch_size 2 x num_generations 4 = 8",
+                    e.getMessage());
+        }
+    }
+
+    /** The dapo loss at ratio 1 over rows {@code from..to-1}: the sum of -A_i * |y_i| over the rows' tokens. */
+    private static double dapoOnPolicy(double[] a, int[] len, int from, int to) {
+        double loss = 0, tokens = 0;
+        for (int i = from; i < to; i++) {
+            loss -= a[i] * len[i];
+            tokens += len[i];
+        }
+        return loss / tokens;
+    }
+
+    @Test
     void settingsAreValidatedWithTheirTrlNames() {
         try (TinyVlm model = GrpoFixtures.model(5)) {
             GrpoTrainer t = GrpoTrainer.of(model);

@@ -87,7 +87,7 @@ class RolloutTest {
                 PreferencePair.of("<image>\nhow many?", "3", null, List.of(Path.of("b.png")), new Source("p.jsonl", 2)));
         OnlineSetup setup = new OnlineSetup(
                 SamplingConfig.trlDefaults().temperature(1.3).maxNewTokens(5).eosTokenIds(List.of((long) config.tokens().eos())),
-                7, 3, 1, false, new WeightedRewards(List.of(NamedReward.of("answer_length",
+                7, 3, 1, 1, false, new WeightedRewards(List.of(NamedReward.of("answer_length",
                         in -> in.column("answer").stream().map(a -> (double) a.toString().length()).toList()))),
                 collator(config), null, 1);
         try (TinyVlm model = TinyVlm.builder(config).seed(11).build(); NDManager scope = model.manager().newSubManager()) {
