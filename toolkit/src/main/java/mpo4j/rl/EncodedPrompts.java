@@ -27,7 +27,8 @@ public record EncodedPrompts(long[][] ids, PreferenceBatch batch) {
         List<PreferencePair> complete = new ArrayList<>(pairs.size());
         for (PreferencePair p : pairs) {
             complete.add(p.rejected() != null ? p
-                    : new PreferencePair(p.prompt(), p.chosen(), p.chosen(), p.images(), p.source(), p.imageOptions()));
+                    : new PreferencePair(p.prompt(), p.chosen(), p.chosen(), p.images(), p.source(), p.imageOptions(),
+                            p.tools(), p.chosenToolCalls(), p.chosenToolCalls()));   // the prompt keeps its tool schemas
         }
         PreferenceBatch batch = collator.apply(complete);
         SequenceBatch chosen = batch.chosen();

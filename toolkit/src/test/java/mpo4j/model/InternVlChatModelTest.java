@@ -29,7 +29,7 @@ import mpo4j.collate.PreferenceBatch;
 import mpo4j.data.PreferencePair;
 import mpo4j.data.Source;
 import mpo4j.engine.Mpo4jEngine;
-import mpo4j.generate.Generation;
+import mpo4j.generate.SamplingConfig;
 import mpo4j.generate.Generator;
 import mpo4j.hf.HfConfig;
 import mpo4j.hf.HfModelFolder;
@@ -298,7 +298,7 @@ class InternVlChatModelTest {
         long[] prompt = {10, IMG_START, IMG_CONTEXT, IMG_CONTEXT, IMG_CONTEXT, IMG_CONTEXT, IMG_END, 12};
         try (CausalLm model = ModelLoader.load(dir); NDManager m = model.manager().newSubManager()) {
             NDArray pixels = tiles(m, 1, 8, 3);
-            long[] cached = Generator.of(model).generate(prompt, pixels, Generation.greedy(6));
+            long[] cached = Generator.of(model).generate(prompt, pixels, SamplingConfig.greedy(6));
             // the same greedy loop rerunning the whole sequence (image included) for every token
             List<Long> sequence = new ArrayList<>(Arrays.stream(prompt).boxed().toList());
             List<Long> recomputed = new ArrayList<>();
