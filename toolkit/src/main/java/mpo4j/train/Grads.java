@@ -84,16 +84,24 @@ public final class Grads {
                 }
                 return norm;
             }
-            if (maxNorm > 0 && Double.isFinite(maxNorm)) {
-                double coef = maxNorm / (norm + 1e-6);
-                if (coef < 1.0) {
-                    NDArray scale = scope.create(coef);   // one 0-d array for every gradient (what muli(Number) makes each time)
-                    for (NDArray g : grads) {
-                        g.muli(scale);
-                    }
+            scaleToNorm(grads, norm, maxNorm, scope);
+            return norm;
+        }
+    }
+
+    /**
+     * The scaling step of {@code clip_grad_norm_} once the total norm is known: every gradient times
+     * {@code maxNorm / (norm + 1e-6)} when that is below 1; nothing when {@code maxNorm <= 0} or infinite.
+     */
+    public static void scaleToNorm(Collection<NDArray> grads, double norm, double maxNorm, NDManager scope) {
+        if (maxNorm > 0 && Double.isFinite(maxNorm)) {
+            double coef = maxNorm / (norm + 1e-6);
+            if (coef < 1.0) {
+                NDArray scale = scope.create(coef);   // one 0-d array for every gradient (what muli(Number) makes each time)
+                for (NDArray g : grads) {
+                    g.muli(scale);
                 }
             }
-            return norm;
         }
     }
 

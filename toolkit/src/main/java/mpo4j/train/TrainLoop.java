@@ -289,7 +289,7 @@ public final class TrainLoop<B> {
                 skippedSteps++;
                 Grads.zero(params.values());
             } else {
-                clip(grads, gradNorm);
+                Grads.scaleToNorm(grads, gradNorm, config.maxGradNorm(), stepScope);
                 optimizer.update(params, lr);
             }
         }
@@ -330,20 +330,6 @@ public final class TrainLoop<B> {
             throw new IllegalStateException("loss is " + value + where);
         }
         return value;
-    }
-
-    /**
-     * {@code torch.nn.utils.clip_grad_norm_} with the norm already known: every gradient times
-     * {@code maxGradNorm / (norm + 1e-6)} when that is below 1 (as {@link Grads#clipGlobalNorm}).
-     */
-    private void clip(List<NDArray> grads, double norm) {
-        double maxNorm = config.maxGradNorm();
-        if (maxNorm > 0 && Double.isFinite(maxNorm)) {
-            double coef = maxNorm / (norm + 1e-6);
-            if (coef < 1.0) {
-                grads.forEach(g -> g.muli(coef));
-            }
-        }
     }
 
     /**
