@@ -208,6 +208,16 @@ public final class RewardModel implements Trainable, AutoCloseable {
         public double score1() { return scores1.values().iterator().next(); }
     }
 
+    /**
+     * This model as an online trainer's reward function ({@code GrpoTrainer.rewardFunc("rm", model.asRewardFunction())}):
+     * each completion scores the default (first) head's unscaled score for the prompt's question and images.
+     * The model must have a collator.
+     */
+    public mpo4j.online.RewardFunction asRewardFunction() { return asRewardFunction(heads().get(0)); }
+
+    /** As {@link #asRewardFunction()}, under the named head; an error names the heads there are. */
+    public mpo4j.online.RewardFunction asRewardFunction(String head) { return new ModelReward(this, head); }
+
     /** Scores both responses of a pair (no gradient). */
     public PairScores score(RewardPair pair) {
         return scoreAll(List.of(pair)).get(0);
