@@ -134,7 +134,10 @@ public final class CausalLmLogits implements NextTokenLogits, AutoCloseable {
             last = last.gather(step.create(index, new Shape(rows.length, 1, size)), 0);
         }
         NDArray logits = model.logits(last).reshape(rows.length, -1).toType(DataType.FLOAT32, true);
-        logits.set(new NDIndex(":, {}", model.tokens().imgContext()), Float.NEGATIVE_INFINITY);
+        long imgContext = model.tokens().imgContext();
+        if (imgContext >= 0) {   // a text-only model has none (-1), and index -1 would mask the last vocabulary id
+            logits.set(new NDIndex(":, {}", imgContext), Float.NEGATIVE_INFINITY);
+        }
         logits.attach(session);
         return logits;
     }

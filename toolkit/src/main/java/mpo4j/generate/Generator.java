@@ -17,7 +17,7 @@ import mpo4j.model.ImageInputs;
  * per-prompt tiles, e.g. held-out answer checks. Greedy decoding is {@link SamplingConfig#greedy(int)};
  * any other {@link SamplingConfig} samples, with prompt {@code i} of a call keyed {@code i}.
  *
- * <p>Rows stop at an eos id of the config, or at the model's end id ({@link mpo4j.model.TokenIds#eos()})
+ * <p>Rows stop at an eos id of the config, or at any of the model's end ids ({@link mpo4j.model.TokenIds#eosIds()})
  * when the config names none; padding is masked, so greedy decoding gives every row the tokens it would
  * get alone.
  */
@@ -63,7 +63,7 @@ public final class Generator {
         if (n == 0) {
             return List.of();
         }
-        SamplingConfig config = how.eosTokenIds().isEmpty() ? how.eosTokenIds(List.of((long) model.tokens().eos())) : how;
+        SamplingConfig config = how.orModelEos(model.tokens());
         List<PromptTokens> keyed = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             keyed.add(new PromptTokens(i, prompts.get(i)));

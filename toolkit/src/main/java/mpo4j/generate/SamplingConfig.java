@@ -96,6 +96,14 @@ public record SamplingConfig(
     /** True when tokens are chosen by argmax: {@code doSample} false or temperature 0. */
     public boolean isGreedy() { return !doSample || temperature == 0; }
 
+    /**
+     * This config if it names end tokens, else a copy ending generation at every one of the model's
+     * {@link mpo4j.model.TokenIds#eosIds()} (all ids of a list-valued {@code eos_token_id}, as transformers' {@code generate}).
+     */
+    public SamplingConfig orModelEos(mpo4j.model.TokenIds tokens) {
+        return eosTokenIds.isEmpty() ? eosTokenIds(tokens.eosIds().stream().map(Integer::longValue).toList()) : this;
+    }
+
     /** A copy with {@code doSample} replaced; validated like the constructor. */
     public SamplingConfig doSample(boolean v) { return new SamplingConfig(v, temperature, topK, topP, minP, repetitionPenalty, maxNewTokens, stopStrings, eosTokenIds, seed); }
 

@@ -105,7 +105,7 @@ public abstract class PairPipeline<S extends PairPipeline<S>> {
     }
 
     private SamplingConfig runSampling() {
-        return sampling.eosTokenIds().isEmpty() ? sampling.eosTokenIds(List.of((long) model.tokens().eos())) : sampling;
+        return sampling.orModelEos(model.tokens());
     }
 
     /**

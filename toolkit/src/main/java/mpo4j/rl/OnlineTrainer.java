@@ -268,7 +268,7 @@ public abstract class OnlineTrainer<S extends OnlineTrainer<S>> extends TrainerB
                 throw new IllegalArgumentException("no training prompts: call data(pairs) with at least one example");
             }
             Function<long[], String> decode = textDecoder();
-            SamplingConfig how = sampling().eosTokenIds(List.of((long) model.tokens().eos()));
+            SamplingConfig how = sampling().orModelEos(model.tokens());
             if (decode == null && !how.stopStrings().isEmpty()) {
                 throw new IllegalArgumentException("stop strings need a decoder: call decoder(ids -> text)");
             }

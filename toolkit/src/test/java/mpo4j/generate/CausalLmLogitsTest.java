@@ -111,6 +111,55 @@ class CausalLmLogitsTest {
         }
     }
 
+    /**
+     * A text-only model has no {@code <IMG_CONTEXT>} (id -1): every vocabulary id, the last one included,
+     * keeps its probability. The recorded log-probs equal a full forward's log_softmax over all 2048 ids;
+     * at temperature 3 leaving the last id out would shift each by about -log(1 - 1/2048) = 4.9e-4.
+     */
+    @Test
+    void aModelWithoutImageTokensCanSampleEveryId() {
+        TokenIds none = new TokenIds(-1, -1, -1, 2042, 2044);
+        SamplingConfig hot = SamplingConfig.trlDefaults().temperature(3.0).maxNewTokens(6).seed(7);
+        try (TinyVlm model = TinyVlm.builder(config().textOnly().withTokenizerIds(none)).seed(3).build()) {
+            long[] prompt = {5, 6, 7, 8};
+            SampledCompletion c = sample(model, hot, List.of(new PromptTokens(0, prompt))).get(0);
+            double[] full = fullForwardLogprobs(model, prompt, c.tokenIds(), 3.0);
+            for (int t = 0; t < full.length; t++) {
+                assertEquals(full[t], c.modelLogprobs()[t], 1e-4, "token " + t);
+            }
+        }
+    }
+
+    /**
+     * Every id of a list-valued eos_token_id ends a row (transformers' generate), not only the first. A seeded
+     * hot sample draws the same tokens whatever the end ids, so the row with two end ids is the free row cut
+     * after the second id's first appearance.
+     */
+    @Test
+    void generationStopsAtEveryEosIdOfTheModel() {
+        TinyVlmConfig config = config().textOnly();
+        long[] prompt = {5, 6, 7, 8};
+        SamplingConfig hot = SamplingConfig.trlDefaults().temperature(3.0).maxNewTokens(6).seed(11);
+        long[] free;
+        try (TinyVlm model = TinyVlm.builder(config).seed(3).build()) {
+            free = Generator.of(model).generate(prompt, null, hot);
+        }
+        assertEquals(6, free.length, "the sample must not end early for this check");
+        // the first position k >= 1 whose token the row has not emitted before: made an end id, it must end the row there
+        int k = 1;
+        while (k < free.length && Arrays.stream(free, 0, k).boxed().toList().contains(free[k])) {
+            k++;
+        }
+        assertTrue(k < free.length, "the sample repeats one token; pick another seed");
+        int second = (int) free[k];
+        assertNotEquals(config.tokens().eos(), second);
+        TokenIds twoEnds = config.tokens().eosIds(List.of(config.tokens().eos(), second));
+        try (TinyVlm model = TinyVlm.builder(config.withTokenizerIds(twoEnds)).seed(3).build()) {
+            long[] stopped = Generator.of(model).generate(prompt, null, hot);
+            assertArrayEquals(Arrays.copyOf(free, k + 1), stopped, "stops after the second eos id, which it keeps");
+        }
+    }
+
     @Test
     void imageGroupsMustMatchThePrompts() {
         TinyVlmConfig config = config();
