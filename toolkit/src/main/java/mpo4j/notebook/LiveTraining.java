@@ -23,8 +23,8 @@ import tech.tablesaw.api.Table;
  *       rewards, their margin and the reward accuracy;</li>
  *   <li>an online run (its steps log TRL's {@code reward}: GRPO, RLOO, Online DPO): the reward (with each
  *       reward function's mean when there are several), the KL to the reference when {@code beta > 0},
- *       the completion lengths and the entropy (Online DPO: its margins and accuracies instead of the
- *       entropy), and under the panels the completions sampled at the latest step, with each reward
+ *       the completion lengths, the entropy and, without a KL, the share of groups whose rewards do not
+ *       vary (Online DPO: its margins and accuracies instead), and under the panels the completions sampled at the latest step, with each reward
  *       function's score, the reward and the advantage (the first {@value #COMPLETION_ROWS} rows: the first
  *       group or groups).</li>
  * </ul>
@@ -40,7 +40,8 @@ public final class LiveTraining implements CompletionListener {
     /** Panels of {@link Curves} drawn live, in this order, when they have data. */
     static final List<String> PANELS = List.of("loss", "rewards", "margins", "accuracies");
     /** Panels of {@link Curves} drawn live for an online run, in this order, when they have data (at most four do). */
-    static final List<String> ONLINE_PANELS = List.of("reward", "kl", "completions/mean_length", "entropy", "margins", "accuracies");
+    static final List<String> ONLINE_PANELS = List.of("reward", "kl", "completions/mean_length", "entropy", "frac_reward_zero_std",
+            "margins", "accuracies");
     /** The metric only online runs log, by which the view knows one. */
     private static final String ONLINE_METRIC = "reward";
     /** Rows of the latest completions shown: one group of TRL's default 8 generations, or a few smaller groups. */
@@ -175,7 +176,8 @@ public final class LiveTraining implements CompletionListener {
     /**
      * The completions of the latest step that sampled (an online run), as the view shows them: columns
      * {@code prompt, completion}, one per reward function, {@code reward, advantage}, every row of the step
-     * (the view shows the first {@value #COMPLETION_ROWS}); empty before any completions came.
+     * (the view shows the first {@value #COMPLETION_ROWS}), each text on one line (line breaks shown as
+     * spaces, as HTML shows them anyway); empty before any completions came.
      */
     public Optional<Table> completions() {
         if (completions == null) {
@@ -186,6 +188,12 @@ public final class LiveTraining implements CompletionListener {
         for (String hidden : List.of("step", "length")) {
             if (shown.containsColumn(hidden)) {
                 shown.removeColumns(hidden);
+            }
+        }
+        for (String text : List.of("prompt", "completion")) {
+            if (shown.containsColumn(text)) {
+                // a table row per completion in plain text too (an image prompt starts with "<image>\n")
+                shown.replaceColumn(text, shown.stringColumn(text).replaceAll("\\R", " ").setName(text));
             }
         }
         shown.setName("completions sampled at step " + completionsStep);

@@ -174,7 +174,8 @@ public final class ProgressView implements Renderable {
                 .append(String.format(Locale.ROOT, " (%.0f%%)", percent()));
         metrics.forEach((k, v) -> s.append("  ").append(k).append('=').append(format(v)));
         if (table != null) {
-            s.append('\n').append(table.print(tableRows));
+            // the first rows only, like the HTML (Tablesaw's print(n) shows the first and the last ones)
+            s.append('\n').append(table.first(tableRows).print());
         }
         return s.toString();
     }

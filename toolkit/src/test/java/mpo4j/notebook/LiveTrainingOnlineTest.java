@@ -33,7 +33,7 @@ class LiveTrainingOnlineTest {
             lengths[i] = completions.get(i).length();
         }
         return Table.create("completions", IntColumn.create("step", steps),
-                StringColumn.create("prompt", java.util.Collections.nCopies(n, "What colour is the square?")),
+                StringColumn.create("prompt", java.util.Collections.nCopies(n, "<image>\nWhat colour is the square?")),
                 StringColumn.create("completion", completions), IntColumn.create("length", lengths),
                 DoubleColumn.create("exact", rewards), DoubleColumn.create("reward", rewards), DoubleColumn.create("advantage", advantages));
     }
@@ -77,6 +77,7 @@ class LiveTrainingOnlineTest {
         assertEquals("completions sampled at step 1", shown.name());
         assertEquals(List.of("prompt", "completion", "exact", "reward", "advantage"), shown.columnNames());
         assertEquals(List.of("red", "blue", "red", "green"), shown.stringColumn("completion").asList());
+        assertEquals("<image> What colour is the square?", shown.stringColumn("prompt").get(0), "one line per completion, in text too");
         assertArrayEquals(new double[] {1, 0, 1, 0}, shown.doubleColumn("reward").asDoubleArray());
         assertEquals(0.86588, shown.doubleColumn("advantage").getDouble(0), 1e-5);
         assertEquals(-0.86588, shown.doubleColumn("advantage").getDouble(1), 1e-5);
@@ -87,7 +88,7 @@ class LiveTrainingOnlineTest {
         assertTrue(text.contains("green"), text);
         String html = live.view().toHtml();
         assertTrue(html.contains("<b>completions sampled at step 1</b> &middot; 4 rows &times; 5 columns"), html);
-        assertTrue(html.contains("What colour is the square?"), html);
+        assertTrue(html.contains("&lt;image&gt; What colour is the square?"), html);
     }
 
     @Test
@@ -103,8 +104,8 @@ class LiveTrainingOnlineTest {
         Table shown = live.completions().orElseThrow();
         assertEquals("completions sampled at step 2", shown.name());
         assertEquals(List.of("red", "red"), shown.stringColumn("completion").asList());
-        // beta 0: no KL logged, so no KL panel; the reward panel has both steps
-        assertEquals(List.of("reward", "completions/mean_length", "entropy"), titles(live.charts()));
+        // beta 0: no KL logged, so no KL panel but the share of groups without reward spread; the reward panel has both steps
+        assertEquals(List.of("reward", "completions/mean_length", "entropy", "frac_reward_zero_std"), titles(live.charts()));
         assertArrayEquals(new double[] {0.25, 1.0}, live.charts().get(0).getSeries("reward").getYData());
     }
 
@@ -117,6 +118,8 @@ class LiveTrainingOnlineTest {
         String html = live.view().toHtml();
         assertTrue(html.contains("12 rows &times; 5 columns (first 8 shown)"), html);
         assertTrue(html.contains("answer 7") && !html.contains("answer 8"), html);
+        String text = live.view().toText();
+        assertTrue(text.contains("answer 7") && !text.contains("answer 8") && !text.contains("answer 11"), text);
     }
 
     @Test
