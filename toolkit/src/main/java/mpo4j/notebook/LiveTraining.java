@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import mpo4j.plot.Curves;
 import mpo4j.rl.CompletionListener;
 import mpo4j.train.TrainRun;
@@ -176,8 +177,8 @@ public final class LiveTraining implements CompletionListener {
     /**
      * The completions of the latest step that sampled (an online run), as the view shows them: columns
      * {@code prompt, completion}, one per reward function, {@code reward, advantage}, every row of the step
-     * (the view shows the first {@value #COMPLETION_ROWS}), each text on one line (line breaks shown as
-     * spaces, as HTML shows them anyway); empty before any completions came.
+     * (the view shows the first {@value #COMPLETION_ROWS}), each text on one line (a line break shown as a
+     * visible {@code \n}, as the data set's table shows it); empty before any completions came.
      */
     public Optional<Table> completions() {
         if (completions == null) {
@@ -192,8 +193,8 @@ public final class LiveTraining implements CompletionListener {
         }
         for (String text : List.of("prompt", "completion")) {
             if (shown.containsColumn(text)) {
-                // a table row per completion in plain text too (an image prompt starts with "<image>\n")
-                shown.replaceColumn(text, shown.stringColumn(text).replaceAll("\\R", " ").setName(text));
+                // one line per completion in plain text too (an image prompt starts with "<image>\n"), as data tables show it
+                shown.replaceColumn(text, shown.stringColumn(text).replaceAll("\\R", Matcher.quoteReplacement("\\n")).setName(text));
             }
         }
         shown.setName("completions sampled at step " + completionsStep);

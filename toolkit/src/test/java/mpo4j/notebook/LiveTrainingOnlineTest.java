@@ -77,7 +77,7 @@ class LiveTrainingOnlineTest {
         assertEquals("completions sampled at step 1", shown.name());
         assertEquals(List.of("prompt", "completion", "exact", "reward", "advantage"), shown.columnNames());
         assertEquals(List.of("red", "blue", "red", "green"), shown.stringColumn("completion").asList());
-        assertEquals("<image> What colour is the square?", shown.stringColumn("prompt").get(0), "one line per completion, in text too");
+        assertEquals("<image>\\nWhat colour is the square?", shown.stringColumn("prompt").get(0), "one line per completion, in text too");
         assertArrayEquals(new double[] {1, 0, 1, 0}, shown.doubleColumn("reward").asDoubleArray());
         assertEquals(0.86588, shown.doubleColumn("advantage").getDouble(0), 1e-5);
         assertEquals(-0.86588, shown.doubleColumn("advantage").getDouble(1), 1e-5);
@@ -88,7 +88,7 @@ class LiveTrainingOnlineTest {
         assertTrue(text.contains("green"), text);
         String html = live.view().toHtml();
         assertTrue(html.contains("<b>completions sampled at step 1</b> &middot; 4 rows &times; 5 columns"), html);
-        assertTrue(html.contains("&lt;image&gt; What colour is the square?"), html);
+        assertTrue(html.contains("&lt;image&gt;\\nWhat colour is the square?"), html);
     }
 
     @Test
