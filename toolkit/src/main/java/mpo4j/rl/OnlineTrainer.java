@@ -35,6 +35,9 @@ import mpo4j.train.TrainerBase;
  * every micro-batch samples its own completions (TRL's {@code steps_per_generation} = 1; GRPO can split a
  * round over several micro-batches).
  *
+ * <p>Listeners that implement {@link CompletionListener} (the notebook's live view does) also get each
+ * round's completions with their rewards and advantages, the rows {@link OnlineRun#completions()} ends with.
+ *
  * @param <S> the concrete trainer, so that chains keep their type
  */
 public abstract class OnlineTrainer<S extends OnlineTrainer<S>> extends TrainerBase<S> {
