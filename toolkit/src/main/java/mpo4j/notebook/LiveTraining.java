@@ -25,9 +25,10 @@ import tech.tablesaw.api.Table;
  *   <li>an online run (its steps log TRL's {@code reward}: GRPO, RLOO, Online DPO): the reward (with each
  *       reward function's mean when there are several), the KL to the reference when {@code beta > 0},
  *       the completion lengths, the entropy and, without a KL, the share of groups whose rewards do not
- *       vary (Online DPO: its margins and accuracies instead), and under the panels the completions sampled at the latest step, with each reward
- *       function's score, the reward and the advantage (the first {@value #COMPLETION_ROWS} rows: the first
- *       group or groups).</li>
+ *       vary (Online DPO: its margins and accuracies instead); under the panels, the completions sampled at
+ *       the latest step with each reward function's score, the reward and the advantage (the first
+ *       {@value #COMPLETION_ROWS} rows: the first group or groups), which the online trainers hand to
+ *       every {@link CompletionListener}.</li>
  * </ul>
  *
  * Outside a kernel it shows nothing, so the same code runs in JShell (use the trainer's progress bar
