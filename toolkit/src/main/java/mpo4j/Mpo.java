@@ -205,6 +205,25 @@ public final class Mpo {
         return mpo4j.rl.OnlineDpoTrainer.of(model);
     }
 
+    // ---------------------------------------------------------------- preference data made by the model (mpo4j.pairs)
+
+    /**
+     * InternVL's correctness-based pair generation with {@code model}: sample answers to questions with a
+     * known answer, judge each, pair a correct one (chosen) with an incorrect one (rejected):
+     * {@code correctnessPairs(model).numGenerations(8).run(questions)}; write the pairs with {@code MmprWriter}.
+     */
+    public static mpo4j.pairs.CorrectnessPairs correctnessPairs(mpo4j.model.CausalLm model) {
+        return mpo4j.pairs.CorrectnessPairs.of(model);
+    }
+
+    /**
+     * InternVL's DropoutNTP with {@code model}: cut each chosen answer at {@code startRatio} (default 0.5)
+     * and let the model continue it without the image; the continuation is the rejected answer.
+     */
+    public static mpo4j.pairs.DropoutNtpPairs dropoutNtpPairs(mpo4j.model.CausalLm model) {
+        return mpo4j.pairs.DropoutNtpPairs.of(model);
+    }
+
     /** Samples completions from any model through its KV cache, for {@code CompletionGenerator}. */
     public static mpo4j.generate.CausalLmLogits sampler(mpo4j.model.CausalLm model) {
         return mpo4j.generate.CausalLmLogits.of(model);

@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.knowm.xchart.internal.chartpart.Chart;
+import tech.tablesaw.api.Table;
 
 /**
  * A progress view for long work: a bar, elapsed time, seconds per step and ETA, the latest metrics
- * and optionally live curves, as one {@link Renderable}. The timing is shown in the HTML only: the
+ * and optionally live curves and a table under them (e.g. the latest sampled completions), as one
+ * {@link Renderable}. The timing is shown in the HTML only: the
  * text form is what an executed notebook stores as {@code text/plain}, and it must not change from
  * one run to the next. A trainer shows it once with {@link LiveDisplay#show} and redraws it every few
  * steps with {@link LiveDisplay#update}, so the notebook keeps one output area instead of a log.
@@ -26,9 +28,11 @@ public final class ProgressView implements Renderable {
     private final int columns;
     private final long elapsedMs;
     private final long stepsTimed;
+    private final Table table;
+    private final int tableRows;
 
     private ProgressView(String label, long done, long total, Map<String, Double> metrics, List<? extends Chart<?, ?>> charts,
-                         int columns, long elapsedMs, long stepsTimed) {
+                         int columns, long elapsedMs, long stepsTimed, Table table, int tableRows) {
         if (total < 0 || done < 0 || done > total) {
             throw new IllegalArgumentException("progress must satisfy 0 <= done <= total, got " + done + " of " + total);
         }
@@ -40,18 +44,21 @@ public final class ProgressView implements Renderable {
         this.columns = columns;
         this.elapsedMs = elapsedMs;
         this.stepsTimed = stepsTimed;
+        this.table = table;
+        this.tableRows = tableRows;
     }
 
     /** {@code done} of {@code total} steps of the work called {@code label}. */
     public static ProgressView of(String label, long done, long total) {
-        return new ProgressView(label, done, total, Map.of(), List.of(), 1, -1, 0);
+        return new ProgressView(label, done, total, Map.of(), List.of(), 1, -1, 0, null, 0);
     }
 
     /** Adds (or replaces) one metric shown next to the bar. */
     public ProgressView withMetric(String name, double value) {
         Map<String, Double> m = new LinkedHashMap<>(metrics);
         m.put(name, value);
-        return new ProgressView(label, done, total, java.util.Collections.unmodifiableMap(m), charts, columns, elapsedMs, stepsTimed);
+        return new ProgressView(label, done, total, java.util.Collections.unmodifiableMap(m), charts, columns, elapsedMs, stepsTimed,
+                table, tableRows);
     }
 
     /** Adds every metric of {@code values}, in their iteration order. */
@@ -73,7 +80,7 @@ public final class ProgressView implements Renderable {
         if (columns < 1) {
             throw new IllegalArgumentException("columns must be >= 1, got " + columns);
         }
-        return new ProgressView(label, done, total, metrics, List.copyOf(curves), columns, elapsedMs, stepsTimed);
+        return new ProgressView(label, done, total, metrics, List.copyOf(curves), columns, elapsedMs, stepsTimed, table, tableRows);
     }
 
     /**
@@ -85,7 +92,23 @@ public final class ProgressView implements Renderable {
         if (elapsedMs < 0 || stepsTimed < 0) {
             throw new IllegalArgumentException("elapsed time and steps must be >= 0, got " + elapsedMs + " ms for " + stepsTimed + " steps");
         }
-        return new ProgressView(label, done, total, metrics, charts, columns, elapsedMs, stepsTimed);
+        return new ProgressView(label, done, total, metrics, charts, columns, elapsedMs, stepsTimed, table, tableRows);
+    }
+
+    /**
+     * Shows the first {@code maxRows} rows of {@code table} under the curves (e.g. the completions sampled
+     * at the latest step), captioned with the table's name and shape ({@link Render#html}).
+     */
+    public ProgressView withTable(Table table, int maxRows) {
+        if (maxRows < 1) {
+            throw new IllegalArgumentException("maxRows must be >= 1, got " + maxRows);
+        }
+        return new ProgressView(label, done, total, metrics, charts, columns, elapsedMs, stepsTimed, table, maxRows);
+    }
+
+    /** The table shown under the curves, or null. */
+    public Table table() {
+        return table;
     }
 
     /** Seconds per step so far, or NaN before the first timed step. */
@@ -150,6 +173,10 @@ public final class ProgressView implements Renderable {
                 .append(done).append('/').append(total)
                 .append(String.format(Locale.ROOT, " (%.0f%%)", percent()));
         metrics.forEach((k, v) -> s.append("  ").append(k).append('=').append(format(v)));
+        if (table != null) {
+            // the first rows only, like the HTML (Tablesaw's print(n) shows the first and the last ones)
+            s.append('\n').append(table.first(tableRows).print());
+        }
         return s.toString();
     }
 
@@ -171,6 +198,9 @@ public final class ProgressView implements Renderable {
                 .append(format(v)).append("</code>"));
         if (!charts.isEmpty()) {
             h.append("<br>").append(Render.imgTag(ChartsView.grid(charts, columns).toImage()));
+        }
+        if (table != null) {
+            h.append(Render.html(table, tableRows));
         }
         return h.append("</div>").toString();
     }

@@ -17,11 +17,20 @@ import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * The training panels of a run as plain XChart charts, keyed by name: {@code rewards}
- * (rewards/chosen with rewards/rejected), {@code margins}, {@code accuracies}, {@code logps}
- * (logps/chosen with logps/rejected: the likelihood-displacement view), one panel per loss
- * component ({@code loss}, {@code loss/sigmoid}, …) with its analytic value at initialisation as a
- * dashed reference line, {@code learning_rate} and {@code grad_norm}. Panels without data are left out.
+ * The training panels of a run as plain XChart charts, keyed by name. Panels without data are left out.
+ *
+ * <ul>
+ *   <li>Online runs (GRPO, RLOO, Online DPO), named after TRL's metrics: {@code reward} (with each
+ *       {@code rewards/<name>/mean} when there are several reward functions), {@code reward_std},
+ *       {@code frac_reward_zero_std}, {@code kl} (logged when {@code beta > 0}), {@code entropy},
+ *       {@code clip_ratio} (low, high and region means), {@code completions/mean_length} (with the
+ *       shortest and longest completion) and {@code completions/clipped_ratio}.</li>
+ *   <li>Preference runs: {@code rewards} (rewards/chosen with rewards/rejected), {@code margins},
+ *       {@code accuracies}, {@code logps} (logps/chosen with logps/rejected: the likelihood-displacement
+ *       view).</li>
+ *   <li>Every run: one panel per loss component ({@code loss}, {@code loss/sigmoid}, …) with its analytic
+ *       value at initialisation as a dashed reference line, {@code learning_rate} and {@code grad_norm}.</li>
+ * </ul>
  *
  * <p>As in TensorBoard, a train series of more than two points is drawn as its exponential moving
  * average ({@link Smoothing}, named after the metric; weight {@link Smoothing#autoWeight} unless given) over the raw values drawn faintly behind it
@@ -62,6 +71,17 @@ public final class Curves {
 
     private static Curves build(List<Map<String, Double>> rows, Map<String, Double> initialLosses, double smoothing) {
         Map<String, XYChart> charts = new LinkedHashMap<>();
+        // online runs: what the sampled completions scored, first (a preference run logs none of these names)
+        panel(charts, rows, "reward", "reward", rewardSeries(rows), null, smoothing);
+        panel(charts, rows, "reward_std", "reward std", List.of("reward_std"), null, smoothing);
+        panel(charts, rows, "frac_reward_zero_std", "share of groups", List.of("frac_reward_zero_std"), null, smoothing);
+        panel(charts, rows, "kl", "KL to the reference", List.of("kl"), null, smoothing);
+        panel(charts, rows, "entropy", "entropy (nats per token)", List.of("entropy"), null, smoothing);
+        panel(charts, rows, "clip_ratio", "share of tokens clipped",
+                List.of("clip_ratio/low_mean", "clip_ratio/high_mean", "clip_ratio/region_mean"), null, smoothing);
+        panel(charts, rows, "completions/mean_length", "tokens",
+                List.of("completions/mean_length", "completions/min_length", "completions/max_length"), null, smoothing);
+        panel(charts, rows, "completions/clipped_ratio", "share truncated", List.of("completions/clipped_ratio"), null, smoothing);
         panel(charts, rows, "rewards", "reward", List.of("rewards/chosen", "rewards/rejected"), null, smoothing);
         panel(charts, rows, "margins", "reward margin", List.of("rewards/margins"), null, smoothing);
         panel(charts, rows, "accuracies", "reward accuracy", List.of("rewards/accuracies"), null, smoothing);
@@ -74,6 +94,19 @@ public final class Curves {
         panel(charts, rows, "learning_rate", "learning rate", List.of("learning_rate"), null, 0);
         panel(charts, rows, "grad_norm", "grad norm (before clipping)", List.of("grad_norm"), null, smoothing);
         return new Curves(charts);
+    }
+
+    /**
+     * The {@code reward} panel's series: {@code reward}, and each reward function's
+     * {@code rewards/<name>/mean} when there are several (with one it repeats the reward, up to its weight).
+     */
+    private static List<String> rewardSeries(List<Map<String, Double>> rows) {
+        List<String> perFunction = columnsOf(rows).stream().filter(c -> c.startsWith("rewards/") && c.endsWith("/mean")).toList();
+        List<String> series = new ArrayList<>(List.of("reward"));
+        if (perFunction.size() > 1) {
+            series.addAll(perFunction);
+        }
+        return series;
     }
 
     /** Every metric name in first-seen order. */
@@ -154,9 +187,18 @@ public final class Curves {
         charts.put(name, chart);
     }
 
-    /** The legend entry of a train series: "train" alone in its panel, else the metric's last part ("chosen"). */
+    /**
+     * The legend entry of a train series: "train" alone in its panel, else the metric's last part
+     * ("chosen", "low_mean"), or the reward function's name for {@code rewards/<name>/mean}.
+     */
     private static String legendName(String metric, int metricsInPanel) {
-        return metricsInPanel == 1 ? "train" : metric.substring(metric.lastIndexOf('/') + 1);
+        if (metricsInPanel == 1) {
+            return "train";
+        }
+        if (metric.startsWith("rewards/") && metric.endsWith("/mean")) {
+            return metric.substring("rewards/".length(), metric.length() - "/mean".length());
+        }
+        return metric.substring(metric.lastIndexOf('/') + 1);
     }
 
     /**

@@ -19,6 +19,7 @@ import mpo4j.online.RewardFunction;
 import mpo4j.online.WeightedRewards;
 import mpo4j.train.Checkpoint;
 import mpo4j.train.ModelTrainable;
+import mpo4j.train.TrainListener;
 import mpo4j.train.TrainLoop;
 import mpo4j.train.TrainerBase;
 
@@ -33,6 +34,9 @@ import mpo4j.train.TrainerBase;
  * times), where TRL's {@code per_device_train_batch_size} counts completions per micro-batch; by default
  * every micro-batch samples its own completions (TRL's {@code steps_per_generation} = 1; GRPO can split a
  * round over several micro-batches).
+ *
+ * <p>Listeners that implement {@link CompletionListener} (the notebook's live view does) also get each
+ * round's completions with their rewards and advantages, the rows {@link OnlineRun#completions()} ends with.
  *
  * @param <S> the concrete trainer, so that chains keep their type
  */
@@ -198,9 +202,8 @@ public abstract class OnlineTrainer<S extends OnlineTrainer<S>> extends TrainerB
 
     /** Trains; returns the run and the completions table. */
     public OnlineRun fit() {
-        CompletionLog log = new CompletionLog(rewardNames());
-        try (Session s = new Session(null, log)) {
-            return new OnlineRun(s.loop.fit(), log.table());
+        try (Session s = new Session(null)) {
+            return new OnlineRun(s.loop.fit(), s.log.table());
         }
     }
 
@@ -209,9 +212,8 @@ public abstract class OnlineTrainer<S extends OnlineTrainer<S>> extends TrainerB
         try {
             Path checkpoint = Checkpoint.latest(dir);
             S into = outputDir() == null ? output(checkpoint.getParent()) : self();
-            CompletionLog log = new CompletionLog(rewardNames());
-            try (OnlineTrainer<S>.Session s = into.new Session(checkpoint.getParent(), log)) {
-                return new OnlineRun(s.loop.resume(checkpoint), log.table());
+            try (OnlineTrainer<S>.Session s = into.new Session(checkpoint.getParent())) {
+                return new OnlineRun(s.loop.resume(checkpoint), s.log.table());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -258,12 +260,13 @@ public abstract class OnlineTrainer<S extends OnlineTrainer<S>> extends TrainerB
         return model.tokenizer().<Function<long[], String>>map(t -> ids -> t.decode(ids, true)).orElse(null);
     }
 
-    /** One fit: the loop, and the reference copy to free afterwards. */
+    /** One fit: the loop, its completions table, and the reference copy to free afterwards. */
     final class Session implements AutoCloseable {
         final TrainLoop<PromptBatch> loop;
+        final CompletionLog log;
         private CausalLm frozen;
 
-        Session(Path resumeRoot, CompletionLog log) {
+        Session(Path resumeRoot) {
             if (train.isEmpty()) {
                 throw new IllegalArgumentException("no training prompts: call data(pairs) with at least one example");
             }
@@ -281,8 +284,12 @@ public abstract class OnlineTrainer<S extends OnlineTrainer<S>> extends TrainerB
             OnlineSetup setup = new OnlineSetup(how, trainConfig().seed(), numGenerations, numIterations, slices,
                     maskTruncatedCompletions, weightedRewards(), promptCollator(), decode, trainConfig().gradAccum());
             frozen = needsReference() ? loadOrCopyReference(resumeRoot) : null;
+            List<TrainListener> listeners = allListeners();
+            // the live view (ours or the notebook's default one) also wants each round's completions
+            log = new CompletionLog(rewardNames(), listeners.stream()
+                    .filter(CompletionListener.class::isInstance).map(CompletionListener.class::cast).toList());
             loop = new TrainLoop<>(new ModelTrainable(model), objective(setup, frozen, log), new PromptBatches(train), null,
-                    trainConfig(), allListeners(), outputDir());
+                    trainConfig(), listeners, outputDir());
         }
 
         /** The initial policy, frozen; saved beside the checkpoints so a resume scores against the same reference. */

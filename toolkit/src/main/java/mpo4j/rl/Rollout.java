@@ -146,7 +146,7 @@ record Rollout(EncodedPrompts prompts, List<PreferencePair> pairs, List<SampledC
         }
     }
 
-    /** Adds every completion of the round (call it on a whole round) to the table with its scores and {@code advantages}. */
+    /** Adds every completion of the round (call it on a whole round) to the table with its scores and {@code advantages}, and ends the round there. */
     void record(CompletionLog log, int step, double[] advantages, boolean decoded) {
         double[] rewards = scores.rewards();
         double[][] per = scores.perFunction();
@@ -159,5 +159,6 @@ record Rollout(EncodedPrompts prompts, List<PreferencePair> pairs, List<SampledC
             log.add(step, pairs.get(i / numGenerations).question(), decoded ? c.text() : Arrays.toString(c.tokenIds()),
                     c.length(), each, rewards[i], advantages[i]);
         }
+        log.endRound(step);
     }
 }

@@ -40,7 +40,12 @@ class GrpoTrainerTest {
     @Test
     void logsTrlMetricsAndTheCompletionsTable() {
         try (TinyVlm model = GrpoFixtures.model(5)) {
-            OnlineRun run = trainer(model).beta(0.04).maxSteps(2).fit();
+            List<Integer> heardSteps = new java.util.ArrayList<>();
+            List<Table> heard = new java.util.ArrayList<>();
+            OnlineRun run = trainer(model).beta(0.04).maxSteps(2).listener((CompletionListener) (step, t) -> {
+                heardSteps.add(step);
+                heard.add(t);
+            }).fit();
             Map<String, Double> row = run.run().trainRows().get(0);
             for (String key : List.of("loss", "reward", "reward_std", "rewards/target/mean", "rewards/target/std", "frac_reward_zero_std",
                     "completions/mean_length", "completions/clipped_ratio", "entropy", "kl", "clip_ratio/low_mean",
@@ -78,6 +83,21 @@ class GrpoTrainerTest {
             // each step is one micro-batch of 2 prompts; the 2 steps' rows are logged separately
             assertEquals(lossSum / tokens, row.get("loss"), 1e-4, "dapo loss = sum(-A * length) / tokens");
             assertEquals(mean(lengths), row.get("completions/mean_length"), 1e-9);
+
+            // a completion listener hears each round (one per step here) with the rows the run's table has for it
+            assertEquals(List.of(1, 2), heardSteps);
+            for (int s = 1; s <= 2; s++) {
+                Table expected = run.completionsAt(s);
+                Table got = heard.get(s - 1);
+                assertEquals(expected.columnNames(), got.columnNames());
+                assertEquals(expected.stringColumn("completion").asList(), got.stringColumn("completion").asList());
+                assertEquals(expected.doubleColumn("advantage").asList(), got.doubleColumn("advantage").asList());
+            }
+            // the run's curves carry the online panels (beta > 0: the KL too)
+            List<String> panels = run.run().curves().names();
+            for (String panel : List.of("reward", "kl", "entropy", "clip_ratio", "completions/mean_length", "loss")) {
+                assertTrue(panels.contains(panel), panel + " missing from " + panels);
+            }
         }
     }
 
