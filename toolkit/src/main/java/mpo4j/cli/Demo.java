@@ -56,7 +56,9 @@ public final class Demo {
                 Map.entry("--grpo-lr", String.valueOf(Grpo.DEFAULT.lr())),
                 Map.entry("--grpo-generations", String.valueOf(Grpo.DEFAULT.numGenerations())),
                 Map.entry("--grpo-temperature", String.valueOf(Grpo.DEFAULT.temperature())),
-                Map.entry("--grpo-batch", String.valueOf(Grpo.DEFAULT.prompts())));
+                Map.entry("--grpo-batch", String.valueOf(Grpo.DEFAULT.prompts())),
+                Map.entry("--grpo-beta", String.valueOf(Grpo.DEFAULT.beta())),
+                Map.entry("--grpo-scale-rewards", Grpo.DEFAULT.scaleRewards()));
         /** The files of the data folder the demo reads (the datasets-sample layout). */
         static final List<String> DATA_FILES = List.of("shapes/meta.json", "shapes/meta_eval.json", "tokenizer/tokenizer.json");
 
@@ -94,7 +96,8 @@ public final class Demo {
                     new Grpo((int) integer(v, "--grpo-steps", Integer.MIN_VALUE, Integer.MAX_VALUE), number(v, "--grpo-lr"),
                             (int) integer(v, "--grpo-generations", Integer.MIN_VALUE, Integer.MAX_VALUE),
                             number(v, "--grpo-temperature"),
-                            (int) integer(v, "--grpo-batch", Integer.MIN_VALUE, Integer.MAX_VALUE)));
+                            (int) integer(v, "--grpo-batch", Integer.MIN_VALUE, Integer.MAX_VALUE),
+                            number(v, "--grpo-beta"), v.get("--grpo-scale-rewards")));
         }
 
         /**
@@ -192,10 +195,12 @@ public final class Demo {
      * @param numGenerations completions sampled per prompt
      * @param temperature sampling temperature
      * @param prompts prompts per step
+     * @param beta weight of the KL to the SFT model (TRL's {@code beta}; 0 = no reference model)
+     * @param scaleRewards advantage scaling: group, batch or none (TRL's {@code scale_rewards})
      */
-    record Grpo(int steps, double lr, int numGenerations, double temperature, int prompts) {
+    record Grpo(int steps, double lr, int numGenerations, double temperature, int prompts, double beta, String scaleRewards) {
         /** The measured recipe; see {@link Demo#runGrpo} for the numbers behind it. */
-        static final Grpo DEFAULT = new Grpo(60, 2e-5, 8, 1.0, 4);
+        static final Grpo DEFAULT = new Grpo(60, 2e-5, 8, 1.0, 4, 0.0, "group");
 
         Grpo {
             Options.atLeastOne("--grpo-steps", steps);
@@ -205,13 +210,19 @@ public final class Demo {
             }
             Options.positiveFinite("--grpo-temperature", temperature);
             Options.atLeastOne("--grpo-batch", prompts);
+            if (!(beta >= 0 && Double.isFinite(beta))) {
+                throw new IllegalArgumentException("--grpo-beta must be a finite number >= 0, got " + beta);
+            }
+            if (!List.of("group", "batch", "none").contains(scaleRewards)) {
+                throw new IllegalArgumentException("--grpo-scale-rewards must be group, batch or none, got " + scaleRewards);
+            }
         }
     }
 
     static final String USAGE = "usage: ./mpo4j demo [--out runs/demo] [--data datasets-sample] [--seed 42] [--sft-epochs 4]"
             + " [--mpo-epochs 3] [--sft-lr 3e-4] [--mpo-lr 2e-4] [--train-limit N] [--eval-limit N]"
             + " [--stage mpo|grpo] [--grpo-steps 60] [--grpo-lr 2e-5] [--grpo-generations 8] [--grpo-temperature 1.0]"
-            + " [--grpo-batch 4]";
+            + " [--grpo-batch 4] [--grpo-beta 0] [--grpo-scale-rewards group|batch|none]";
 
     /** Runs the demo; bad options or folders end with one line on stderr and exit status 2, before any work. */
     public static void main(String[] args) throws IOException {
@@ -357,7 +368,7 @@ public final class Demo {
             // have zero reward spread and carry no signal.
             List<PreferencePair> prompts = train.stream().filter(p -> !p.images().isEmpty()).toList();
             OnlineRun grpo = GrpoTrainer.of(model).data(prompts).collator(collator::collate)
-                    .rewardFunc("exact_answer", Rewards.exactAnswer("answer"))
+                    .rewardFunc("exact_answer", Rewards.exactAnswer("answer")).beta(g.beta()).scaleRewards(g.scaleRewards())
                     .numGenerations(g.numGenerations()).temperature(g.temperature()).maxCompletionLength(8)
                     .batchSize(g.prompts()).lr(g.lr()).warmupRatio(0.1).maxSteps(g.steps()).seed(o.seed).progressBar(true).fit();
             AnswerCheck after = AnswerCheck.greedy(model, collator, eval);
@@ -365,7 +376,8 @@ public final class Demo {
             summary.put("answer_accuracy_by_file_after_grpo", after.accuracyByFile());
             summary.put("grpo_steps", grpo.run().steps());
             summary.put("grpo_settings", Map.of("lr", g.lr(), "num_generations", g.numGenerations(),
-                    "temperature", g.temperature(), "prompts_per_step", g.prompts(), "seed", o.seed));
+                    "temperature", g.temperature(), "prompts_per_step", g.prompts(), "seed", o.seed, "beta", g.beta(),
+                    "scale_rewards", g.scaleRewards()));
             double[] rewards = grpo.run().metrics().doubleColumn("reward").removeMissing().asDoubleArray();
             int tenth = Math.max(1, rewards.length / 10);
             summary.put("grpo_reward_first_tenth", mean(rewards, 0, tenth));

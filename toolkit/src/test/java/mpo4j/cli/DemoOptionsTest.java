@@ -43,9 +43,12 @@ class DemoOptionsTest {
     void theGrpoStageIsChosenByFlagWithItsOwnSettings() {
         assertEquals(Demo.Stage.MPO, Demo.Options.parse(new String[0]).stage());
         Demo.Options o = Demo.Options.parse(new String[] {"--stage", "grpo", "--grpo-steps", "5", "--grpo-lr", "1e-4",
-                "--grpo-generations", "4", "--grpo-temperature", "1.2", "--grpo-batch", "2"});
+                "--grpo-generations", "4", "--grpo-temperature", "1.2", "--grpo-batch", "2", "--grpo-beta", "0.04",
+                "--grpo-scale-rewards", "none"});
         assertEquals(Demo.Stage.GRPO, o.stage());
-        assertEquals(new Demo.Grpo(5, 1e-4, 4, 1.2, 2), o.grpo());
+        assertEquals(new Demo.Grpo(5, 1e-4, 4, 1.2, 2, 0.04, "none"), o.grpo());
+        assertEquals("--grpo-beta must be a finite number >= 0, got -0.1", parseError("--grpo-beta", "-0.1"));
+        assertEquals("--grpo-scale-rewards must be group, batch or none, got std", parseError("--grpo-scale-rewards", "std"));
         assertEquals("--stage must be mpo or grpo, got \"ppo\"", parseError("--stage", "ppo"));
         assertEquals("--grpo-generations must be >= 2 (a group needs two rewards to compare), got 1", parseError("--grpo-generations", "1"));
         assertEquals("--grpo-steps must be >= 1, got 0", parseError("--grpo-steps", "0"));
