@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Random;
 import mpo4j.engine.Scalar;
 import mpo4j.engine.GradMode;
+import mpo4j.engine.NativeHeap;
 
 /**
  * The training loop shared by every trainer: data order, gradient accumulation, global-norm
@@ -139,8 +140,7 @@ public final class TrainLoop<B> {
     }
 
     private TrainRun loop(AdamW optimizer) {
-        NativeHeap.returnFreedBlocksToSystem();     // else each step's freed activations stay resident (see NativeHeap)
-        NativeHeap.startRun();
+        NativeHeap.startRun();     // else freed activations may stay resident from step to step (see NativeHeap)
         startNanos = System.nanoTime();
         boolean interrupted = false;
         try (NDManager root = NDManager.newBaseManager()) {
@@ -157,7 +157,7 @@ public final class TrainLoop<B> {
                     interrupted = true;
                     break;
                 }
-                NativeHeap.releaseFreePagesIfGrown();
+                NativeHeap.afterStep();
                 step++;
                 stepsThisFit++;
                 log.add(row);
