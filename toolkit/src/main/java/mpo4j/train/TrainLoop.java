@@ -310,9 +310,13 @@ public final class TrainLoop<B> {
         return row;
     }
 
-    /** Adds one batch: its loss first (so it leads the row), then the objective's other metrics, each with its weight. */
+    /**
+     * Adds one batch: its loss leads the row, then the objective's other metrics, each with its weight. The
+     * loss value is received last, so that an objective's own checks of its values (which name the bad
+     * input) speak before the loop's generic non-finite loss check.
+     */
     private static void accumulate(MetricReducer metrics, DeviceMetric loss, StepOutput out, NDManager keep) {
-        metrics.add("loss", loss, out.weight("loss"), keep);
+        metrics.add("loss", Double.NaN, 0);     // takes the first place in the row; no weight, so no value
         out.metrics().forEach((k, v) -> {
             if (!k.equals("loss")) {
                 metrics.add(k, v, out.weight(k));
@@ -323,6 +327,7 @@ public final class TrainLoop<B> {
                 metrics.add(k, m, out.weight(k), keep);
             }
         });
+        metrics.add("loss", loss, out.weight("loss"), keep);
     }
 
     private static double finiteLoss(double value, String where) {
