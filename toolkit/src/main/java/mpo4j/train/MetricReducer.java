@@ -113,7 +113,7 @@ public final class MetricReducer {
             flat.add(a.reshape(a.size()).toType(DataType.FLOAT64, false));      // float32 widens exactly
         }
         NDArray all = flat.size() == 1 ? flat.get(0) : NDArrays.concat(flat);
-        double[] values = all.toDoubleArray();
+        double[] values = HostCopy.doubles(all);
         TRANSFERS.incrementAndGet();
         int[] starts = new int[sizes.length + 1];
         for (int i = 0; i < sizes.length; i++) {
