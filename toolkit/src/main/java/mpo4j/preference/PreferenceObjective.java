@@ -126,12 +126,11 @@ final class PreferenceObjective implements Objective<PairBatch> {
         }
     }
 
-    /** Reference log-probs of a batch from a frozen model, on the host; the graph-free forward lives in a sub-scope. */
+    /** Reference log-probs of a batch from a frozen model, on the host (one copy); the graph-free forward lives in a sub-scope. */
     static ReferenceLogps score(CausalLm frozen, PreferenceBatch batch, boolean visionOncePerPair, NDManager parent,
                                 CompletionLogps logps) {
         try (NDManager s = parent.newSubManager()) {
-            NDArray hidden = hidden(frozen, batch, visionOncePerPair, s).stopGradient();
-            return ReferenceLogps.from(logps.pairs(hidden, frozen::logits, batch.concatenated(), false));
+            return ReferenceLogps.from(referenceOnDevice(frozen, batch, visionOncePerPair, s, logps));
         }
     }
 
