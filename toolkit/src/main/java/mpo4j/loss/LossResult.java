@@ -37,14 +37,14 @@ public final class LossResult {
     private final long deltaId;
     private Host host;
 
-    /** Where each number sits in the packed vector: πs, references, per-pair losses, means, total, δ, logit sums. */
+    /** Where each number sits in the packed vector: πs, per-pair losses, means, total, references, δ, logit sums. */
     record Layout(int pairs, int types, boolean hasDelta, int logitPositions) {
-        int ref() { return 2 * pairs; }
-        int perPair(int k) { return 4 * pairs + k * pairs; }
-        int mean(int k) { return 4 * pairs + types * pairs + k; }
-        int total() { return 4 * pairs + types * pairs + types; }
-        int delta() { return total() + 1; }
-        int logits() { return total() + 1 + (hasDelta ? 1 : 0); }
+        int perPair(int k) { return 2 * pairs + k * pairs; }
+        int mean(int k) { return 2 * pairs + types * pairs + k; }
+        int total() { return 2 * pairs + types * pairs + types; }
+        int ref() { return total() + 1; }
+        int delta() { return ref() + 2 * pairs; }
+        int logits() { return delta() + (hasDelta ? 1 : 0); }
         int size() { return logits() + logitPositions; }
     }
 

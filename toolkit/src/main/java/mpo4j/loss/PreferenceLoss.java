@@ -318,16 +318,13 @@ public final class PreferenceLoss {
         }
         NDArray nll = Scalar.div(policy.sums().get("0:" + b).sum().neg(), Math.max(chosenTokens, 1));
 
-        // the packed numbers: π and the reference first (as float64: float32 widens exactly)
-        NDArray pi64 = pi.stopGradient().toType(DataType.FLOAT64, false);
-        List<NDArray> packed = new ArrayList<>(List.of(pi64, refValues));
         NDArray deltaUsed = null;
         BcoDelta running = null;
         long deltaId = 0;
         if (types.contains(LossType.BCO_PAIR)) {
             if (bcoDelta) {
                 // δ folds in this batch's mean reward β·mean(ℓ), on the device: no copy before the loss
-                NDArray batchMean = Scalar.mul(pi64.sub(refValues).mean(), beta);
+                NDArray batchMean = pi.stopGradient().toType(DataType.FLOAT64, false).sub(refValues).mean().mul(beta);
                 running = delta == null ? new BcoDelta() : delta;
                 deltaUsed = running.update(batchMean);
                 deltaId = running.pendingId();
@@ -350,22 +347,26 @@ public final class PreferenceLoss {
         }
 
         NDArray total = null;
-        List<NDArray> means = new ArrayList<>();
+        // the packed numbers (LossResult.Layout) in as few native calls as possible: the loss-typed ones are
+        // joined and widened to float64 at once (float32 widens exactly), then the float64 ones follow
+        List<NDArray> typed = new ArrayList<>(List.of(pi));
+        NDList means = new NDList();
         for (int k = 0; k < types.size(); k++) {
             NDArray losses = PairLosses.perPair(types.get(k), terms);
             if (pairWeights != null) {
                 losses = losses.mul(pairWeights);
             }
-            packed.add(losses.stopGradient().toType(DataType.FLOAT64, false));
+            typed.add(losses);
             NDArray mean = losses.mean();
-            means.add(mean.stopGradient().toType(DataType.FLOAT64, false).reshape(1));
+            means.add(mean);
             NDArray weighted = Scalar.mul(mean, weights.get(k));
             total = total == null ? weighted : total.add(weighted);
         }
-        packed.addAll(means);
-        packed.add(total.stopGradient().toType(DataType.FLOAT64, false).reshape(1));
+        means.add(total);
+        typed.add(NDArrays.stack(means));
+        List<NDArray> packed = new ArrayList<>(List.of(NDArrays.concat(new NDList(typed)).toType(DataType.FLOAT64, false), refValues));
         if (deltaUsed != null) {
-            packed.add(deltaUsed.toType(DataType.FLOAT64, false).reshape(1));
+            packed.add(deltaUsed.reshape(1));
         }
         NDArray logitSums = policy.logitSums();
         if (logitSums != null) {
@@ -373,7 +374,7 @@ public final class PreferenceLoss {
         }
         LossResult.Layout layout = new LossResult.Layout(b, types.size(), deltaUsed != null,
                 logitSums == null ? 0 : Math.toIntExact(logitSums.size()));
-        NDArray values = NDArrays.concat(new NDList(packed));
+        NDArray values = NDArrays.concat(new NDList(packed)).stopGradient();
         return new LossResult(total, this, layout, values, policy, running, deltaId);
     }
 
