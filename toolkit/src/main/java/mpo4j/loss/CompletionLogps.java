@@ -81,7 +81,20 @@ public final class CompletionLogps {
 
     /** As {@link #pairs(NDArray, UnaryOperator, SequenceBatch, boolean)} with row-major labels {@code [2B·L]}. */
     public SequenceLogps pairs(NDArray hidden, UnaryOperator<NDArray> head, long[] labels, boolean withWeights) {
-        return SequenceLogps.of(score(hidden, "hidden states", head, labels, true, withWeights));
+        return SequenceLogps.of(score(hidden, "hidden states", head, labels, true, true, withWeights));
+    }
+
+    /**
+     * Per-sequence log-probs of preference rows from a frozen reference model's hidden states: the sums
+     * and shared-prefix sums a loss reads, without the mean-logit metrics or WPO weights (a reference
+     * needs neither, so no vocabulary-wide reduction is spent on them). The arrays stay on the device.
+     *
+     * @param hidden {@code [2B, L, H]} final hidden states, without gradient
+     * @param head   the output head
+     * @param rows   the rows' labels
+     */
+    public SequenceLogps reference(NDArray hidden, UnaryOperator<NDArray> head, SequenceBatch rows) {
+        return SequenceLogps.of(score(hidden, "hidden states", head, rows.labels(), true, false, false));
     }
 
     /**
@@ -97,7 +110,7 @@ public final class CompletionLogps {
 
     /** As {@link #rows(NDArray, UnaryOperator, SequenceBatch)} with row-major labels {@code [N·L]}. */
     public RowLogps rows(NDArray hidden, UnaryOperator<NDArray> head, long[] labels) {
-        Totals t = score(hidden, "hidden states", head, labels, false, false);
+        Totals t = score(hidden, "hidden states", head, labels, false, false, false);
         return new RowLogps(t.sums(), t.tokens());
     }
 
@@ -142,17 +155,19 @@ public final class CompletionLogps {
      * @param shared      {@code [N]} the same over the pair's first min(Lc, Lr) scored tokens, or null without pairing
      * @param tokens      scored tokens per row
      * @param wpoTotals   Σ over scored tokens of {@code log p − log Σ_v p_v²} (constants), or null
-     * @param logitTotals Σ over scored positions and vocabulary of the raw logits (constants), or null without pairing
+     * @param logitSums   {@code [K]} Σ over the vocabulary of the raw logits at each scored position (no
+     *                    gradient, still on the device), or null when not asked for
      * @param vocab       vocabulary size (the last axis of the head's output)
      */
-    record Totals(NDArray sums, NDArray shared, int[] tokens, double[] wpoTotals, double[] logitTotals, long vocab) {}
+    record Totals(NDArray sums, NDArray shared, int[] tokens, double[] wpoTotals, NDArray logitSums, long vocab) {}
 
     /**
      * The one mechanism: gathers the scored positions of {@code states [N, L, X]}, applies {@code head}
      * chunk by chunk ({@code X} = hidden size with the model's head, or {@code X} = vocabulary with the
      * identity over logits), and reduces each chunk to per-position numbers before the next one.
      */
-    Totals score(NDArray states, String what, UnaryOperator<NDArray> head, long[] labels, boolean pairs, boolean withWeights) {
+    Totals score(NDArray states, String what, UnaryOperator<NDArray> head, long[] labels, boolean pairs, boolean withLogits,
+                 boolean withWeights) {
         Shape shape = states.getShape();
         if (shape.dimension() != 3) {
             throw new IllegalArgumentException(what + " must be [" + (pairs ? "2B" : "N") + ", L, "
@@ -173,31 +188,35 @@ public final class CompletionLogps {
         int k = at.size();
         List<NDArray> chunks = new ArrayList<>();
         double[] wpoTotals = withWeights ? new double[n] : null;
-        // the logit means are preference metrics only: rows need none, so they cost no host copy per chunk
-        double[] logitTotals = pairs ? new double[n] : null;
+        // the logit means are policy metrics only: their per-position sums stay on the device (read with the
+        // step's other metrics in one copy); plain rows and a reference need none
+        List<NDArray> logitChunks = withLogits ? new ArrayList<>() : null;
         long[] vocab = {0};
         // at least one chunk, even an empty one: a batch with nothing scored still gives sums that are
         // part of the graph (zero gradient), so backward runs as it does for any other batch
         int from = 0;
         do {
             int to = Math.min(k, from + chunkSize);
-            chunks.add(scoreChunk(flat, head, at, from, to, vocab, logitTotals, wpoTotals));
+            chunks.add(scoreChunk(flat, head, at, from, to, vocab, logitChunks, wpoTotals));
             from = to;
         } while (from < k);
         flat.close();
         NDArray all = chunks.size() == 1 ? chunks.get(0) : NDArrays.concat(new NDList(chunks));
         NDArray sums = rowSums(all, at, n, false);
         NDArray shared = pairs ? rowSums(all, at, n, true) : null;
-        return new Totals(sums, shared, at.tokens(), wpoTotals, logitTotals, vocab[0]);
+        NDArray logitSums = logitChunks == null ? null
+                : logitChunks.size() == 1 ? logitChunks.get(0) : NDArrays.concat(new NDList(logitChunks));
+        return new Totals(sums, shared, at.tokens(), wpoTotals, logitSums, vocab[0]);
     }
 
     /**
      * Positions {@code from..to} of {@code at}: the head's logits {@code [C, V]}, reduced at once to the
-     * differentiable token log-probs {@code [C]} (returned) and the constant per-row totals (added).
+     * differentiable token log-probs {@code [C]} (returned), the per-position logit sums (added to
+     * {@code logitChunks}, on the device) and the WPO per-row totals (added).
      * {@code vocab[0]} is learnt from the first chunk, which also checks every label against it.
      */
     private static NDArray scoreChunk(NDArray flat, UnaryOperator<NDArray> head, ScoredPositions at, int from, int to,
-                                      long[] vocab, double[] logitTotals, double[] wpoTotals) {
+                                      long[] vocab, List<NDArray> logitChunks, double[] wpoTotals) {
         NDManager scope = flat.getManager();
         NDArray positions = scope.create(Arrays.copyOfRange(at.flat(), from, to));
         NDArray picked = flat.get(new NDIndex("{}", positions));                      // [C, X]
@@ -213,8 +232,13 @@ public final class CompletionLogps {
         NDArray index = scope.create(Arrays.copyOfRange(at.labels(), from, to), new Shape(to - from, 1));
         NDArray lse = logSumExp(logits);                                                // [C]
         NDArray tokenLogp = logits.gather(index, 1).squeeze(1).sub(lse);               // [C]
-        if (logitTotals != null) {
-            addConstantTotals(logits, lse, tokenLogp, at, from, logitTotals, wpoTotals);
+        if (logitChunks != null) {
+            try (NDArray detached = logits.stopGradient()) {
+                logitChunks.add(detached.sum(new int[] {1}));
+            }
+        }
+        if (wpoTotals != null) {
+            addWpoTotals(logits, lse, tokenLogp, at, from, wpoTotals);
         }
         // chunk-sized handles (views or copies); closing them frees what autograd did not keep
         for (NDArray a : new NDArray[] {logits, squeezed, out, batched, picked}) {
@@ -223,19 +247,17 @@ public final class CompletionLogps {
         return tokenLogp;
     }
 
-    /** Adds a chunk's per-row logit sums and, when wanted, its WPO terms (constants, no gradient). */
-    private static void addConstantTotals(NDArray logits, NDArray lse, NDArray tokenLogp, ScoredPositions at, int from,
-                                          double[] logitTotals, double[] wpoTotals) {
-        try (NDArray detached = logits.stopGradient(); NDArray logitSums = detached.sum(new int[] {1})) {
-            at.addPerRow(Nd.doubles(logitSums), from, logitTotals);
-            if (wpoTotals != null) {
-                // log Σ p² = logsumexp(2·logits) − 2·logsumexp(logits), per position, no gradient
-                try (NDArray doubled = detached.mul(2); NDArray lse2 = logSumExp(doubled);
-                     NDArray logSumP2 = lse2.sub(lse.stopGradient().mul(2));
-                     NDArray perToken = tokenLogp.stopGradient().sub(logSumP2)) {
-                    at.addPerRow(Nd.doubles(perToken), from, wpoTotals);
-                }
-            }
+    /**
+     * Adds a chunk's WPO terms per row (constants, no gradient). The weights scale the loss itself, so
+     * they are read on the host here: one copy per chunk, and only for a loss with {@code useWeighting}.
+     */
+    private static void addWpoTotals(NDArray logits, NDArray lse, NDArray tokenLogp, ScoredPositions at, int from,
+                                     double[] wpoTotals) {
+        // log Σ p² = logsumexp(2·logits) − 2·logsumexp(logits), per position, no gradient
+        try (NDArray detached = logits.stopGradient(); NDArray doubled = detached.mul(2); NDArray lse2 = logSumExp(doubled);
+             NDArray logSumP2 = lse2.sub(lse.stopGradient().mul(2));
+             NDArray perToken = tokenLogp.stopGradient().sub(logSumP2)) {
+            at.addPerRow(Nd.doubles(perToken), from, wpoTotals);
         }
     }
 

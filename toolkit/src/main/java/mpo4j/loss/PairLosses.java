@@ -15,8 +15,11 @@ final class PairLosses {
 
     private PairLosses() {}
 
-    /** What the formulas read, for one batch. {@code lenC}/{@code lenR} are max(L, 1). */
-    record Terms(double beta, double eps, double tau, double delta,
+    /**
+     * What the formulas read, for one batch. {@code lenC}/{@code lenR} are max(L, 1); {@code delta} is
+     * bco_pair's δ as a 0-d float64 array without gradient (null for the other types).
+     */
+    record Terms(double beta, double eps, double tau, NDArray delta,
                  NDArray piC, NDArray piR, NDArray refC, NDArray refR,
                  NDArray ellC, NDArray ellR, NDArray sC, NDArray sR,
                  NDArray lenC, NDArray lenR, NDArray nll) {

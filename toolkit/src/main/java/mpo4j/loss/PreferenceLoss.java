@@ -1,6 +1,8 @@
 package mpo4j.loss;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -225,112 +227,155 @@ public final class PreferenceLoss {
      * When {@code bco_pair} uses the running mean, {@code delta} is updated with this batch's mean
      * reward before the loss is computed ({@code null} = a fresh state, δ = this batch's mean).
      * The returned {@link LossResult#loss()} is attached to the manager of {@code policy.sums()}.
+     * The result's numbers are copied to the host before this returns (one copy), so errors surface here;
+     * a trainer uses {@link #computeDeferred(SequenceLogps, ReferenceLogps, BcoDelta)} instead.
      *
      * @throws IllegalArgumentException if an input log-prob is NaN (the message names the loss and the row)
      */
     public LossResult compute(SequenceLogps policy, ReferenceLogps reference, BcoDelta delta) {
+        LossResult result = computeDeferred(policy, reference, delta);
+        result.metrics();
+        return result;
+    }
+
+    /**
+     * The loss of one batch, as {@link #compute(SequenceLogps, ReferenceLogps, BcoDelta)}, with every number
+     * left on the device until it is read: a training step ships {@link LossResult#deviceValues()} with its
+     * other values in one device-to-host copy. The checks (NaN inputs, non-finite components) run when the
+     * values reach the host; the BCO δ is updated on the device and its host state follows then.
+     */
+    public LossResult computeDeferred(SequenceLogps policy, ReferenceLogps reference, BcoDelta delta) {
         check(true);
         int b = policy.pairs();
-        if (!referenceFree && reference == null) {
+        requireReference(reference == null ? -1 : reference.pairs(), b);
+        NDManager scope = policy.sums().getManager();
+        double[] refValues = referenceFree ? new double[2 * b] : reference.logps(ldAlpha);
+        return onDevice(policy, scope.create(refValues), delta);
+    }
+
+    /**
+     * The loss of one batch against a reference model's log-probs still on the device (e.g.
+     * {@link CompletionLogps#reference}); deferred as {@link #computeDeferred(SequenceLogps, ReferenceLogps, BcoDelta)}.
+     * {@code referenceModel} may be {@code null} only in reference-free mode.
+     */
+    public LossResult computeDeferred(SequenceLogps policy, SequenceLogps referenceModel, BcoDelta delta) {
+        check(true);
+        int b = policy.pairs();
+        requireReference(referenceModel == null ? -1 : referenceModel.pairs(), b);
+        if (referenceFree) {
+            return onDevice(policy, policy.sums().getManager().create(new double[2 * b]), delta);
+        }
+        // the reference in float64, as ReferenceLogps holds it: float32 sums widen exactly, and α·(sum − shared)
+        // runs in the same IEEE double arithmetic as on the host
+        NDArray sums = referenceModel.sums().stopGradient().toType(DataType.FLOAT64, false);
+        NDArray ref = sums;
+        if (ldAlpha != null) {
+            NDArray shared = referenceModel.shared().stopGradient().toType(DataType.FLOAT64, false);
+            ref = shared.add(Scalar.mul(sums.sub(shared), ldAlpha));
+        }
+        return onDevice(policy, ref, delta);
+    }
+
+    /** The reference is present (pairs ≥ 0) and matches the policy's pairs, unless reference-free. */
+    private void requireReference(int referencePairs, int b) {
+        if (!referenceFree && referencePairs < 0) {
             throw new IllegalArgumentException("loss '" + name() + "' needs reference log-probs (or referenceFree())");
         }
-        if (reference != null && !referenceFree && reference.pairs() != b) {
-            throw new IllegalArgumentException("loss '" + name() + "': " + reference.pairs() + " reference pairs for " + b + " policy pairs");
+        if (!referenceFree && referencePairs != b) {
+            throw new IllegalArgumentException("loss '" + name() + "': " + referencePairs + " reference pairs for " + b + " policy pairs");
         }
+    }
+
+    /**
+     * The loss from the policy log-probs and the reference's {@code [2B]} float64 log-probs ({@code ldAlpha}
+     * applied), every number kept on the device and packed for one copy ({@link LossResult.Layout}).
+     */
+    private LossResult onDevice(SequenceLogps policy, NDArray refValues, BcoDelta delta) {
+        int b = policy.pairs();
         if (useWeighting && !policy.hasWeights()) {
             throw new IllegalArgumentException("loss '" + name() + "' uses WPO weighting: compute the policy log-probs with "
                     + "SequenceLogps.fromLogits(logits, labels, true)");
         }
-        NDManager parent = policy.sums().getManager();
-        {
-            // No sub-scope that closes before backward: arrays DJL builds from Java memory (create(float[]),
-            // the scalar behind mul(Number)) may be saved by autograd and must live in the caller's step
-            // scope until backward has run. Vocabulary-sized temporaries are closed explicitly instead.
-            NDManager scope = parent;
-            NDArray pi = policy.logps(ldAlpha);
-            DataType dt = pi.getDataType();
-            double[] piValues = Nd.doubles(pi);
-            requireFinite(piValues, "policy", b);
-            double[] refValues = referenceFree ? new double[2 * b] : reference.logps(ldAlpha);
-            requireFinite(refValues, "reference", b);
-            NDArray ref = scope.create(refValues).toType(dt, false);
+        // No sub-scope that closes before backward: arrays DJL builds from Java memory (create(float[]),
+        // the scalar behind mul(Number)) may be saved by autograd and must live in the caller's step
+        // scope until backward has run. Vocabulary-sized temporaries are closed explicitly instead.
+        NDManager scope = policy.sums().getManager();
+        NDArray pi = policy.logps(ldAlpha);
+        DataType dt = pi.getDataType();
+        NDArray ref = refValues.toType(dt, false);
 
-            NDArray ell = pi.sub(ref);
-            NDArray ellC = ell.get("0:" + b);
-            NDArray ellR = ell.get(b + ":");
-            int[] tokens = policy.tokens();
-            float[] lenC = new float[b];
-            float[] lenR = new float[b];
-            long chosenTokens = 0;
-            for (int i = 0; i < b; i++) {
-                lenC[i] = Math.max(tokens[i], 1);
-                lenR[i] = Math.max(tokens[b + i], 1);
-                chosenTokens += tokens[i];
-            }
-            NDArray nll = Scalar.div(policy.sums().get("0:" + b).sum().neg(), Math.max(chosenTokens, 1));
-
-            double[] ellValues = new double[2 * b];
-            for (int i = 0; i < 2 * b; i++) {
-                ellValues[i] = piValues[i] - refValues[i];
-            }
-            Double deltaUsed = null;
-            if (types.contains(LossType.BCO_PAIR)) {
-                if (bcoDelta) {
-                    double batchMean = beta * Arrays.stream(ellValues).average().orElse(0);
-                    deltaUsed = (delta == null ? new BcoDelta() : delta).update(batchMean);
-                } else {
-                    deltaUsed = 0.0;
-                }
-            }
-            PairLosses.Terms terms = new PairLosses.Terms(beta, labelSmoothing, discopopTau, deltaUsed == null ? 0 : deltaUsed,
-                    pi.get("0:" + b), pi.get(b + ":"), ref.get("0:" + b), ref.get(b + ":"),
-                    ellC, ellR, PairLosses.score(fDivergence, alphaCoef, ellC), PairLosses.score(fDivergence, alphaCoef, ellR),
-                    scope.create(lenC).toType(dt, false), scope.create(lenR).toType(dt, false), nll);
-            NDArray pairWeights = null;
-            if (useWeighting) {
-                float[] w = policy.weights();
-                float[] pw = new float[b];
-                for (int i = 0; i < b; i++) {
-                    pw[i] = w[i] * w[b + i];
-                }
-                pairWeights = scope.create(pw).toType(dt, false);
-            }
-
-            NDArray total = null;
-            Map<LossType, Double> means = new LinkedHashMap<>();
-            Map<LossType, float[]> perPair = new LinkedHashMap<>();
-            for (int k = 0; k < types.size(); k++) {
-                LossType type = types.get(k);
-                NDArray losses = PairLosses.perPair(type, terms);
-                if (pairWeights != null) {
-                    losses = losses.mul(pairWeights);
-                }
-                double[] values = Nd.doubles(losses);
-                for (int i = 0; i < values.length; i++) {
-                    if (!Double.isFinite(values[i])) {
-                        throw new IllegalStateException("loss '" + name() + "': component " + type + " is " + values[i]
-                                + " at entry " + i + " (πc=" + piValues[i] + ", πr=" + piValues[b + i] + ", rc=" + refValues[i]
-                                + ", rr=" + refValues[b + i] + ")");
-                    }
-                }
-                NDArray mean = losses.mean();
-                perPair.put(type, Nd.floats(values));
-                means.put(type, Nd.scalar(mean));
-                NDArray weighted = Scalar.mul(mean, weights.get(k));
-                total = total == null ? weighted : total.add(weighted);
-            }
-            double value = Nd.scalar(total);
-
-
-            float[] rewardsC = new float[b];
-            float[] rewardsR = new float[b];
-            for (int i = 0; i < b; i++) {
-                rewardsC[i] = (float) (beta * ellValues[i]);
-                rewardsR[i] = (float) (beta * ellValues[b + i]);
-            }
-            Map<String, Double> metrics = metrics(piValues, ellValues, b, policy, value, means, deltaUsed);
-            return new LossResult(total, value, this, means, perPair, rewardsC, rewardsR, deltaUsed, metrics);
+        NDArray ell = pi.sub(ref);
+        NDArray ellC = ell.get("0:" + b);
+        NDArray ellR = ell.get(b + ":");
+        int[] tokens = policy.tokens();
+        float[] lenC = new float[b];
+        float[] lenR = new float[b];
+        long chosenTokens = 0;
+        for (int i = 0; i < b; i++) {
+            lenC[i] = Math.max(tokens[i], 1);
+            lenR[i] = Math.max(tokens[b + i], 1);
+            chosenTokens += tokens[i];
         }
+        NDArray nll = Scalar.div(policy.sums().get("0:" + b).sum().neg(), Math.max(chosenTokens, 1));
+
+        NDArray deltaUsed = null;
+        BcoDelta running = null;
+        long deltaId = 0;
+        if (types.contains(LossType.BCO_PAIR)) {
+            if (bcoDelta) {
+                // δ folds in this batch's mean reward β·mean(ℓ), on the device: no copy before the loss
+                NDArray batchMean = pi.stopGradient().toType(DataType.FLOAT64, false).sub(refValues).mean().mul(beta);
+                running = delta == null ? new BcoDelta() : delta;
+                deltaUsed = running.update(batchMean);
+                deltaId = running.pendingId();
+            } else {
+                deltaUsed = scope.create(0.0);
+            }
+        }
+        PairLosses.Terms terms = new PairLosses.Terms(beta, labelSmoothing, discopopTau, deltaUsed,
+                pi.get("0:" + b), pi.get(b + ":"), ref.get("0:" + b), ref.get(b + ":"),
+                ellC, ellR, PairLosses.score(fDivergence, alphaCoef, ellC), PairLosses.score(fDivergence, alphaCoef, ellR),
+                scope.create(lenC).toType(dt, false), scope.create(lenR).toType(dt, false), nll);
+        NDArray pairWeights = null;
+        if (useWeighting) {
+            float[] w = policy.weights();
+            float[] pw = new float[b];
+            for (int i = 0; i < b; i++) {
+                pw[i] = w[i] * w[b + i];
+            }
+            pairWeights = scope.create(pw).toType(dt, false);
+        }
+
+        NDArray total = null;
+        // the packed numbers (LossResult.Layout) in as few native calls as possible: the loss-typed ones are
+        // joined and widened to float64 at once (float32 widens exactly), then the float64 ones follow
+        List<NDArray> typed = new ArrayList<>(List.of(pi));
+        NDList means = new NDList();
+        for (int k = 0; k < types.size(); k++) {
+            NDArray losses = PairLosses.perPair(types.get(k), terms);
+            if (pairWeights != null) {
+                losses = losses.mul(pairWeights);
+            }
+            typed.add(losses);
+            NDArray mean = losses.mean();
+            means.add(mean);
+            NDArray weighted = Scalar.mul(mean, weights.get(k));
+            total = total == null ? weighted : total.add(weighted);
+        }
+        means.add(total);
+        typed.add(NDArrays.stack(means));
+        List<NDArray> packed = new ArrayList<>(List.of(NDArrays.concat(new NDList(typed)).toType(DataType.FLOAT64, false), refValues));
+        if (deltaUsed != null) {
+            packed.add(deltaUsed.reshape(1));
+        }
+        NDArray logitSums = policy.logitSums();
+        if (logitSums != null) {
+            packed.add(logitSums.toType(DataType.FLOAT64, false));
+        }
+        LossResult.Layout layout = new LossResult.Layout(b, types.size(), deltaUsed != null,
+                logitSums == null ? 0 : Math.toIntExact(logitSums.size()));
+        NDArray values = NDArrays.concat(new NDList(packed)).stopGradient();
+        return new LossResult(total, this, layout, values, policy, running, deltaId);
     }
 
     /** The loss with a fresh δ state (δ = this batch's mean reward). */
@@ -459,46 +504,6 @@ public final class PreferenceLoss {
                     ReferenceLogps.sumsAndShared(new double[1], new double[1], new double[1], new double[1]),
                     new BcoDelta()); // sft reads −πc = 0 here
             return atZero.value() + sft;
-        }
-    }
-
-    private Map<String, Double> metrics(double[] pi, double[] ell, int b, SequenceLogps policy, double value,
-                                        Map<LossType, Double> means, Double deltaUsed) {
-        double rc = 0, rr = 0, acc = 0, lpc = 0, lpr = 0;
-        for (int i = 0; i < b; i++) {
-            double c = beta * ell[i];
-            double r = beta * ell[b + i];
-            rc += c;
-            rr += r;
-            acc += c > r ? 1 : 0;
-            lpc += pi[i];
-            lpr += pi[b + i];
-        }
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("rewards/chosen", rc / b);
-        m.put("rewards/rejected", rr / b);
-        m.put("rewards/margins", (rc - rr) / b);
-        m.put("rewards/accuracies", acc / b);
-        m.put("logps/chosen", lpc / b);
-        m.put("logps/rejected", lpr / b);
-        if (!Double.isNaN(policy.meanLogitChosen())) {
-            m.put("logits/chosen", policy.meanLogitChosen());
-            m.put("logits/rejected", policy.meanLogitRejected());
-        }
-        m.put("loss", value);
-        means.forEach((type, v) -> m.put("loss/" + type.trlName(), v));
-        if (deltaUsed != null) {
-            m.put("bco/delta", deltaUsed);
-        }
-        return m;
-    }
-
-    private void requireFinite(double[] values, String what, int b) {
-        for (int i = 0; i < values.length; i++) {
-            if (Double.isNaN(values[i])) {
-                throw new IllegalArgumentException("loss '" + name() + "': NaN in the " + what + " log-prob of the "
-                        + (i < b ? "chosen" : "rejected") + " sequence of pair " + (i % b));
-            }
         }
     }
 

@@ -1,5 +1,8 @@
 package mpo4j.loss;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.util.Arrays;
 
 /**
@@ -71,13 +74,22 @@ public record ReferenceLogps(double[] chosen, double[] rejected, double[] chosen
         return sums(batch.refChosenLogps(), batch.refRejectedLogps());
     }
 
-    /** Copies a reference forward pass's log-probs out of native memory (no gradient kept), in full precision. */
+    /** Copies a reference forward pass's log-probs out of native memory (no gradient kept), in full precision, in one copy. */
     public static ReferenceLogps from(SequenceLogps reference) {
-        double[] sums = Nd.doubles(reference.sums());
-        double[] shared = Nd.doubles(reference.shared());
+        double[] both;
+        try (NDManager m = reference.sums().getManager().newSubManager()) {
+            both = Nd.doubles(widened(reference.sums(), m).concat(widened(reference.shared(), m)));
+        }
         int b = reference.pairs();
-        return new ReferenceLogps(Arrays.copyOfRange(sums, 0, b), Arrays.copyOfRange(sums, b, 2 * b),
-                Arrays.copyOfRange(shared, 0, b), Arrays.copyOfRange(shared, b, 2 * b));
+        return new ReferenceLogps(Arrays.copyOfRange(both, 0, b), Arrays.copyOfRange(both, b, 2 * b),
+                Arrays.copyOfRange(both, 2 * b, 3 * b), Arrays.copyOfRange(both, 3 * b, 4 * b));
+    }
+
+    /** A float64 copy of {@code a} without gradient, in {@code m} (float32 widens exactly). */
+    private static NDArray widened(NDArray a, NDManager m) {
+        NDArray detached = a.stopGradient();
+        detached.attach(m);
+        return detached.toType(DataType.FLOAT64, false);
     }
 
     public int pairs() {

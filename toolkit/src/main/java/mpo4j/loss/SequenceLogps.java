@@ -1,7 +1,6 @@
 package mpo4j.loss;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import java.util.Arrays;
 import java.util.function.UnaryOperator;
 import mpo4j.collate.SequenceBatch;
@@ -18,7 +17,9 @@ import mpo4j.engine.Scalar;
  *       so {@code ldAlpha} can weight the tail ({@code shared + α·(sum − shared)});</li>
  *   <li>{@link #tokens()}: number of completion tokens;</li>
  *   <li>{@link #weights()}: WPO weights {@code exp(mean_t(log p_t − log Σ_v p_v²))} (constants), if asked;</li>
- *   <li>mean raw logit over completion positions × vocabulary of the chosen and rejected halves.</li>
+ *   <li>mean raw logit over completion positions × vocabulary of the chosen and rejected halves (kept on
+ *       the device as per-position sums until {@link #meanLogitChosen()} or the trainer's one transfer per
+ *       step reads them).</li>
  * </ul>
  *
  * <p>Made from a model's hidden states by {@link CompletionLogps#pairs} (any vocabulary size: logits
@@ -30,11 +31,12 @@ public final class SequenceLogps {
     private final NDArray shared;
     private final int[] tokens;
     private final float[] weights;
-    private final double meanLogitChosen;
-    private final double meanLogitRejected;
+    /** {@code [K]} per scored position (row-major, so row by row) Σ over the vocabulary of the logits; or null. */
+    private final NDArray logitSums;
+    private final long vocab;
+    private double[] meanLogits;     // {chosen, rejected}, read from logitSums on first use
 
-    private SequenceLogps(NDArray sums, NDArray shared, int[] tokens, float[] weights,
-                          double meanLogitChosen, double meanLogitRejected) {
+    private SequenceLogps(NDArray sums, NDArray shared, int[] tokens, float[] weights, NDArray logitSums, long vocab) {
         long n = sums.getShape().size();
         if (sums.getShape().dimension() != 1 || n % 2 != 0 || n == 0) {
             throw new IllegalArgumentException("log-probs must be a vector of 2B rows (chosen then rejected), got shape " + sums.getShape());
@@ -47,8 +49,8 @@ public final class SequenceLogps {
         this.shared = shared;
         this.tokens = tokens;
         this.weights = weights;
-        this.meanLogitChosen = meanLogitChosen;
-        this.meanLogitRejected = meanLogitRejected;
+        this.logitSums = logitSums;
+        this.vocab = vocab;
     }
 
     /**
@@ -56,12 +58,12 @@ public final class SequenceLogps {
      * {@code [2B]} arrays (keep their gradient if you want one). Mean logits are NaN (unknown).
      */
     public static SequenceLogps of(NDArray sums, NDArray shared, int[] tokens) {
-        return new SequenceLogps(sums, shared, tokens.clone(), null, Double.NaN, Double.NaN);
+        return new SequenceLogps(sums, shared, tokens.clone(), null, null, 0);
     }
 
     /** The same log-probs with WPO weights {@code [2B]} attached (for hand-made inputs). */
     public SequenceLogps withWeights(float[] wpoWeights) {
-        return new SequenceLogps(sums, shared, tokens, wpoWeights.clone(), meanLogitChosen, meanLogitRejected);
+        return new SequenceLogps(sums, shared, tokens, wpoWeights.clone(), logitSums, vocab);
     }
 
     /** From the logits of one forward pass over {@code rows} (chosen above rejected). */
@@ -71,12 +73,7 @@ public final class SequenceLogps {
 
     /** From logits {@code [2B, L, V]} and labels {@code [2B, L]} (aligned with input ids, −100 = ignore). */
     public static SequenceLogps fromLogits(NDArray logits, NDArray labels, boolean withWeights) {
-        if (labels.getDataType() == DataType.INT64) {
-            return fromLogits(logits, labels.toLongArray(), withWeights);
-        }
-        try (NDArray asLong = labels.toType(DataType.INT64, true)) {
-            return fromLogits(logits, asLong.toLongArray(), withWeights);
-        }
+        return fromLogits(logits, Nd.longs(labels), withWeights);
     }
 
     /**
@@ -90,7 +87,7 @@ public final class SequenceLogps {
      * manager.
      */
     public static SequenceLogps fromLogits(NDArray logits, long[] labels, boolean withWeights) {
-        return of(CompletionLogps.chunked().score(logits, "logits", UnaryOperator.identity(), labels, true, withWeights));
+        return of(CompletionLogps.chunked().score(logits, "logits", UnaryOperator.identity(), labels, true, true, withWeights));
     }
 
     /** Pair log-probs, WPO weights and mean logits from the per-row totals of {@link CompletionLogps}. */
@@ -104,10 +101,29 @@ public final class SequenceLogps {
                 weights[r] = (float) Math.exp(t.wpoTotals()[r] / Math.max(tokens[r], 1));
             }
         }
-        int b = n / 2;
-        double meanChosen = meanLogit(t.logitTotals(), tokens, 0, b, t.vocab());
-        double meanRejected = meanLogit(t.logitTotals(), tokens, b, n, t.vocab());
-        return new SequenceLogps(t.sums(), t.shared(), tokens, weights, meanChosen, meanRejected);
+        return new SequenceLogps(t.sums(), t.shared(), tokens, weights, t.logitSums(), t.vocab());
+    }
+
+    /** {@code [K]} per-position logit sums still on the device, or null when these log-probs have no logits. */
+    NDArray logitSums() {
+        return logitSums;
+    }
+
+    /**
+     * {chosen, rejected} mean raw logits from the per-position sums (as copied from {@link #logitSums()}):
+     * each row's positions are added in order into its total, then the totals of a half are divided by its
+     * positions × vocabulary. NaN for a half without scored positions.
+     */
+    double[] meanLogits(double[] positionSums) {
+        int n = tokens.length;
+        double[] rowTotals = new double[n];
+        int at = 0;
+        for (int r = 0; r < n; r++) {
+            for (int j = 0; j < tokens[r]; j++) {
+                rowTotals[r] += positionSums[at++];
+            }
+        }
+        return new double[] {meanLogit(rowTotals, tokens, 0, n / 2, vocab), meanLogit(rowTotals, tokens, n / 2, n, vocab)};
     }
 
     private static double meanLogit(double[] rowSums, int[] tokens, int from, int to, long vocab) {
@@ -149,14 +165,21 @@ public final class SequenceLogps {
         return weights != null;
     }
 
-    /** Mean raw logit over chosen completion positions and vocabulary (NaN if unknown). */
+    /** Mean raw logit over chosen completion positions and vocabulary (NaN if unknown); copies the sums to the host once. */
     public double meanLogitChosen() {
-        return meanLogitChosen;
+        return meanLogits()[0];
     }
 
-    /** Mean raw logit over rejected completion positions and vocabulary (NaN if unknown). */
+    /** Mean raw logit over rejected completion positions and vocabulary (NaN if unknown); copies the sums to the host once. */
     public double meanLogitRejected() {
-        return meanLogitRejected;
+        return meanLogits()[1];
+    }
+
+    private double[] meanLogits() {
+        if (meanLogits == null) {
+            meanLogits = logitSums == null ? new double[] {Double.NaN, Double.NaN} : meanLogits(Nd.doubles(logitSums));
+        }
+        return meanLogits;
     }
 
     /** {@code shared + α·(sum − shared)}, or {@link #sums()} itself when {@code ldAlpha} is null (do not close it). */

@@ -15,6 +15,7 @@ import mpo4j.loss.PreferenceLoss;
 import mpo4j.loss.ReferenceLogps;
 import mpo4j.loss.SequenceLogps;
 import mpo4j.model.CausalLm;
+import mpo4j.train.DeviceMetric;
 import mpo4j.train.Objective;
 import mpo4j.train.StepOutput;
 
@@ -53,26 +54,45 @@ final class PreferenceObjective implements Objective<PairBatch> {
         SequenceBatch rows = batch.concatenated();
         NDArray hidden = hidden(policy, batch, visionOncePerPair, scope);
         SequenceLogps policyLogps = logps.pairs(hidden, policy::logits, rows, loss.isWeighted());
-        ReferenceLogps ref = null;
-        if (loss.needsReference()) {
-            if (micro.reference() != null) {
-                ref = micro.reference();
-            } else if (reference != null) {
-                ref = score(reference, batch, visionOncePerPair, scope, logps);
-            } else {
-                throw new IllegalStateException("loss '" + loss.name() + "' needs a reference but none was configured");
-            }
-        }
-        LossResult result = loss.compute(policyLogps, ref, training ? delta : delta.copy());
-        if (training && Double.isNaN(initialSft) && loss.types().contains(LossType.SFT)) {
-            initialSft = result.component(LossType.SFT);
+        BcoDelta d = training ? delta : delta.copy();
+        LossResult result;
+        if (!loss.needsReference()) {
+            result = loss.computeDeferred(policyLogps, (ReferenceLogps) null, d);
+        } else if (micro.reference() != null) {
+            result = loss.computeDeferred(policyLogps, micro.reference(), d);
+        } else if (reference != null) {
+            result = loss.computeDeferred(policyLogps, referenceOnDevice(reference, batch, visionOncePerPair, scope, logps), d);
+        } else {
+            throw new IllegalStateException("loss '" + loss.name() + "' needs a reference but none was configured");
         }
         long tokens = 0;
         for (int len : rows.lengths()) {
             tokens += len;
         }
-        return new StepOutput(result.loss(), result.metrics(), tokens).weightedBy(batch.pairs())
-                .withExamples("rewards/margins", margins(result));
+        StepOutput out = new StepOutput(result.loss(), Map.of(), tokens, Map.of(), deviceMetrics(result, training))
+                .weightedBy(batch.pairs());
+        // an evaluation keeps each pair's margin, so its numbers are read here; a training step reads nothing
+        return training ? out : out.withExamples("rewards/margins", margins(result));
+    }
+
+    /**
+     * The loss's metrics, still on the device: all of them read the one packed vector of the result (the
+     * trainer copies it once per step with its other values), and the first to run computes every metric.
+     */
+    private Map<String, DeviceMetric> deviceMetrics(LossResult result, boolean training) {
+        NDArray values = result.deviceValues();
+        String sft = "loss/" + LossType.SFT.trlName();
+        Map<String, DeviceMetric> metrics = new LinkedHashMap<>();
+        for (String name : result.metricNames()) {
+            metrics.put(name, new DeviceMetric(values, v -> {
+                double value = result.metrics(v).get(name);
+                if (training && name.equals(sft) && Double.isNaN(initialSft)) {
+                    initialSft = value;         // the first training batch's NLL (values arrive in batch order), for initialLosses()
+                }
+                return value;
+            }));
+        }
+        return metrics;
     }
 
     /** Each pair's reward margin, β·(chosen − rejected) implicit reward: what {@code rewards/margins} averages. */
@@ -91,12 +111,26 @@ final class PreferenceObjective implements Objective<PairBatch> {
         return score(frozen, batch, visionOncePerPair, parent, CompletionLogps.chunked());
     }
 
-    /** Reference log-probs of a batch from a frozen model; the graph-free forward lives in a sub-scope. */
+    /**
+     * Reference log-probs of a batch from a frozen model, left on the device in {@code scope} (the
+     * graph-free forward's temporaries live in a sub-scope).
+     */
+    static SequenceLogps referenceOnDevice(CausalLm frozen, PreferenceBatch batch, boolean visionOncePerPair, NDManager scope,
+                                           CompletionLogps logps) {
+        try (NDManager s = scope.newSubManager()) {
+            NDArray hidden = hidden(frozen, batch, visionOncePerPair, s).stopGradient();
+            SequenceLogps ref = logps.reference(hidden, frozen::logits, batch.concatenated());
+            ref.sums().attach(scope);
+            ref.shared().attach(scope);
+            return ref;
+        }
+    }
+
+    /** Reference log-probs of a batch from a frozen model, on the host (one copy); the graph-free forward lives in a sub-scope. */
     static ReferenceLogps score(CausalLm frozen, PreferenceBatch batch, boolean visionOncePerPair, NDManager parent,
                                 CompletionLogps logps) {
         try (NDManager s = parent.newSubManager()) {
-            NDArray hidden = hidden(frozen, batch, visionOncePerPair, s).stopGradient();
-            return ReferenceLogps.from(logps.pairs(hidden, frozen::logits, batch.concatenated(), false));
+            return ReferenceLogps.from(referenceOnDevice(frozen, batch, visionOncePerPair, s, logps));
         }
     }
 

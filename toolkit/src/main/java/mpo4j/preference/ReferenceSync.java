@@ -13,6 +13,7 @@ import mpo4j.train.ModelTrainable;
 import mpo4j.train.TensorFile;
 import mpo4j.train.TrainListener;
 import mpo4j.train.Trainable;
+import mpo4j.train.HostCopy;
 
 /**
  * TR-DPO reference synchronisation (TRL's {@code sync_ref_model}): after every optimizer step whose
@@ -98,8 +99,8 @@ final class ReferenceSync implements TrainListener {
             if (alpha == 1) {
                 pol.copyTo(ref);
             } else if (ref.getDataType() == DataType.FLOAT64) {
-                double[] r = ref.toDoubleArray();
-                double[] p = pol.toDoubleArray();
+                double[] r = HostCopy.doubles(ref);
+                double[] p = HostCopy.doubles(pol);
                 for (int i = 0; i < r.length; i++) {
                     r[i] = Math.fma(alpha, p[i], r[i] * (1 - alpha));
                 }
@@ -107,8 +108,8 @@ final class ReferenceSync implements TrainListener {
             } else {
                 float a = (float) alpha;
                 float keep = (float) (1 - alpha);
-                float[] r = ref.toFloatArray();
-                float[] p = pol.toFloatArray();
+                float[] r = HostCopy.floats(ref);
+                float[] p = HostCopy.floats(pol);
                 for (int i = 0; i < r.length; i++) {
                     r[i] = Math.fma(a, p[i], r[i] * keep);
                 }

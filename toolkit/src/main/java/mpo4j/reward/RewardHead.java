@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import mpo4j.engine.Scalar;
+import mpo4j.train.HostCopy;
 
 /**
  * One named scoring head on the backbone's final hidden states:
@@ -50,7 +51,7 @@ final class RewardHead {
     boolean hasScale() { return logScale != null; }
 
     /** The learnable HPS log-scale {@code s_h} (NaN without one). */
-    double logScale() { return logScale == null ? Double.NaN : logScale.getFloat(); }
+    double logScale() { return logScale == null ? Double.NaN : HostCopy.doubles(logScale)[0]; }
 
     /**
      * Scores {@code [N]} in (0,1) from hidden states {@code [N, L, H]} of rows with {@code lengths}

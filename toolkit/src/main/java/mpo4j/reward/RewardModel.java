@@ -26,6 +26,7 @@ import mpo4j.text.Tokenizer;
 import mpo4j.train.TensorFile;
 import mpo4j.train.Trainable;
 import mpo4j.engine.GradMode;
+import mpo4j.train.HostCopy;
 
 /**
  * A scalar reward model: a (vision-)language backbone ({@link TinyVlm}, with or without vision tower) and one
@@ -249,8 +250,8 @@ public final class RewardModel implements Trainable, AutoCloseable {
             List<PairScores> out = new ArrayList<>();
             Map<String, float[]> s0 = new LinkedHashMap<>(), s1 = new LinkedHashMap<>();
             sides.forEach((h, s) -> {
-                s0.put(h, s.scores0().toFloatArray());
-                s1.put(h, s.scores1().toFloatArray());
+                s0.put(h, HostCopy.floats(s.scores0()));
+                s1.put(h, HostCopy.floats(s.scores1()));
             });
             for (int i = 0; i < batch.pairs(); i++) {
                 Map<String, Double> a = new LinkedHashMap<>(), b = new LinkedHashMap<>();
@@ -370,7 +371,7 @@ public final class RewardModel implements Trainable, AutoCloseable {
                 if (from == null) {
                     throw new IOException(dir + ": checkpoint has no tensor " + e.getKey());
                 }
-                e.getValue().getArray().set(from.getArray().toFloatArray());
+                e.getValue().getArray().set(HostCopy.floats(from.getArray()));
             }
         }
         loadHeads(dir);

@@ -9,6 +9,7 @@ import mpo4j.loss.RewardLoss;
 import mpo4j.loss.RewardLossResult;
 import mpo4j.train.Objective;
 import mpo4j.train.StepOutput;
+import mpo4j.train.HostCopy;
 
 /**
  * The reward model's training objective: every head scores both inputs, {@link RewardLoss} turns the
@@ -86,8 +87,8 @@ final class RewardObjective implements Objective<List<RewardBatch>> {
         List<RewardModel.PairScores> scores = new ArrayList<>();
         Map<String, float[]> s0 = new LinkedHashMap<>(), s1 = new LinkedHashMap<>();
         sides.forEach((h, s) -> {
-            s0.put(h, s.scores0().toFloatArray());
-            s1.put(h, s.scores1().toFloatArray());
+            s0.put(h, HostCopy.floats(s.scores0()));
+            s1.put(h, HostCopy.floats(s.scores1()));
         });
         Map<String, Double> metrics = new LinkedHashMap<>();
         Map<String, Double> weights = new LinkedHashMap<>();

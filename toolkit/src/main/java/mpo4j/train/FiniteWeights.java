@@ -1,6 +1,9 @@
 package mpo4j.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,40 +22,47 @@ public final class FiniteWeights {
 
     /** Names of the arrays that hold at least one NaN or infinite value, in map order. */
     public static List<String> nonFinite(Map<String, NDArray> arrays) {
-        List<String> bad = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<NDArray> checked = new ArrayList<>();
         for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
-            NDArray a = e.getValue();
-            DataType type = a.getDataType();
-            if (type != DataType.FLOAT32 && type != DataType.FLOAT64) {
-                continue;                    // integer arrays are finite; half types are not trained here
+            DataType type = e.getValue().getDataType();
+            if (type == DataType.FLOAT32 || type == DataType.FLOAT64) {    // integer arrays are finite; half types are not trained here
+                names.add(e.getKey());
+                checked.add(e.getValue());
             }
-            double sum;
-            try (NDArray s = a.sum()) {      // a sum propagates NaN and ±inf: one native reduction per array
-                sum = type == DataType.FLOAT64 ? s.getDouble() : s.getFloat();
+        }
+        List<String> bad = new ArrayList<>();
+        if (checked.isEmpty()) {
+            return bad;
+        }
+        double[] sums;
+        try (NDManager scope = checked.get(0).getManager().newSubManager()) {
+            // a sum propagates NaN and ±inf: one native reduction per array, all sums read in one host copy
+            NDList each = new NDList(checked.size());
+            for (NDArray a : checked) {
+                NDArray s = a.sum();
+                s.attach(scope);
+                each.add(s.toType(DataType.FLOAT64, false).reshape(1));
             }
-            if (!Double.isFinite(sum) && hasNonFinite(a)) {     // confirm: a finite array's float sum may overflow
-                bad.add(e.getKey());
+            NDArray all = NDArrays.concat(each);
+            all.attach(scope);
+            sums = HostCopy.doubles(all);
+        }
+        for (int i = 0; i < sums.length; i++) {
+            if (!Double.isFinite(sums[i]) && hasNonFinite(checked.get(i))) {     // confirm: a finite array's float sum may overflow
+                bad.add(names.get(i));
             }
         }
         return bad;
     }
 
     private static boolean hasNonFinite(NDArray a) {
-        double[] values = a.getDataType() == DataType.FLOAT64 ? a.toDoubleArray() : toDoubles(a.toFloatArray());
-        for (double v : values) {
+        for (double v : HostCopy.doubles(a)) {
             if (!Double.isFinite(v)) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static double[] toDoubles(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
     }
 
     /** Logs a warning naming the non-finite arrays just loaded from {@code where}; returns their names. */

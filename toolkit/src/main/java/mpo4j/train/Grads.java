@@ -76,7 +76,7 @@ public final class Grads {
             }
             // One host copy for the whole norm (not one per parameter): the per-parameter sums of squares
             // are added in float64 on the device, as the host did before.
-            double norm = squares.isEmpty() ? 0 : Math.sqrt(NDArrays.stack(squares).sum().getDouble());
+            double norm = squares.isEmpty() ? 0 : Math.sqrt(HostCopy.doubles(NDArrays.stack(squares).sum())[0]);
             if (!Double.isFinite(norm)) {
                 if (errorIfNonfinite) {
                     throw new ArithmeticException("the total gradient norm is " + norm + ": the gradient of '"

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,10 @@ public final class MetricReducer {
 
     private final Map<String, double[]> sums = new LinkedHashMap<>();   // name -> {Σ w·v, Σ w}
     private final List<NDArray> queued = new ArrayList<>();
+    /** Each array queued so far (by identity) → its slot in {@link #queued}: metrics that share one array copy it once. */
+    private final Map<NDArray, Integer> slots = new IdentityHashMap<>();
     private final List<Consumer<double[]>> receivers = new ArrayList<>();
+    private final List<Integer> receiverSlots = new ArrayList<>();
 
     /** Adds one value with its weight. */
     public MetricReducer add(String name, double value, double weight) {
@@ -76,13 +80,20 @@ public final class MetricReducer {
 
     /**
      * Queues {@code values} (detached, kept in {@code keep}) for the next {@link #transfer()}, which hands
-     * them to {@code receiver} flattened, as doubles. Receivers run in the order they were queued.
+     * them to {@code receiver} flattened, as doubles. Receivers run in the order they were queued. The same
+     * array queued again (e.g. one packed vector several metrics read) is copied once.
      */
     public void await(NDArray values, NDManager keep, Consumer<double[]> receiver) {
-        NDArray detached = values.stopGradient();
-        detached.attach(keep);
-        queued.add(detached);
+        Integer slot = slots.get(values);
+        if (slot == null) {
+            NDArray detached = values.stopGradient();
+            detached.attach(keep);
+            slot = queued.size();
+            queued.add(detached);
+            slots.put(values, slot);
+        }
         receivers.add(receiver);
+        receiverSlots.add(slot);
     }
 
     /**
@@ -102,16 +113,21 @@ public final class MetricReducer {
             flat.add(a.reshape(a.size()).toType(DataType.FLOAT64, false));      // float32 widens exactly
         }
         NDArray all = flat.size() == 1 ? flat.get(0) : NDArrays.concat(flat);
-        double[] values = all.toDoubleArray();
+        double[] values = HostCopy.doubles(all);
         TRANSFERS.incrementAndGet();
+        int[] starts = new int[sizes.length + 1];
+        for (int i = 0; i < sizes.length; i++) {
+            starts[i + 1] = starts[i] + Math.toIntExact(sizes[i]);
+        }
         List<Consumer<double[]>> todo = new ArrayList<>(receivers);
+        List<Integer> todoSlots = new ArrayList<>(receiverSlots);
         queued.clear();
+        slots.clear();
         receivers.clear();
-        int from = 0;
+        receiverSlots.clear();
         for (int i = 0; i < todo.size(); i++) {
-            int to = from + Math.toIntExact(sizes[i]);
-            todo.get(i).accept(java.util.Arrays.copyOfRange(values, from, to));
-            from = to;
+            int slot = todoSlots.get(i);
+            todo.get(i).accept(java.util.Arrays.copyOfRange(values, starts[slot], starts[slot + 1]));
         }
     }
 

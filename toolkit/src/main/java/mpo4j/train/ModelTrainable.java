@@ -45,7 +45,7 @@ public final class ModelTrainable implements Trainable {
                 if (s == null || !s.getArray().getShape().equals(e.getValue().getArray().getShape())) {
                     throw new IllegalArgumentException(dir + ": parameter '" + e.getKey() + "' is missing or has another shape");
                 }
-                e.getValue().getArray().set(s.getArray().toFloatArray());
+                e.getValue().getArray().set(HostCopy.floats(s.getArray()));
             }
         }
     }

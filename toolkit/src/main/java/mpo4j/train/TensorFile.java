@@ -61,9 +61,9 @@ public final class TensorFile {
             NDArray a = e.getValue();
             long[] shape = a.getShape().getShape();
             if (a.getDataType() == DataType.FLOAT32) {
-                entries.put(e.getKey(), Entry.of(shape, a.toFloatArray()));
+                entries.put(e.getKey(), Entry.of(shape, HostCopy.floats(a)));
             } else if (a.getDataType() == DataType.FLOAT64) {
-                entries.put(e.getKey(), new Entry(shape, a.toDoubleArray(), true));
+                entries.put(e.getKey(), new Entry(shape, HostCopy.doubles(a), true));
             } else {
                 throw new IllegalArgumentException("TensorFile stores float32 and float64 only; '" + e.getKey() + "' is " + a.getDataType());
             }

@@ -2,6 +2,8 @@ package mpo4j.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import java.io.IOException;
@@ -270,12 +272,23 @@ public final class TrainLoop<B> {
             }
             double[] sumOfSquares = {0};
             List<NDArray> grads = new ArrayList<>();
+            NDList squares = new NDList();
             for (NDArray p : params.values()) {
                 NDArray g = Grads.of(p, stepScope);
                 if (g != null) {
                     grads.add(g);
-                    metrics.await(g.square().sum(), stepScope, v -> sumOfSquares[0] += v[0]);
+                    squares.add(g.square().sum());
                 }
+            }
+            // one queued array for all parameters (fewer native calls than one each); the host adds the sums in
+            // parameter order, in double, as before
+            boolean oneType = squares.stream().map(NDArray::getDataType).distinct().count() <= 1;
+            for (NDArray part : oneType && squares.size() > 1 ? List.of(NDArrays.stack(squares)) : squares) {
+                metrics.await(part, stepScope, v -> {
+                    for (double x : v) {
+                        sumOfSquares[0] += x;
+                    }
+                });
             }
             metrics.transfer();      // the one device-to-host copy of the step; throws on a non-finite loss
             gradNorm = Math.sqrt(sumOfSquares[0]);
@@ -310,9 +323,13 @@ public final class TrainLoop<B> {
         return row;
     }
 
-    /** Adds one batch: its loss first (so it leads the row), then the objective's other metrics, each with its weight. */
+    /**
+     * Adds one batch: its loss leads the row, then the objective's other metrics, each with its weight. The
+     * loss value is received last, so that an objective's own checks of its values (which name the bad
+     * input) speak before the loop's generic non-finite loss check.
+     */
     private static void accumulate(MetricReducer metrics, DeviceMetric loss, StepOutput out, NDManager keep) {
-        metrics.add("loss", loss, out.weight("loss"), keep);
+        metrics.add("loss", Double.NaN, 0);     // takes the first place in the row; no weight, so no value
         out.metrics().forEach((k, v) -> {
             if (!k.equals("loss")) {
                 metrics.add(k, v, out.weight(k));
@@ -323,6 +340,7 @@ public final class TrainLoop<B> {
                 metrics.add(k, m, out.weight(k), keep);
             }
         });
+        metrics.add("loss", loss, out.weight("loss"), keep);
     }
 
     private static double finiteLoss(double value, String where) {

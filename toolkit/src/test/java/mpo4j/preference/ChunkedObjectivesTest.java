@@ -192,7 +192,7 @@ class ChunkedObjectivesTest {
             double lossDiff = Math.abs(chunkedLoss - full.value());
             double metricDiff = 0;
             for (Map.Entry<String, Double> e : full.metrics().entrySet()) {
-                metricDiff = Math.max(metricDiff, Math.abs(e.getValue() - chunked.metrics().get(e.getKey())));
+                metricDiff = Math.max(metricDiff, Math.abs(e.getValue() - chunkedMetrics.get(e.getKey())));
             }
             double[] gChunked = gradients(chunkedPolicy);
             double[] gFull = gradients(fullPolicy);
@@ -203,7 +203,7 @@ class ChunkedObjectivesTest {
             assertEquals(full.value(), chunkedLoss, 1e-5);
             assertTrue(metricDiff < 1e-4, "metrics differ by " + metricDiff);     // logps are sums of ~-30: float ulp ≈ 2e-6
             assertTrue(gradDiff < 1e-5 * Math.max(1, maxAbs(gFull)), "gradients differ by " + gradDiff);
-            assertEquals(meanLogitChosen, chunked.metrics().get("logits/chosen"), 1e-6);
+            assertEquals(meanLogitChosen, chunkedMetrics.get("logits/chosen"), 1e-6);
             assertEquals(BATCH.pairs(), chunked.weight("rewards/margins"));
             assertFalse(full.metrics().isEmpty());
         }

@@ -173,7 +173,7 @@ class PreferenceTrainerTest {
             for (int mb = 0; mb < 2; mb++) {
                 List<PreferencePair> micro = List.of(TRAIN.get(order[2 * mb]), TRAIN.get(order[2 * mb + 1]));
                 try (NDManager scope = root.newSubManager()) {
-                    Map<String, Double> m = objective.compute(new PairBatch(VlmFixtures.collate(config, micro), null), scope, true).metrics();
+                    Map<String, Double> m = objective.compute(new PairBatch(VlmFixtures.collate(config, micro), null), scope, true).metricValues();
                     logpsChosen += m.get("logps/chosen") / 2;
                     sft += m.get("loss/sft") / 2;
                 }
