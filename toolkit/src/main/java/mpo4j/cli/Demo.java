@@ -61,6 +61,8 @@ public final class Demo {
                 Map.entry("--grpo-scale-rewards", Grpo.DEFAULT.scaleRewards()));
         /** The files of the data folder the demo reads (the datasets-sample layout). */
         static final List<String> DATA_FILES = List.of("shapes/meta.json", "shapes/meta_eval.json", "tokenizer/tokenizer.json");
+        /** The questions of the GRPO stage (the datasets-sample layout's online-training split). */
+        static final String RL_FILE = "shapes/meta_rl.json";
 
         Options {
             atLeastOne("--sft-epochs", sftEpochs);
@@ -109,7 +111,7 @@ public final class Demo {
             if (!Files.isDirectory(data)) {
                 throw new IllegalArgumentException("--data " + data + ": " + (Files.exists(data) ? "not a folder" : "folder not found"));
             }
-            for (String file : DATA_FILES) {
+            for (String file : stage == Stage.GRPO ? java.util.stream.Stream.concat(DATA_FILES.stream(), java.util.stream.Stream.of(RL_FILE)).toList() : DATA_FILES) {
                 if (!Files.isRegularFile(data.resolve(file))) {
                     throw new IllegalArgumentException("--data " + data + ": missing " + file + " (expected the datasets-sample layout)");
                 }
@@ -332,8 +334,9 @@ public final class Demo {
 
     /**
      * The optional GRPO stage: from the SFT checkpoint in {@code <out>/sft} (trained first, as the main job
-     * trains it, when missing), GRPO on the training prompts with the exact-answer reward (1 when the sampled
-     * answer equals the chosen one), then the held-out greedy answers again. The numbers are added to
+     * trains it, when missing), GRPO on the questions of the online-training split ({@code shapes/meta_rl.json}) with
+     * the exact-answer reward (1 when the sampled answer equals the dataset's answer), then the held-out greedy
+     * answers again. The numbers are added to
      * {@code <out>/summary.json} (created when the main job has not run), the run saved to {@code <out>/grpo}
      * with its sampled completions in {@code grpo_completions.csv}.
      */
@@ -359,14 +362,10 @@ public final class Demo {
             System.out.printf("held-out exact-answer accuracy of the SFT model: %.3f%n", before.accuracy());
             System.out.printf("GRPO: %d steps of %d prompts x %d completions, lr %s, temperature %s%n", g.steps(), g.prompts(),
                     g.numGenerations(), g.lr(), g.temperature());
-            // Measured from the main job's SFT checkpoint (held-out greedy accuracy 0.827), 60 steps of 4 image
-            // questions x 8 answers at temperature 1: lr 2e-5 -> 0.853 with seed 42 but 0.820 and 0.813 with seeds 7
-            // and 1234 (100 steps: 0.820 and 0.807; the sampled reward does not rise), so not yet a reliable gain;
-            // 5e-5 -> 0.827 (seed 42); 1e-4 for 40 steps without warm-up, text questions included -> 0.747.
-            // The answers are one word and the end token, so 8 new tokens never truncate a sensible answer.
-            // Image questions only: the SFT model answers every text question right already, so their groups
-            // have zero reward spread and carry no signal.
-            List<PreferencePair> prompts = train.stream().filter(p -> !p.images().isEmpty()).toList();
+            // The questions come from the sample's online-training split (meta_rl.json): new images with checkable
+            // answers that SFT never saw. RECIPE-NOTE
+            List<PreferencePair> prompts = Datasets.load(o.data.resolve(Options.RL_FILE)).seed(o.seed).toList();
+            summary.put("grpo_prompts", prompts.size());
             OnlineRun grpo = GrpoTrainer.of(model).data(prompts).collator(collator::collate)
                     .rewardFunc("exact_answer", Rewards.exactAnswer("answer")).beta(g.beta()).scaleRewards(g.scaleRewards())
                     .numGenerations(g.numGenerations()).temperature(g.temperature()).maxCompletionLength(8)

@@ -13,7 +13,7 @@ import mpo4j.train.ModelTrainable;
 import mpo4j.train.TensorFile;
 import mpo4j.train.TrainListener;
 import mpo4j.train.Trainable;
-import mpo4j.train.HostCopy;
+import mpo4j.engine.HostCopy;
 
 /**
  * TR-DPO reference synchronisation (TRL's {@code sync_ref_model}): after every optimizer step whose

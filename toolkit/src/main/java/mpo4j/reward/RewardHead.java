@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import mpo4j.engine.Scalar;
-import mpo4j.train.HostCopy;
+import mpo4j.engine.HostCopy;
 
 /**
  * One named scoring head on the backbone's final hidden states:

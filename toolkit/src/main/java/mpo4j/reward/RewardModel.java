@@ -26,7 +26,7 @@ import mpo4j.text.Tokenizer;
 import mpo4j.train.TensorFile;
 import mpo4j.train.Trainable;
 import mpo4j.engine.GradMode;
-import mpo4j.train.HostCopy;
+import mpo4j.engine.HostCopy;
 
 /**
  * A scalar reward model: a (vision-)language backbone ({@link TinyVlm}, with or without vision tower) and one

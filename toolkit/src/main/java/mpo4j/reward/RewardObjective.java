@@ -9,7 +9,7 @@ import mpo4j.loss.RewardLoss;
 import mpo4j.loss.RewardLossResult;
 import mpo4j.train.Objective;
 import mpo4j.train.StepOutput;
-import mpo4j.train.HostCopy;
+import mpo4j.engine.HostCopy;
 
 /**
  * The reward model's training objective: every head scores both inputs, {@link RewardLoss} turns the

@@ -1,5 +1,6 @@
 package mpo4j.train;
 
+import mpo4j.engine.HostCopy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.Gson;

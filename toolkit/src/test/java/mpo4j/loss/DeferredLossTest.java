@@ -1,5 +1,6 @@
 package mpo4j.loss;
 
+import mpo4j.engine.HostCopy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -41,11 +42,11 @@ class DeferredLossTest {
         PreferenceLoss mpo = PreferenceLoss.mpo();     // β = 0.1
         BcoDelta delta = new BcoDelta();
         try (NDManager s = m.newSubManager()) {
-            long before = Nd.hostCopies();
+            long before = HostCopy.count();
             // reference 0, so ℓ = π: m1 = 0.1·mean(−1, −2, −3, −5) = −0.275; m2 = 0.1·mean(−2, −2, −2, −2) = −0.2
             LossResult first = mpo.computeDeferred(policy(s, -1, -2, -3, -5), ZERO, delta);
             LossResult second = mpo.computeDeferred(policy(s, -2, -2, -2, -2), ZERO, delta);
-            assertEquals(0, Nd.hostCopies() - before, "nothing read on the host while the step runs");
+            assertEquals(0, HostCopy.count() - before, "nothing read on the host while the step runs");
             // what the trainer does once per step: copy the packed values, hand them over in batch order
             Map<String, Double> m1 = first.metrics(first.deviceValues().toDoubleArray());
             Map<String, Double> m2 = second.metrics(second.deviceValues().toDoubleArray());
@@ -57,7 +58,7 @@ class DeferredLossTest {
             // logps/chosen = mean(πc): (−1 − 2)/2 and (−2 − 2)/2
             assertEquals(-1.5, m1.get("logps/chosen"), 0);
             assertEquals(-2.0, m2.get("logps/chosen"), 0);
-            assertEquals(0, Nd.hostCopies() - before, "the accessors answer from the handed-over values");
+            assertEquals(0, HostCopy.count() - before, "the accessors answer from the handed-over values");
             assertEquals(m2.get("loss"), second.value(), 0);
         }
     }
@@ -68,9 +69,9 @@ class DeferredLossTest {
         try (NDManager s = m.newSubManager()) {
             LossResult deferred = mpo.computeDeferred(policy(s, -1.5f, -2.25f, -3f, -1f), ZERO, new BcoDelta());
             Map<String, Double> fromValues = deferred.metrics(deferred.deviceValues().toDoubleArray());
-            long before = Nd.hostCopies();
+            long before = HostCopy.count();
             LossResult eager = mpo.compute(policy(s, -1.5f, -2.25f, -3f, -1f), ZERO, new BcoDelta());
-            assertEquals(1, Nd.hostCopies() - before, "one copy for every number of the result (was 2 + 2·types)");
+            assertEquals(1, HostCopy.count() - before, "one copy for every number of the result (was 2 + 2·types)");
             assertEquals(eager.metrics(), fromValues);
             assertEquals(deferred.metricNames(), java.util.List.copyOf(eager.metrics().keySet()));
         }

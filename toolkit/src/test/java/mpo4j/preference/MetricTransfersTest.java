@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayList;
 import java.util.List;
 import mpo4j.data.PreferencePair;
-import mpo4j.loss.LossHostCopies;
 import mpo4j.loss.PreferenceLoss;
 import mpo4j.model.TinyVlm;
-import mpo4j.train.HostCopy;
+import mpo4j.engine.HostCopy;
 import mpo4j.train.MetricReducer;
 import mpo4j.train.TrainListener;
 import mpo4j.train.TrainRun;
@@ -17,14 +16,13 @@ import org.junit.jupiter.api.Test;
 /**
  * One device-to-host copy per optimizer step (issue 16): the loss of every micro-batch, the objective's
  * metrics and the gradient norm's pieces travel together in the loop's {@link MetricReducer#transfer()}.
- * Every copy the training packages make goes through one of two counted funnels ({@link HostCopy}, and
- * {@code Nd} in the loss package; {@code HostCopiesTest} checks that nothing bypasses them), so counting
- * both between two step ends sees every copy of a step.
+ * Every copy the training packages make goes through the counted {@link HostCopy} ({@code HostCopiesTest}
+ * checks that nothing bypasses it), so counting between two step ends sees every copy of a step.
  */
 class MetricTransfersTest {
     private static final List<PreferencePair> TRAIN = VlmFixtures.pairs(12, 7);
 
-    /** Copies (both funnels) and reducer transfers counted at the start and at the end of every step. */
+    /** Copies and reducer transfers counted at the start and at the end of every step. */
     private static final class Counts implements TrainListener {
         final List<long[]> ends = new ArrayList<>();
 
@@ -33,7 +31,7 @@ class MetricTransfersTest {
         }
 
         static long[] now() {
-            return new long[] {HostCopy.count() + LossHostCopies.count(), MetricReducer.hostTransfers()};
+            return new long[] {HostCopy.count(), MetricReducer.hostTransfers()};
         }
 
         @Override
