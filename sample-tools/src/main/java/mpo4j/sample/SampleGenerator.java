@@ -110,6 +110,16 @@ public final class SampleGenerator {
         Files.createDirectories(out.resolve("reward"));
         writeReward("train.jsonl", rewardTrain);
         writeReward("eval.jsonl", rewardEval);
+        // online-training split, drawn last so that every file above stays as it was: new images whose
+        // questions have checkable answers and that no SFT or MPO run sees. Online methods learn from the
+        // model's own answers to them; re-asking the SFT questions would only repeat labels it was trained on.
+        List<CountImage> rlCountImages = countImages("rl_count", 80);
+        Map<String, Sub> rl = new LinkedHashMap<>();
+        rl.put("shapes_color", new Sub("rl_color.jsonl", colorQuestions("rl_color", 120), 1.0, null, null));
+        rl.put("shapes_count", new Sub("rl_count.jsonl", countQuestions(rlCountImages), 1.0, null, null));
+        rl.put("shapes_position", new Sub("rl_position.jsonl", positionQuestions("rl_position", 100), 1.0, 4, null));
+        rl.put("shapes_compare", new Sub("rl_compare.jsonl", compareQuestions(rlCountImages, 40), 1.0, 6, null));
+        writeMeta("meta_rl.json", rl);
     }
 
     // ------------------------------------------------------------------ questions
