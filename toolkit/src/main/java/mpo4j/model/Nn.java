@@ -90,28 +90,21 @@ final class Nn {
         }
 
         NDArray apply(NDArray x) {
-            // x / sqrt(...) rather than x * (...)^-0.5: no exponent scalar to create per call (two native
-            // calls fewer per norm); the two differ by at most a rounding of the last bit
-            NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt();
-            return x.div(rms).mul(weight.getArray());
+            // x * (...)^-0.5 with the power on the small [.., 1] array: dividing x instead measured slower,
+            // forward and (DivBackward) backward
+            NDArray inverseRms = Scalar.pow(x.square().mean(new int[] {-1}, true).add(eps), -0.5);
+            return x.mul(inverseRms).mul(weight.getArray());
         }
     }
 
     /**
-     * {@code x W^T + b} for {@code x} of any rank {@code >= 2}. With a bias the rows are flattened to a
-     * matrix first: libtorch's {@code linear} fuses the bias into the product ({@code addmm}) only for
-     * 2-d inputs, and otherwise adds it in a second pass over the output.
+     * {@code x W^T + b}, {@code W} stored {@code [out, in]}. For inputs of rank 3 and more libtorch computes
+     * the product and adds the bias in place after it. (Flattening to 2-d would let it use {@code addmm},
+     * but on CPU that first copies the broadcast bias into the whole output, which measured several
+     * times slower than the in-place add.)
      */
     static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-        Shape s = x.getShape();
-        if (bias == null || s.dimension() == 2) {
-            return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
-        }
-        NDArray rows = x.reshape(-1, s.get(s.dimension() - 1));
-        NDArray y = rows.getNDArrayInternal().linear(rows, weight, bias).singletonOrThrow();
-        long[] dims = s.getShape().clone();
-        dims[dims.length - 1] = weight.getShape().get(0);
-        return y.reshape(new Shape(dims));
+        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
     }
 
     /**
@@ -160,6 +153,9 @@ final class Nn {
      * joined weights are built per call in the caller's scope.
      */
     static final class FusedLinear {
+        /** Input rows per input feature from which the weights are joined (see {@link #apply}). */
+        static final long MIN_ROWS_PER_FEATURE = 2;
+
         private final Linear[] parts;
         private final long scaledRows;
         private final double scale;
@@ -183,10 +179,19 @@ final class Nn {
             return new FusedLinear(parts, queryRows, 1 / Math.sqrt((double) queryRows / heads));
         }
 
-        /** The concatenated output, in the manager of {@code x}. */
+        /**
+         * The concatenated output, in the manager of {@code x}. The weights are joined only when the input
+         * has at least {@link #MIN_ROWS_PER_FEATURE} rows per input feature: the joined copy is kept for the
+         * backward pass, which costs memory of the order of the output only when the rows are few (real-size
+         * checkpoints with short batches); then each part runs alone and the outputs are joined instead.
+         */
         NDArray apply(NDArray x) {
             NDManager scope = x.getManager();
             NDArray factor = scaledRows == 0 ? null : Scalar.of(x, scale);
+            long in = parts[0].inFeatures();
+            if (x.size() / in < MIN_ROWS_PER_FEATURE * in) {
+                return separately(x, factor);
+            }
             NDArray weight = joined(scope, factor, i -> parts[i].weight.getArray());
             NDArray bias = parts[0].bias == null ? null : joined(scope, factor, i -> parts[i].bias.getArray());
             NDArray y = linear(x, weight, bias);
@@ -194,11 +199,27 @@ final class Nn {
             if (adapters == null) {
                 return y;
             }
-            if (factor != null) {
-                NDList split = adapters.split(new long[] {scaledRows}, adapters.getShape().dimension() - 1);
-                adapters = split.get(0).mul(factor).concat(split.get(1), -1);
+            return y.add(factor == null ? adapters : scaleLeading(adapters, factor));
+        }
+
+        /** Each part on its own (with its adapter), the leading rows scaled, the outputs joined along the last axis. */
+        private NDArray separately(NDArray x, NDArray factor) {
+            NDList outputs = new NDList(parts.length);
+            for (Linear part : parts) {
+                outputs.add(part.apply(x));
             }
-            return y.add(adapters);
+            NDArray y = outputs.size() == 1 ? outputs.get(0) : NDArrays.concat(outputs, -1);
+            return factor == null ? y : scaleLeading(y, factor);
+        }
+
+        /** {@code y} with its first {@code scaledRows} output features times {@code factor}. */
+        private NDArray scaleLeading(NDArray y, NDArray factor) {
+            int last = y.getShape().dimension() - 1;
+            if (y.getShape().get(last) == scaledRows) {
+                return y.mul(factor);
+            }
+            NDList split = y.split(new long[] {scaledRows}, last);
+            return split.get(0).mul(factor).concat(split.get(1), last);
         }
 
         /** The parts' arrays joined along axis 0, the first {@code scaledRows} rows times {@code factor}, in {@code scope}. */

@@ -50,7 +50,10 @@ final class VisionEncoder {
         // A stride-p convolution is the linear projection of each flattened p×p×3 patch.
         NDArray x = pixels.getNDArrayInternal().convolution(pixels, patchWeight.getArray(), patchBias.getArray(),
                 new Shape(p, p), new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow();
-        x = x.reshape(tiles, config.width(), config.patches()).transpose(0, 2, 1).add(positions.getArray());
+        // [T, C, P] to [T, P, C] as a contiguous copy: a transposed view would make every later residual
+        // sum transposed too, and each norm and product of every layer would copy it again
+        x = x.reshape(tiles, config.width(), config.patches()).transpose(0, 2, 1).reshape(tiles * config.patches(), config.width())
+                .reshape(tiles, config.patches(), config.width()).add(positions.getArray());
         for (Layer layer : layers) {
             x = layer.apply(x);
         }

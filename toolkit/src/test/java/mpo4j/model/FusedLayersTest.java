@@ -33,12 +33,15 @@ class FusedLayersTest {
             Linear v = new Linear(w.at("v"), 4, 2, true);
             q.bias.getArray().addi(0.5f);
             k.bias.getArray().addi(-0.25f);
-            NDArray x = m.randomNormal(new Shape(2, 3, 4));
-            // 2 heads over 4 query rows: head_dim 2, scale 2^-0.5
-            NDArray fused = Nn.FusedLinear.queryScaled(4, 2, q, k, v).apply(x);
-            NDArray separate = NDArrays.concat(new NDList(q.apply(x).mul(1 / Math.sqrt(2)), k.apply(x), v.apply(x)), -1);
-            assertEquals(new Shape(2, 3, 8), fused.getShape());
-            assertArrayEquals(separate.toFloatArray(), fused.toFloatArray(), 1e-6f);
+            // 3 rows run each layer alone, 10 rows (>= 2 per input feature) one product of the joined weights
+            for (long rows : new long[] {3, 10}) {
+                NDArray x = m.randomNormal(new Shape(1, rows, 4));
+                // 2 heads over 4 query rows: head_dim 2, scale 2^-0.5
+                NDArray fused = Nn.FusedLinear.queryScaled(4, 2, q, k, v).apply(x);
+                NDArray separate = NDArrays.concat(new NDList(q.apply(x).mul(1 / Math.sqrt(2)), k.apply(x), v.apply(x)), -1);
+                assertEquals(new Shape(1, rows, 8), fused.getShape());
+                assertArrayEquals(separate.toFloatArray(), fused.toFloatArray(), 1e-6f, rows + " rows");
+            }
         }
     }
 
@@ -48,17 +51,19 @@ class FusedLayersTest {
             Weights w = Weights.root(Weights.seeded(3), m, false);
             Linear q = new Linear(w.at("q"), 3, 2, false);
             Linear k = new Linear(w.at("k"), 3, 2, false);
-            NDArray x = m.randomNormal(new Shape(5, 3));
             // the adapter adds the input's first two features (times 10) to q's output, which is scaled by
             // 1/sqrt(2) (1 head of 2 rows): the fused q slice is (x W_q^T + 10 x[:, :2]) / sqrt(2)
             LinearAdapter tenTimesFirstTwo = in -> in.get(":, :2").mul(10);
-            try (AdapterScope scope = AdapterScope.open(Map.of(q, tenTimesFirstTwo))) {
-                NDArray fused = Nn.FusedLinear.queryScaled(2, 1, q, k).apply(x);
-                NDArray plainQ = x.getNDArrayInternal().linear(x, q.weight.getArray(), null).singletonOrThrow();
-                NDArray expectedQ = plainQ.add(x.get(":, :2").mul(10)).mul(1 / Math.sqrt(2));
-                NDArray plainK = x.getNDArrayInternal().linear(x, k.weight.getArray(), null).singletonOrThrow();
-                assertArrayEquals(expectedQ.toFloatArray(), fused.get(":, :2").toFloatArray(), 1e-5f);
-                assertArrayEquals(plainK.toFloatArray(), fused.get(":, 2:").toFloatArray(), 1e-6f);
+            for (long rows : new long[] {5, 6}) {    // alone, joined (6 = 2 rows per input feature)
+                NDArray x = m.randomNormal(new Shape(rows, 3));
+                try (AdapterScope scope = AdapterScope.open(Map.of(q, tenTimesFirstTwo))) {
+                    NDArray fused = Nn.FusedLinear.queryScaled(2, 1, q, k).apply(x);
+                    NDArray plainQ = x.getNDArrayInternal().linear(x, q.weight.getArray(), null).singletonOrThrow();
+                    NDArray expectedQ = plainQ.add(x.get(":, :2").mul(10)).mul(1 / Math.sqrt(2));
+                    NDArray plainK = x.getNDArrayInternal().linear(x, k.weight.getArray(), null).singletonOrThrow();
+                    assertArrayEquals(expectedQ.toFloatArray(), fused.get(":, :2").toFloatArray(), 1e-5f, rows + " rows");
+                    assertArrayEquals(plainK.toFloatArray(), fused.get(":, 2:").toFloatArray(), 1e-6f, rows + " rows");
+                }
             }
         }
     }
@@ -69,12 +74,34 @@ class FusedLayersTest {
             Weights w = Weights.root(Weights.seeded(5), m, false);
             Linear qkv = new Linear(w.at("qkv"), 4, 12, true);
             qkv.bias.getArray().addi(1f);
-            NDArray x = m.randomNormal(new Shape(3, 4));
-            // width 4 in 4 heads: head_dim 1, scale 1, so take 1 head of 4 rows: scale 4^-0.5 = 0.5 on rows 0..3
-            NDArray fused = Nn.FusedLinear.queryScaled(4, 1, qkv).apply(x);
-            NDArray plain = qkv.apply(x);
-            assertArrayEquals(plain.get(":, :4").mul(0.5).toFloatArray(), fused.get(":, :4").toFloatArray(), 1e-6f);
-            assertArrayEquals(plain.get(":, 4:").toFloatArray(), fused.get(":, 4:").toFloatArray(), 0f);
+            for (long rows : new long[] {3, 8}) {
+                NDArray x = m.randomNormal(new Shape(rows, 4));
+                // 1 head of 4 query rows: scale 4^-0.5 = 0.5 on output features 0..3, the rest untouched
+                NDArray fused = Nn.FusedLinear.queryScaled(4, 1, qkv).apply(x);
+                NDArray plain = qkv.apply(x);
+                assertArrayEquals(plain.get(":, :4").mul(0.5).toFloatArray(), fused.get(":, :4").toFloatArray(), 1e-6f);
+                assertArrayEquals(plain.get(":, 4:").toFloatArray(), fused.get(":, 4:").toFloatArray(), 1e-6f);
+            }
+        }
+    }
+
+    @Test
+    void aBatchLargeEnoughToJoinTheWeightsGivesEachRowWhatItGetsAlone() {
+        TinyVlmConfig config = TestBatches.small().textOnly();
+        // hidden 256: 8 rows of 64 tokens = 512 token rows join the weights, one row of 64 runs each layer alone
+        int rows = 8;
+        int len = 64;
+        java.util.Random random = new java.util.Random(11);
+        long[] ids = new long[rows * len];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = 10 + random.nextInt(1000);
+        }
+        try (TinyVlm model = TinyVlm.builder(config).seed(3).build(); NDManager s = model.manager().newSubManager()) {
+            NDArray all = model.hidden(TokenRows.full(rows, len, ids), null, s);
+            for (int r : new int[] {0, 5}) {
+                NDArray alone = model.hidden(TokenRows.of(java.util.Arrays.copyOfRange(ids, r * len, (r + 1) * len)), null, s);
+                assertArrayEquals(alone.toFloatArray(), all.get("{}", r).toFloatArray(), 1e-4f, "row " + r);
+            }
         }
     }
 
