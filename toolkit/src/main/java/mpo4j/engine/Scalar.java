@@ -20,7 +20,9 @@ public final class Scalar {
     /** {@code value} as a 0-d array of {@code like}'s type, in {@code like}'s manager, owned by PyTorch. */
     public static NDArray of(NDArray like, double value) {
         try (NDArray javaBacked = like.getManager().create(value)) {
-            return javaBacked.toType(like.getDataType(), true);
+            // toType copies only when the type changes (DJL 0.35.1 asks libtorch for copy=false), so a
+            // float64 `like` needs duplicate() to leave the Java buffer behind
+            return javaBacked.getDataType() == like.getDataType() ? javaBacked.duplicate() : javaBacked.toType(like.getDataType(), false);
         }
     }
 

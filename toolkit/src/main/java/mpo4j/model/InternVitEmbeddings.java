@@ -3,7 +3,6 @@ package mpo4j.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 
@@ -77,9 +76,10 @@ final class InternVitEmbeddings {
             }
         }
         NDArray resize;
-        // autograd keeps the matrix for backward: copy it into memory PyTorch owns (see mpo4j.engine.Scalar)
+        // autograd keeps the matrix for backward: copy it into memory PyTorch owns (see mpo4j.engine.Scalar;
+        // toType(FLOAT32, true) would not copy a float32 array, DJL asks libtorch for a copy only when the type changes)
         try (NDArray javaBacked = positions.getManager().create(kron, new Shape(h * w, grid * grid))) {
-            resize = javaBacked.toType(DataType.FLOAT32, true);
+            resize = javaBacked.duplicate();
         }
         return resize.matMul(positions.reshape(grid * grid, positions.getShape().get(2))).expandDims(0);
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import java.util.function.UnaryOperator;
+import mpo4j.engine.Scalar;
 import mpo4j.model.Nn.Linear;
 
 /**
@@ -26,6 +27,9 @@ final class InternVitLayer {
     final Linear fc2;
     final Parameter ls2;
     private final int heads;
+    private final double scale;
+    /** {@code attn.qkv} with the query rows scaled by {@code head_dim^-0.5} (used without q/k norms). */
+    private final Nn.FusedLinear scaledQkv;
 
     InternVitLayer(Weights w, InternVitConfig c) {
         heads = c.numAttentionHeads();
@@ -46,6 +50,8 @@ final class InternVitLayer {
         fc2 = new Linear(mlp.at("fc2"), c.intermediateSize(), width, true);
         norm1 = norm(w.at("norm1"), c);
         norm2 = norm(w.at("norm2"), c);
+        scale = 1 / Math.sqrt((double) width / heads);
+        scaledQkv = Nn.FusedLinear.queryScaled(width, heads, qkv);
     }
 
     private static UnaryOperator<NDArray> norm(Weights w, InternVitConfig c) {
@@ -56,15 +62,19 @@ final class InternVitLayer {
 
     /** {@code [T, L, C]} to {@code [T, L, C]}. */
     NDArray apply(NDArray x) {
-        NDList qkvParts = qkv.apply(norm1.apply(x)).split(3, 2);     // row blocks [0,C), [C,2C), [2C,3C)
-        NDArray q = qkvParts.get(0);
-        NDArray k = qkvParts.get(1);
-        if (qNorm != null) {
-            q = qNorm.apply(q);
-            k = kNorm.apply(k);
+        long tiles = x.getShape().get(0);
+        NDList heads;     // q (scaled by head_dim^-0.5), k, v, head-major [heads·T, L, d] each
+        if (qNorm == null) {
+            heads = Nn.headsFirst(scaledQkv.apply(norm1.apply(x)), 3L * this.heads).split(3, 0);
+        } else {
+            // the norms see the whole width before the head split, and the queries unscaled
+            NDList qkvParts = qkv.apply(norm1.apply(x)).split(3, 2);     // row blocks [0,C), [C,2C), [2C,3C)
+            NDArray q = Scalar.mul(qNorm.apply(qkvParts.get(0)), scale);
+            heads = new NDList(Nn.headsFirst(q, this.heads), Nn.headsFirst(kNorm.apply(qkvParts.get(1)), this.heads),
+                    Nn.headsFirst(qkvParts.get(2), this.heads));
         }
-        NDArray attended = Nn.attention(Nn.splitHeads(q, heads), Nn.splitHeads(k, heads), Nn.splitHeads(qkvParts.get(2), heads), null);
-        NDArray h = x.add(proj.apply(Nn.mergeHeads(attended)).mul(ls1.getArray()));
+        NDArray attended = Nn.attention(heads.get(0), heads.get(1), heads.get(2), null);
+        NDArray h = x.add(proj.apply(Nn.headsLast(attended, tiles)).mul(ls1.getArray()));
         NDArray mlpOut = fc2.apply(Activation.gelu(fc1.apply(norm2.apply(h))));
         return h.add(mlpOut.mul(ls2.getArray()));
     }

@@ -55,11 +55,11 @@ final class InternVitProjector {
                     + " (1 / downsample_ratio), got " + s.get(1) + " tokens");
         }
         long gs = g / f;
-        x = x.reshape(n, g, gs, c * f).transpose(0, 2, 1, 3);
-        x = x.reshape(n, gs, gs, c * f * f);
-        if (!"v1".equals(psVersion)) {
-            x = x.transpose(0, 2, 1, 3);
-        }
-        return x.reshape(n, gs * gs, c * f * f);
+        // The reference's views and permutes as one permute (one copy instead of two): the grid seen as
+        // [T, i, b, j, q, C] with row f i + b and column f j + q; v2 orders the tokens (i, j), v1 (j, i),
+        // and the channels of a token are (b, q, C)
+        NDArray grid = x.reshape(n, gs, f, gs, f, c);
+        NDArray tokens = "v1".equals(psVersion) ? grid.transpose(0, 3, 1, 2, 4, 5) : grid.transpose(0, 1, 3, 2, 4, 5);
+        return tokens.reshape(n, gs * gs, c * f * f);
     }
 }

@@ -30,7 +30,8 @@ public final class KvCache {
     void advance(long tokens) { length += tokens; }
 
     private NDArray append(NDArray past, NDArray now) {
-        NDArray all = past == null ? now.duplicate() : past.concat(now, 2);
+        // head-major [kvHeads·N, L, d]: positions are axis 1
+        NDArray all = past == null ? now.duplicate() : past.concat(now, 1);
         all.attach(manager);
         if (past != null) {
             past.close();

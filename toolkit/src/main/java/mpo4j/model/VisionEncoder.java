@@ -1,6 +1,7 @@
 package mpo4j.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
@@ -49,28 +50,15 @@ final class VisionEncoder {
         // A stride-p convolution is the linear projection of each flattened p×p×3 patch.
         NDArray x = pixels.getNDArrayInternal().convolution(pixels, patchWeight.getArray(), patchBias.getArray(),
                 new Shape(p, p), new Shape(0, 0), new Shape(1, 1), 1).singletonOrThrow();
-        x = x.reshape(tiles, config.width(), config.patches()).transpose(0, 2, 1).add(positions.getArray());
+        // [T, C, P] to [T, P, C] as a contiguous copy: a transposed view would make every later residual
+        // sum transposed too, and each norm and product of every layer would copy it again
+        x = x.reshape(tiles, config.width(), config.patches()).transpose(0, 2, 1).reshape(tiles * config.patches(), config.width())
+                .reshape(tiles, config.patches(), config.width()).add(positions.getArray());
         for (Layer layer : layers) {
             x = layer.apply(x);
         }
-        x = pixelShuffle(postNorm.apply(x));
+        x = InternVitProjector.pixelShuffle(postNorm.apply(x), config.downsampleRatio(), "v2");
         return projectorOut.apply(Activation.gelu(projectorIn.apply(projectorNorm.apply(x))));
-    }
-
-    /**
-     * InternVL's {@code pixel_shuffle} (ps_version v2) at ratio r: the {@code g×g} patch grid becomes a
-     * {@code rg×rg} grid whose tokens concatenate neighbouring patches' channels.
-     */
-    private NDArray pixelShuffle(NDArray x) {
-        long n = x.getShape().get(0);
-        long g = config.gridSize();
-        long c = config.width();
-        double r = config.downsampleRatio();
-        long gs = Math.round(g * r);
-        x = x.reshape(n, g, g, c);                                   // n, w, h, c
-        x = x.reshape(n, g, gs, Math.round(c / r)).transpose(0, 2, 1, 3);
-        x = x.reshape(n, gs, gs, Math.round(c / (r * r))).transpose(0, 2, 1, 3);
-        return x.reshape(n, gs * gs, Math.round(c / (r * r)));
     }
 
     /** One pre-norm ViT block (InternViT names: {@code norm1, attn.qkv, attn.proj, norm2, mlp.fc1, mlp.fc2}). */
@@ -82,6 +70,8 @@ final class VisionEncoder {
         final Linear fc1;
         final Linear fc2;
         final int heads;
+        /** {@code attn.qkv} with the query rows scaled by {@code head_dim^-0.5} (folded into the weights). */
+        private final Nn.FusedLinear scaledQkv;
 
         Layer(Weights w, TinyVlmConfig.Vision c) {
             heads = c.heads();
@@ -91,15 +81,15 @@ final class VisionEncoder {
             norm2 = new LayerNorm(w.at("norm2"), c.width(), c.layerNormEps());
             fc1 = new Linear(w.at("mlp.fc1"), c.width(), c.mlpSize(), true);
             fc2 = new Linear(w.at("mlp.fc2"), c.mlpSize(), c.width(), true);
+            scaledQkv = Nn.FusedLinear.queryScaled(c.width(), heads, qkv);
         }
 
         NDArray apply(NDArray x) {
-            Shape s = x.getShape();
-            long d = s.get(2) / heads;
-            // qkv: [T, P, 3C] -> [3, T, heads, P, d]
-            NDArray qkvHeads = qkv.apply(norm1.apply(x)).reshape(s.get(0), s.get(1), 3, heads, d).transpose(2, 0, 3, 1, 4);
+            long tiles = x.getShape().get(0);
+            // qkv: [T, P, 3C] -> head-major [3·heads·T, P, d] (one copy) -> q, k, v blocks
+            NDList qkvHeads = Nn.headsFirst(scaledQkv.apply(norm1.apply(x)), 3L * heads).split(3, 0);
             NDArray attended = Nn.attention(qkvHeads.get(0), qkvHeads.get(1), qkvHeads.get(2), null);
-            NDArray h = x.add(proj.apply(Nn.mergeHeads(attended)));
+            NDArray h = x.add(proj.apply(Nn.headsLast(attended, tiles)));
             return h.add(fc2.apply(Activation.gelu(fc1.apply(norm2.apply(h)))));
         }
     }
