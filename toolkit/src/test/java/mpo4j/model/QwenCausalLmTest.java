@@ -457,7 +457,7 @@ class QwenCausalLmTest {
         }
     }
 
-    /** Greedy decoding that reruns the whole sequence for every new token (no cache). */
+    /** Greedy decoding that reruns the whole sequence for every new token (no cache), stopping at any end id. */
     private static long[] greedyByRecomputation(CausalLm model, long[] prompt, int max) {
         List<Long> sequence = new ArrayList<>();
         for (long id : prompt) {
@@ -471,7 +471,7 @@ class QwenCausalLmTest {
                 long next = logits.get("0, -1").argMax().getLong();
                 out.add(next);
                 sequence.add(next);
-                if (next == model.tokens().eos()) {
+                if (model.tokens().isEos(next)) {   // every id of eos_token_id ends the row, as in transformers
                     break;
                 }
             }
