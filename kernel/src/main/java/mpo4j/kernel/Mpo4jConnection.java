@@ -2,7 +2,9 @@ package mpo4j.kernel;
 
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.dflib.jjava.jupyter.channels.JupyterConnection;
 import org.dflib.jjava.jupyter.channels.JupyterSocket;
@@ -33,25 +35,36 @@ final class Mpo4jConnection extends JupyterConnection {
     }
 
     /**
-     * After a cell failed with {@code stop_on_error}: answers every execute request already waiting on the
-     * shell socket with status {@code aborted} (with its busy/idle pair) and handles any other request
+     * After a cell failed with {@code stop_on_error}: answers every execute request that was already waiting
+     * on the shell socket with status {@code aborted} (with its busy/idle pair) and handles any other request
      * normally, as the messaging protocol asks ("Run All" stops at the first error). Runs on the shell
      * thread, the only reader of that socket.
      *
+     * <p>The waiting requests are taken off the socket <em>before</em> {@code sendFailedReply} sends the
+     * failed cell's reply, and answered after it: a request a front end sends once it has seen that reply
+     * (the next cell a user runs) must run, and reading the socket only after the reply raced with it.
+     *
+     * @param sendFailedReply sends the failed cell's reply and idle status
      * @return how many execute requests were aborted
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    int abortQueuedExecuteRequests(JupyterSocket shellSocket) {
+    int abortQueuedExecuteRequests(JupyterSocket shellSocket, Runnable sendFailedReply) {
         if (!(shellSocket instanceof ShellChannel)) {
+            sendFailedReply.run();
             return 0;
         }
         ShellChannel shell = (ShellChannel) shellSocket;
-        int aborted = 0;
+        List<Message<?>> waiting = new ArrayList<>();
         while ((shell.getEvents() & ZMQ.Poller.POLLIN) != 0) {
             Message<?> message = shell.readMessage();
             if (message == null) {
                 break; // closed
             }
+            waiting.add(message);
+        }
+        sendFailedReply.run();
+        int aborted = 0;
+        for (Message<?> message : waiting) {
             ShellReplyEnvironment env = prepareReplyEnv(shell, message);
             try {
                 MessageType<?> type = message.getHeader().getType();

@@ -165,8 +165,9 @@ public final class Mpo4jKernel extends BaseKernel implements AutoCloseable {
             System.err.flush();
         }
         if (failed && request.shouldStopOnError() && connection != null) {
-            env.resolveDeferrals(); // this cell's reply and idle go out before the aborted ones
-            connection.abortQueuedExecuteRequests(env.getShell());
+            // this cell's reply and idle go out before the aborted ones, but only requests that were waiting
+            // before that reply left are aborted (a cell sent after it must run)
+            connection.abortQueuedExecuteRequests(env.getShell(), env::resolveDeferrals);
         }
     }
 
