@@ -3,12 +3,10 @@ package mpo4j.architecture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -84,38 +82,12 @@ class HostCopiesTest {
 
     /** The {@link #READS} methods of DJL's NDArray types that a class file refers to (its method references). */
     static Set<String> deviceReads(InputStream classFile) throws IOException {
-        DataInputStream in = new DataInputStream(classFile);
-        if (in.readInt() != 0xCAFEBABE) {
-            throw new IOException("not a class file");
-        }
-        in.readUnsignedShort();
-        in.readUnsignedShort();
-        int count = in.readUnsignedShort();
-        String[] utf8 = new String[count];
-        int[] classNameIndex = new int[count];
-        int[] nameAndTypeName = new int[count];
-        List<int[]> methodRefs = new ArrayList<>();     // {class index, name-and-type index}
-        for (int i = 1; i < count; i++) {
-            int tag = in.readUnsignedByte();
-            switch (tag) {
-                case 1 -> utf8[i] = in.readUTF();
-                case 7 -> classNameIndex[i] = in.readUnsignedShort();
-                case 10, 11 -> methodRefs.add(new int[] {in.readUnsignedShort(), in.readUnsignedShort()});
-                case 12 -> { nameAndTypeName[i] = in.readUnsignedShort(); in.readUnsignedShort(); }
-                case 8, 16, 19, 20 -> in.readUnsignedShort();
-                case 3, 4, 9, 17, 18 -> in.readInt();
-                case 15 -> { in.readUnsignedByte(); in.readUnsignedShort(); }
-                case 5, 6 -> { in.readLong(); i++; }
-                default -> throw new IOException("unknown constant pool tag " + tag);
-            }
-        }
         Set<String> out = new TreeSet<>();
-        for (int[] ref : methodRefs) {
-            String owner = utf8[classNameIndex[ref[0]]];
-            String method = utf8[nameAndTypeName[ref[1]]];
+        for (String[] ref : ConstantPool.read(classFile).methodRefs()) {
+            String owner = ref[0];
             if (owner != null && owner.startsWith("ai/djl/") && owner.substring(owner.lastIndexOf('/') + 1).contains("NDArray")
-                    && READS.contains(method)) {
-                out.add(method);
+                    && READS.contains(ref[1])) {
+                out.add(ref[1]);
             }
         }
         return out;

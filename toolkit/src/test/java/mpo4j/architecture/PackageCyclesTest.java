@@ -3,7 +3,6 @@ package mpo4j.architecture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
@@ -91,37 +90,16 @@ class PackageCyclesTest {
      * names inside descriptors and signatures (field and method types, generics).
      */
     static Set<String> referencedClasses(InputStream classFile) throws IOException {
-        DataInputStream in = new DataInputStream(classFile);
-        if (in.readInt() != 0xCAFEBABE) {
-            throw new IOException("not a class file");
-        }
-        in.readUnsignedShort();
-        in.readUnsignedShort();
-        int count = in.readUnsignedShort();
-        String[] utf8 = new String[count];
-        List<Integer> classIndices = new ArrayList<>();
-        for (int i = 1; i < count; i++) {
-            int tag = in.readUnsignedByte();
-            switch (tag) {
-                case 1 -> utf8[i] = in.readUTF();
-                case 7 -> classIndices.add(in.readUnsignedShort());
-                case 8, 16, 19, 20 -> in.readUnsignedShort();
-                case 3, 4, 9, 10, 11, 12, 17, 18 -> in.readInt();
-                case 15 -> { in.readUnsignedByte(); in.readUnsignedShort(); }
-                case 5, 6 -> { in.readLong(); i++; }
-                default -> throw new IOException("unknown constant pool tag " + tag);
-            }
-        }
+        ConstantPool pool = ConstantPool.read(classFile);
         Set<String> out = new TreeSet<>();
-        for (int idx : classIndices) {
-            String n = utf8[idx];
+        for (String n : pool.classNames()) {
             if (n != null && !n.startsWith("[")) {
                 out.add(n);
             }
         }
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("L(mpo4j/[\\w/$]+)[;<]").matcher("");
-        for (String s : utf8) {
-            if (s != null && s.contains("Lmpo4j/")) {
+        for (String s : pool.strings()) {
+            if (s.contains("Lmpo4j/")) {
                 m.reset(s);
                 while (m.find()) {
                     out.add(m.group(1));
