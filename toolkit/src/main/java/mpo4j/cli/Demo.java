@@ -111,7 +111,11 @@ public final class Demo {
             if (!Files.isDirectory(data)) {
                 throw new IllegalArgumentException("--data " + data + ": " + (Files.exists(data) ? "not a folder" : "folder not found"));
             }
-            for (String file : stage == Stage.GRPO ? java.util.stream.Stream.concat(DATA_FILES.stream(), java.util.stream.Stream.of(RL_FILE)).toList() : DATA_FILES) {
+            List<String> required = new java.util.ArrayList<>(DATA_FILES);
+            if (stage == Stage.GRPO) {
+                required.add(RL_FILE);
+            }
+            for (String file : required) {
                 if (!Files.isRegularFile(data.resolve(file))) {
                     throw new IllegalArgumentException("--data " + data + ": missing " + file + " (expected the datasets-sample layout)");
                 }

@@ -94,6 +94,19 @@ class DemoOptionsTest {
         assertTrue(Files.isDirectory(tmp.resolve("runs/x")));
     }
 
+    /** The GRPO stage also needs the online-training questions; the main job does not. */
+    @Test
+    void theGrpoStageNeedsTheOnlineTrainingSplit(@TempDir Path tmp) throws IOException {
+        Path data = tmp.resolve("data");
+        for (String f : Demo.Options.DATA_FILES) {
+            Files.createDirectories(data.resolve(f).getParent());
+            Files.writeString(data.resolve(f), "{}");
+        }
+        Demo.Options.parse(new String[] {"--data", data.toString(), "--out", tmp.resolve("out").toString()}).checkFiles();
+        assertEquals("--data " + data + ": missing shapes/meta_rl.json (expected the datasets-sample layout)",
+                checkError("--data", data.toString(), "--out", tmp.resolve("out").toString(), "--stage", "grpo"));
+    }
+
     @Test
     void theCommandPrintsOneLineAndExitsWithStatus2(@TempDir Path tmp) throws Exception {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
