@@ -61,6 +61,12 @@ final class ModelReward implements RewardFunction {
         return List.of(out);
     }
 
+    /** What a notebook or JShell prints for the function. */
+    @Override
+    public String toString() {
+        return "RewardModel reward (head " + head + ", scores in (0, 1))";
+    }
+
     /** The images of completion {@code i}: the {@code images} column's paths, or none. */
     private static List<Path> images(RewardInputs in, int i) {
         if (!in.columns().containsKey(IMAGES)) {

@@ -69,6 +69,7 @@ class ModelRewardTest {
                 // identical (prompt, image, completion) -> identical score, whatever its pair partner
                 assertEquals(got.get(0), got.get(2), 1e-5);
             }
+            assertEquals("RewardModel reward (head helpful, scores in (0, 1))", rm.asRewardFunction("helpful").toString());
             assertEquals("the reward model has no head 'style'; heads: [preference, helpful]",
                     assertThrows(IllegalArgumentException.class, () -> rm.asRewardFunction("style")).getMessage());
         }
