@@ -119,6 +119,9 @@ public final class GrpoTrainer extends OnlineTrainer<GrpoTrainer> {
     public GrpoLossConfig lossConfig() { return loss.maxCompletionLength(maxCompletionLength()); }
 
     @Override
+    String methodSettings() { return lossConfig() + ", scale_rewards " + scaleRewards.name().toLowerCase(java.util.Locale.ROOT); }
+
+    @Override
     boolean needsReference() { return loss.beta() != 0; }
 
     @Override

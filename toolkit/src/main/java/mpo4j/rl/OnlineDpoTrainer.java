@@ -57,6 +57,9 @@ public final class OnlineDpoTrainer extends OnlineTrainer<OnlineDpoTrainer> {
     }
 
     @Override
+    String methodSettings() { return loss.toString(); }
+
+    @Override
     boolean needsReference() { return loss.needsReference(); }
 
     @Override

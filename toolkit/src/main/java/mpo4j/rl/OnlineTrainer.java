@@ -197,6 +197,23 @@ public abstract class OnlineTrainer<S extends OnlineTrainer<S>> extends TrainerB
     /** Whether the method needs a frozen reference model. */
     abstract boolean needsReference();
 
+    /** The method's own settings (its loss configuration), as {@link #toString()} shows them. */
+    abstract String methodSettings();
+
+    /** One line a notebook or JShell prints: the method, prompts and sampling, reward functions, the loop's settings. */
+    @Override
+    public String toString() {
+        List<String> rewards = new ArrayList<>();
+        for (int i = 0; i < rewardFuncs.size(); i++) {
+            rewards.add(rewardFuncs.get(i).name() + (rewardWeights == null ? "" : " x " + rewardWeights[i]));
+        }
+        SamplingConfig how = sampling();
+        return getClass().getSimpleName() + "[" + methodSettings() + ", " + train.size() + " prompts x " + numGenerations
+                + " generations, at most " + maxCompletionLength + " new tokens, temperature " + how.temperature() + " top_p "
+                + how.topP() + " top_k " + how.topK() + ", rewards " + rewards + (numIterations == 1 ? "" : ", " + numIterations
+                + " iterations") + ", " + trainConfig() + "]";
+    }
+
     /** The method's objective. */
     abstract OnlineObjective<?> objective(OnlineSetup setup, CausalLm reference, CompletionLog log);
 

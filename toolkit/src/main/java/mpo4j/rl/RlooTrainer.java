@@ -55,6 +55,9 @@ public final class RlooTrainer extends OnlineTrainer<RlooTrainer> {
     public RlooConfig rlooConfig() { return config; }
 
     @Override
+    String methodSettings() { return config.toString(); }
+
+    @Override
     boolean needsReference() { return config.beta() != 0; }
 
     @Override

@@ -210,6 +210,17 @@ class GrpoTrainerTest {
     }
 
     @Test
+    void printsItsMethodPromptsSamplingAndRewards() {
+        try (TinyVlm model = GrpoFixtures.model(5)) {
+            String text = trainer(model).beta(0.04).rewardWeights(2.0).numIterations(2).toString();
+            assertTrue(text.startsWith("GrpoTrainer[GrpoLossConfig[epsilon=0.2,"), text);
+            assertTrue(text.contains("beta=0.04"), text);
+            assertTrue(text.contains(", scale_rewards group, 4 prompts x 8 generations, at most 4 new tokens, temperature 1.0 top_p 1.0"
+                    + " top_k 0, rewards [target x 2.0], 2 iterations, TrainConfig["), text);
+        }
+    }
+
+    @Test
     void settingsAreValidatedWithTheirTrlNames() {
         try (TinyVlm model = GrpoFixtures.model(5)) {
             GrpoTrainer t = GrpoTrainer.of(model);
