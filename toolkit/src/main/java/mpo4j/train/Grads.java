@@ -37,12 +37,10 @@ public final class Grads {
     /** Sets every gradient to zero (before the first micro-batch of an optimizer step). */
     public static void zero(Collection<NDArray> params) {
         for (NDArray p : params) {
-            if (p.hasGradient()) {
-                PtNDArray grad = JniUtils.getGradient((PtNDArray) p);
-                if (grad != null) {   // zeroing an undefined gradient is an error in libtorch
-                    grad.close();
-                    JniUtils.zeroGrad((PtNDArray) p);
-                }
+            if (p.hasGradient()) {      // cached on the Java side: no native call
+                // one native call: DJL's zeroGrad itself skips an undefined gradient (which libtorch cannot
+                // zero), so fetching the gradient first to check (two more calls per parameter) is not needed
+                JniUtils.zeroGrad((PtNDArray) p);
             }
         }
     }
