@@ -35,8 +35,9 @@ public final class AdamW implements AutoCloseable {
      * Its 1−b is computed in float32: 1 − 0.999f = 0.00099998713, 1.3e-5 below the 0.001 torch's kernel
      * applies, and no float32 b2 comes closer. So the gradient is scaled by s = √(w2/(1−b2)), w2 being torch's
      * coefficient (float32 of 1−β2): then (1−b2)·s² = w2 and v is torch's v. The first moment then gets
-     * (1−b1)·s·g, so b1 is moved (by ~7e-7 for β1 0.9) until (1−b1)·s is torch's w1: m is torch's m after
-     * the first step and within 6.4e-6 of it later (its weights sum to s, not 1, in the long run).
+     * (1−b1)·s·g, so b1 is moved (by ~6.4e-7 for β1 0.9) until (1−b1)·s is torch's w1: m equals torch's m
+     * at the first step and stays within 6.4e-6 (relative) of it later (its weights sum to s, not 1, in the
+     * long run).
      * Bias correction makes that exact where it matters: dividing m by the total weight its gradients got,
      * bc1 = (1−b1)·s·(1−b1^t)/(1−b1) (torch's 1−β1^t, up to that drift), and with bc2 = 1−β2^t
      *   lr/bc1 · m / (√v/√bc2 + ε) = (lr·√bc2/bc1) · m / (√v + ε·√bc2)
@@ -53,6 +54,12 @@ public final class AdamW implements AutoCloseable {
     private final Map<String, NDArray> v = new LinkedHashMap<>();
     private long step;
 
+    /**
+     * An optimizer with torch's hyper-parameters ({@code betas=(beta1, beta2), eps, weight_decay}).
+     *
+     * @throws IllegalArgumentException for betas outside [0, 1) (or so close to 1 that float32 holds 1),
+     *     {@code eps <= 0} or a negative weight decay
+     */
     public AdamW(double beta1, double beta2, double eps, double weightDecay) {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("AdamW betas must lie in [0,1), got " + beta1 + ", " + beta2);

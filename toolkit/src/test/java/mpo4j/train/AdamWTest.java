@@ -217,6 +217,12 @@ class AdamWTest {
                 assertEquals(0.6f, Grads.of(a, s).getFloat(), 1e-6);   // 3·1/5
                 assertEquals(0.8f, Grads.of(b, s).getFloat(), 1e-6);   // 4·1/5
             }
+            // the coefficient the trainer hands to the fused update instead: 1/(5 + 1e-6); 1 when off or not binding
+            assertEquals(1.0 / (5 + 1e-6), Grads.clipCoefficient(5.0, 1.0), 1e-15);
+            assertEquals(1.0, Grads.clipCoefficient(5.0, 10.0));
+            assertEquals(1.0, Grads.clipCoefficient(5.0, -1));
+            assertEquals(1.0, Grads.clipCoefficient(5.0, Double.POSITIVE_INFINITY));
+            assertEquals(5.0, Grads.globalNorm(new double[] {3, 4}));
             // below the cap nothing changes, the norm is still reported
             double again = Grads.clipGlobalNorm(List.of(a, b), 10.0, m);
             assertEquals(1.0, again, 1e-5);
