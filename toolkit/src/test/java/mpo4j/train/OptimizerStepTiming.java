@@ -27,6 +27,9 @@ import mpo4j.model.TinyVlmConfig;
  * baseline) and the current one, paired and interleaved; then counts the native (aten) ops of each with
  * PyTorch's profiler. Run single-threaded:
  * {@code OMP_NUM_THREADS=1 java -Dai.djl.pytorch.num_threads=1 -cp toolkit/target/test-classes:toolkit/target/classes:$(cat toolkit/target/classpath.txt) mpo4j.train.OptimizerStepTiming [pairs]}
+ * ({@code -DmaxNorm=-1} times the step without clipping; {@code -DkeepTrace=1} keeps the chrome traces).
+ * The class path file comes from {@code mvn -o -q -pl toolkit dependency:build-classpath
+ * -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test}.
  */
 public final class OptimizerStepTiming {
     private static final double LR = 1e-4;
