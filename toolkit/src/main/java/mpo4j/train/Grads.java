@@ -8,7 +8,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Gradient access for the PyTorch engine. DJL's {@code getGradient()} cannot tell "no gradient yet"
@@ -34,12 +37,10 @@ public final class Grads {
     /** Sets every gradient to zero (before the first micro-batch of an optimizer step). */
     public static void zero(Collection<NDArray> params) {
         for (NDArray p : params) {
-            if (p.hasGradient()) {
-                PtNDArray grad = JniUtils.getGradient((PtNDArray) p);
-                if (grad != null) {   // zeroing an undefined gradient is an error in libtorch
-                    grad.close();
-                    JniUtils.zeroGrad((PtNDArray) p);
-                }
+            if (p.hasGradient()) {      // cached on the Java side: no native call
+                // one native call: DJL's zeroGrad itself skips an undefined gradient (which libtorch cannot
+                // zero), so fetching the gradient first to check (two more calls per parameter) is not needed
+                JniUtils.zeroGrad((PtNDArray) p);
             }
         }
     }
@@ -66,18 +67,9 @@ public final class Grads {
      */
     public static double clipGlobalNorm(Collection<NDArray> params, double maxNorm, boolean errorIfNonfinite, NDManager parent) {
         try (NDManager scope = parent.newSubManager()) {
-            java.util.List<NDArray> grads = new java.util.ArrayList<>();
-            NDList squares = new NDList();
-            for (NDArray p : params) {
-                NDArray g = of(p, scope);
-                if (g != null) {
-                    grads.add(g);
-                    squares.add(g.square().sum().toType(DataType.FLOAT64, false));
-                }
-            }
-            // One host copy for the whole norm (not one per parameter): the per-parameter sums of squares
-            // are added in float64 on the device, as the host did before.
-            double norm = squares.isEmpty() ? 0 : Math.sqrt(HostCopy.doubles(NDArrays.stack(squares).sum())[0]);
+            NDArray norms = parameterNorms(params, scope);
+            // one host copy for the whole norm (not one per parameter)
+            double norm = norms == null ? 0 : globalNorm(HostCopy.doubles(norms));
             if (!Double.isFinite(norm)) {
                 if (errorIfNonfinite) {
                     throw new ArithmeticException("the total gradient norm is " + norm + ": the gradient of '"
@@ -85,23 +77,84 @@ public final class Grads {
                 }
                 return norm;
             }
-            scaleToNorm(grads, norm, maxNorm, scope);
+            if (clipCoefficient(norm, maxNorm) < 1.0) {
+                List<NDArray> grads = new ArrayList<>();
+                for (NDArray p : params) {
+                    NDArray g = of(p, scope);
+                    if (g != null) {
+                        grads.add(g);
+                    }
+                }
+                scaleToNorm(grads, norm, maxNorm, scope);
+            }
             return norm;
         }
     }
 
     /**
-     * The scaling step of {@code clip_grad_norm_} once the total norm is known: every gradient times
-     * {@code maxNorm / (norm + 1e-6)} when that is below 1; nothing when {@code maxNorm <= 0} or infinite.
+     * The L2 norm of each parameter's gradient, in iteration order, as one 1-D array attached to
+     * {@code scope}; {@code null} when no parameter has a gradient. One native reduction per parameter
+     * (a square, a sum and a cast each before): the host adds their squares in float64
+     * ({@link #globalNorm}), so the total keeps its float64 accumulation across parameters.
      */
-    public static void scaleToNorm(Collection<NDArray> grads, double norm, double maxNorm, NDManager scope) {
+    public static NDArray parameterNorms(Collection<NDArray> params, NDManager scope) {
+        NDList norms = new NDList();
+        for (NDArray p : params) {
+            NDArray g = of(p, scope);
+            if (g != null) {
+                norms.add(g.norm());
+            }
+        }
+        if (norms.isEmpty()) {
+            return null;
+        }
+        DataType first = norms.get(0).getDataType();
+        if (norms.stream().anyMatch(n -> n.getDataType() != first)) {     // mixed precisions cannot be stacked as they are
+            NDList wide = new NDList(norms.size());
+            norms.forEach(n -> wide.add(n.toType(DataType.FLOAT64, false)));
+            norms = wide;
+        }
+        return norms.size() == 1 ? norms.get(0).reshape(1) : NDArrays.stack(norms);
+    }
+
+    /**
+     * The global norm from per-parameter norms ({@link #parameterNorms} copied to the host):
+     * {@code √(Σ nᵢ²)}, summed in double in parameter order. NaN or infinite if any {@code nᵢ} is.
+     */
+    public static double globalNorm(double[] parameterNorms) {
+        double sumOfSquares = 0;
+        for (double n : parameterNorms) {
+            sumOfSquares += n * n;
+        }
+        return Math.sqrt(sumOfSquares);
+    }
+
+    /**
+     * What {@code clip_grad_norm_} multiplies every gradient by for a total norm {@code norm}:
+     * {@code maxNorm / (norm + 1e-6)} when that is below 1, else 1 (also when {@code maxNorm <= 0} or
+     * infinite: clipping off). Hand it to {@link AdamW#update(Map, double, double)} to clip inside the
+     * update instead of scaling the gradients first.
+     */
+    public static double clipCoefficient(double norm, double maxNorm) {
         if (maxNorm > 0 && Double.isFinite(maxNorm)) {
             double coef = maxNorm / (norm + 1e-6);
             if (coef < 1.0) {
-                NDArray scale = scope.create(coef);   // one 0-d array for every gradient (what muli(Number) makes each time)
-                for (NDArray g : grads) {
-                    g.muli(scale);
-                }
+                return coef;
+            }
+        }
+        return 1.0;
+    }
+
+    /**
+     * The scaling step of {@code clip_grad_norm_} once the total norm is known: every gradient times
+     * {@link #clipCoefficient}{@code (norm, maxNorm)}, in place; nothing when that is 1.
+     */
+    public static void scaleToNorm(Collection<NDArray> grads, double norm, double maxNorm, NDManager scope) {
+        double coef = clipCoefficient(norm, maxNorm);
+        if (coef < 1.0) {
+            NDArray scale = scope.create(coef);   // one 0-d array for every gradient (what muli(Number) makes each time)
+            for (NDArray g : grads) {
+                g.muli(scale);
             }
         }
     }

@@ -2,8 +2,6 @@ package mpo4j.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import java.io.IOException;
@@ -270,28 +268,14 @@ public final class TrainLoop<B> {
                     }
                 }
             }
-            double[] sumOfSquares = {0};
-            List<NDArray> grads = new ArrayList<>();
-            NDList squares = new NDList();
-            for (NDArray p : params.values()) {
-                NDArray g = Grads.of(p, stepScope);
-                if (g != null) {
-                    grads.add(g);
-                    squares.add(g.square().sum());
-                }
-            }
-            // one queued array for all parameters (fewer native calls than one each); the host adds the sums in
-            // parameter order, in double, as before
-            boolean oneType = squares.stream().map(NDArray::getDataType).distinct().count() <= 1;
-            for (NDArray part : oneType && squares.size() > 1 ? List.of(NDArrays.stack(squares)) : squares) {
-                metrics.await(part, stepScope, v -> {
-                    for (double x : v) {
-                        sumOfSquares[0] += x;
-                    }
-                });
+            double[] norm = {0};
+            // one norm per parameter, stacked into one queued array; the host adds their squares in double
+            NDArray norms = Grads.parameterNorms(params.values(), stepScope);
+            if (norms != null) {
+                metrics.await(norms, stepScope, v -> norm[0] = Grads.globalNorm(v));
             }
             metrics.transfer();      // the one device-to-host copy of the step; throws on a non-finite loss
-            gradNorm = Math.sqrt(sumOfSquares[0]);
+            gradNorm = norm[0];
             boolean skip = !Double.isFinite(gradNorm);
             if (skip && !config.skipNonFiniteGrads()) {
                 throw new IllegalStateException("the gradient norm is " + gradNorm + " at step " + (step + 1) + " (epoch " + epoch
@@ -302,8 +286,8 @@ public final class TrainLoop<B> {
                 skippedSteps++;
                 Grads.zero(params.values());
             } else {
-                Grads.scaleToNorm(grads, gradNorm, config.maxGradNorm(), stepScope);
-                optimizer.update(params, lr);
+                // clipping happens inside the fused update (its gradient scale), not as a native op per gradient
+                optimizer.update(params, lr, Grads.clipCoefficient(gradNorm, config.maxGradNorm()));
             }
         }
         double ms = (System.nanoTime() - t0) / 1e6;

@@ -39,6 +39,76 @@ public class ToyTrainerTest {
         }
     }
 
+    /**
+     * The loop clips inside the fused AdamW update (its gradient scale) rather than scaling the gradients:
+     * three full-batch steps with maxGradNorm 0.05 (the gradient norm is ~0.5, so every step clips) against
+     * a float64 replay in plain Java of the logistic-regression gradient, clip_grad_norm_ and torch's AdamW.
+     * Tolerance 1e-5 on the weights: the float32 forward/backward gives the gradient to ~1e-6 relative
+     * (8-term sums, exp/log), which three Adam steps of lr 0.05 turn into ≤ 3·lr·1e-6·|m̂|/√v̂ (≈ 1, the
+     * clipped gradients keep their signs), plus the fused update's own ≤ 1e-5 bound (AdamWTest) for 8
+     * steps. The replay without clipping lands > 1e-4 away, so the test sees whether clipping happened.
+     */
+    @Test
+    void clippingScalesTheGradientsOfTheFusedUpdate() {
+        Toy.Data data = Toy.Data.synthetic(8, 3);
+        double lr = 0.05;
+        double maxNorm = 0.05;
+        try (Toy.Model model = new Toy.Model(7)) {
+            float[] init = model.weights();
+            TrainRun run = CustomTrainer.of(model, new Toy.Objective(model), data).batchSize(8).lr(lr).constant()
+                    .maxSteps(3).maxGradNorm(maxNorm).seed(42).progressBar(false).fit();
+            double[][] replay = {replayAdamW(data, init, lr, maxNorm, 3), replayAdamW(data, init, lr, -1, 3)};
+            float[] got = model.weights();
+            double unclippedGap = 0;
+            for (int d = 0; d <= Toy.DIM; d++) {
+                assertEquals(replay[0][d], got[d], 1e-5, "weight " + d);
+                unclippedGap = Math.max(unclippedGap, Math.abs(replay[1][d] - got[d]));
+            }
+            assertTrue(unclippedGap > 1e-4, "without clipping the weights would be within " + unclippedGap);
+            // the logged norm is the one before clipping: the replay's first-step gradient norm
+            assertEquals(replay[0][Toy.DIM + 1], run.trainRows().get(0).get("grad_norm"), 1e-5 * replay[0][Toy.DIM + 1]);
+        }
+    }
+
+    /** Weights {w0..w2, b} after {@code steps} full-batch AdamW steps in double, then the first step's gradient norm. */
+    private static double[] replayAdamW(Toy.Data data, float[] init, double lr, double maxNorm, int steps) {
+        int n = Toy.DIM + 1;
+        double[] w = new double[n + 1];
+        for (int d = 0; d < n; d++) {
+            w[d] = init[d];
+        }
+        double[] m = new double[n];
+        double[] v = new double[n];
+        for (int t = 1; t <= steps; t++) {
+            double[] g = new double[n];
+            for (int i = 0; i < data.size(); i++) {
+                float[] x = data.x()[i];
+                double z = w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + w[3];
+                double r = (1 / (1 + Math.exp(-z)) - data.y()[i]) / data.size();     // d/dz of softplus(z) − y·z, mean
+                for (int d = 0; d < Toy.DIM; d++) {
+                    g[d] += r * x[d];
+                }
+                g[Toy.DIM] += r;
+            }
+            double norm = 0;
+            for (double gd : g) {
+                norm += gd * gd;
+            }
+            norm = Math.sqrt(norm);
+            if (t == 1) {
+                w[n] = norm;
+            }
+            double coef = maxNorm > 0 ? Math.min(1, maxNorm / (norm + 1e-6)) : 1;
+            for (int d = 0; d < n; d++) {
+                double gd = g[d] * coef;
+                m[d] = 0.9 * m[d] + 0.1 * gd;
+                v[d] = 0.999 * v[d] + 0.001 * gd * gd;
+                w[d] -= lr / (1 - Math.pow(0.9, t)) * m[d] / (Math.sqrt(v[d] / (1 - Math.pow(0.999, t))) + 1e-8);
+            }
+        }
+        return w;
+    }
+
     @Test
     void metricsAreAveragedOverMicroBatchesNotSummed() {
         Toy.Data data = Toy.Data.synthetic(40, 1);
