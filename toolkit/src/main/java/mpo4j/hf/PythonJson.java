@@ -32,7 +32,7 @@ import java.util.Map;
  * numbers, strings, maps (keys that are strings, numbers, booleans or null, turned into strings as Python
  * does), collections, and Gson's {@link JsonElement}s.
  *
- * @param ensureAscii escape every non-ASCII character as {@code \\uXXXX} (Python's default, true)
+ * @param ensureAscii escape every character outside printable ASCII (DEL too) as <code>&#92;uXXXX</code> (Python's default, true)
  * @param indent      the text of one indentation level, or null for one line (Python's default)
  * @param sortKeys    write map keys in sorted order rather than insertion order (Python's default, false)
  */
@@ -69,8 +69,8 @@ public record PythonJson(boolean ensureAscii, String indent, boolean sortKeys) {
 
     /**
      * {@code s} as a quoted JSON string: quote, backslash and control characters escaped as Python's json
-     * (and serde_json) escape them, with {@code \\b \\f \\n \\r \\t} short and the rest as lower-case
-     * {@code \\u00XX}; with {@code ensureAscii} every other character above {@code ~} becomes {@code \\uXXXX}
+     * (and serde_json) escape them, with {@code \b \f \n \r \t} short and the rest as lower-case
+     * <code>&#92;u00XX</code>; with {@code ensureAscii} every other character above {@code ~} becomes <code>&#92;uXXXX</code>
      * too (a character outside the BMP as its two UTF-16 halves), without it the text stays as is.
      */
     public static String quote(String s, boolean ensureAscii) {
