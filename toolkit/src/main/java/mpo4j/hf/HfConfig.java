@@ -224,12 +224,12 @@ public final class HfConfig {
      * transformers config gives the same bytes.
      */
     public String toJsonString() {
-        return PythonJson.dumps(json, true);
+        return PythonJson.fileText(json);
     }
 
     /** Writes {@link #toJsonString()} to {@code file} through a temporary sibling and a rename. */
     public void write(Path file) throws IOException {
-        PythonJson.write(file, json, true);
+        PythonJson.writeFile(file, json);
     }
 
     /** A copy of the whole object, for fields this class has no getter for. */
@@ -272,7 +272,7 @@ public final class HfConfig {
     }
 
     private static String abbreviate(JsonElement v) {
-        String text = v instanceof JsonPrimitive p && p.isString() ? JsonText.quote(p.getAsString(), false) : v.toString();
+        String text = v instanceof JsonPrimitive p && p.isString() ? PythonJson.quote(p.getAsString(), false) : v.toString();
         return text.length() > 60 ? text.substring(0, 57) + "..." : text;
     }
 

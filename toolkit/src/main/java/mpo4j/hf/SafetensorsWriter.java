@@ -226,7 +226,7 @@ public final class SafetensorsWriter {
         JsonObject index = new JsonObject();
         index.add("metadata", metadata);
         index.add("weight_map", weightMap);
-        return PythonJson.dumps(index, true);
+        return PythonJson.fileText(index);
     }
 
     // ---- one file ----------------------------------------------------------------------------------
@@ -237,7 +237,7 @@ public final class SafetensorsWriter {
         StringBuilder header = new StringBuilder("{\"__metadata__\":{\"format\":\"pt\"}");
         long offset = 0;
         for (Entry e : order) {
-            header.append(',').append(JsonText.quote(e.name(), false)).append(":{\"dtype\":\"").append(e.stored())
+            header.append(',').append(PythonJson.quote(e.name(), false)).append(":{\"dtype\":\"").append(e.stored())
                     .append("\",\"shape\":[");
             long[] shape = e.array().getShape().getShape();
             for (int i = 0; i < shape.length; i++) {

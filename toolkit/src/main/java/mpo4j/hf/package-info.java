@@ -11,6 +11,8 @@
  * network; {@link mpo4j.hf.HfDownloader} fills that cache when asked to. The environment
  * ({@code HF_HOME}, {@code HF_HUB_CACHE}, {@code HF_ENDPOINT}, {@code HF_TOKEN}) comes in as an
  * {@link mpo4j.hf.HfEnvironment} value, so nothing depends on the process environment implicitly.
+ * {@link mpo4j.hf.PythonJson} writes JSON exactly as Python's {@code json.dumps} does, for config files here
+ * and for the chat templates' {@code tojson} in {@code mpo4j.text}.
  *
  * <p>DJL 0.35.1's PyTorch engine aborts the JVM on any bfloat16 array, so bf16 weights are always
  * handed out as float32 (exactly) and written back to bf16 with PyTorch's rounding; a bf16 file read

@@ -40,6 +40,9 @@ public interface AnswerJudge {
             public boolean matches(String extracted, String answer) {
                 return Rewards.normalize(extracted).equals(Rewards.normalize(answer));
             }
+
+            @Override
+            public String toString() { return "AnswerJudge.normalized()"; }
         };
     }
 
@@ -71,6 +74,9 @@ public interface AnswerJudge {
             public boolean matches(String extracted, String answer) {
                 return Rewards.normalize(extracted).equals(Rewards.normalize(answer));
             }
+
+            @Override
+            public String toString() { return "AnswerJudge.finalAnswer()"; }
         };
     }
 }

@@ -55,6 +55,12 @@ public final class CorrectnessPairs extends PairPipeline<CorrectnessPairs> {
     @Override
     CorrectnessPairs copy() { return new CorrectnessPairs(this); }
 
+    @Override
+    String methodSettings() {
+        return "num_generations " + numGenerations + ", num_pairs_per_key " + numPairsPerKey + ", judge " + judge
+                + ", allow_entailment " + allowEntailment;
+    }
+
     /** The pipeline over {@code model}, with the defaults. */
     public static CorrectnessPairs of(CausalLm model) { return new CorrectnessPairs(model); }
 

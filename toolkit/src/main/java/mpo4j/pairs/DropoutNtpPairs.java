@@ -43,6 +43,9 @@ public final class DropoutNtpPairs extends PairPipeline<DropoutNtpPairs> {
     @Override
     DropoutNtpPairs copy() { return new DropoutNtpPairs(this); }
 
+    @Override
+    String methodSettings() { return "start_ratio " + startRatio + (encoder == null ? "" : ", own encoder"); }
+
     /** The pipeline over {@code model}, with the defaults. */
     public static DropoutNtpPairs of(CausalLm model) { return new DropoutNtpPairs(model); }
 

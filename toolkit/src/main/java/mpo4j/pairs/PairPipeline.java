@@ -51,6 +51,9 @@ public abstract class PairPipeline<S extends PairPipeline<S>> {
     /** A copy of this pipeline (the concrete type). */
     abstract S copy();
 
+    /** The pipeline's own settings, as {@link #toString()} shows them (InternVL's names). */
+    abstract String methodSettings();
+
     /** A changed copy. */
     final S change(Consumer<S> edit) {
         S c = copy();
@@ -120,6 +123,46 @@ public abstract class PairPipeline<S extends PairPipeline<S>> {
 
     /** A scope for one batch's arrays. */
     NDManager scope() { return model.manager().newSubManager(); }
+
+    /**
+     * One line a notebook or JShell prints: the pipeline's own settings, then sampling (greedy or temperature,
+     * top_p, top_k; min_p, repetition_penalty and stop strings only when set), the seed, the batch size, and
+     * which defaults were replaced.
+     */
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder(getClass().getSimpleName()).append('[').append(methodSettings()).append(", ");
+        if (sampling.isGreedy()) {
+            text.append("greedy");
+        } else {
+            text.append("temperature ").append(sampling.temperature()).append(" top_p ").append(sampling.topP())
+                    .append(" top_k ").append(sampling.topK());
+            if (sampling.minP() != 0) {
+                text.append(" min_p ").append(sampling.minP());
+            }
+        }
+        if (sampling.repetitionPenalty() != 1) {
+            text.append(" repetition_penalty ").append(sampling.repetitionPenalty());
+        }
+        text.append(", at most ").append(sampling.maxNewTokens()).append(" new tokens");
+        if (!sampling.stopStrings().isEmpty()) {
+            text.append(", stop_strings ").append(sampling.stopStrings());
+        }
+        if (!sampling.eosTokenIds().isEmpty()) {
+            text.append(", eos_token_id ").append(sampling.eosTokenIds());
+        }
+        text.append(", seed ").append(sampling.seed()).append(", batch_size ").append(batchSize);
+        if (collator != null) {
+            text.append(", own collator");
+        }
+        if (decoder != null) {
+            text.append(", own decoder");
+        }
+        if (progress == null) {
+            text.append(", no progress bar");
+        }
+        return text.append(']').toString();
+    }
 
     /** Prints the progress line after {@code done} of {@code total} items. */
     void progress(int done, int total, long startNanos, Map<String, Integer> counts) {

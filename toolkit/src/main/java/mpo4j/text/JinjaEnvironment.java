@@ -29,6 +29,7 @@ import java.util.stream.Collectors;
 import jinjava.javax.el.CompositeELResolver;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELResolver;
+import mpo4j.hf.PythonJson;
 
 /**
  * Jinjava configured to render Hugging Face chat templates as transformers' Jinja2 environment does
@@ -252,7 +253,23 @@ final class JinjaEnvironment {
                     throw new ChatTemplateException("tojson: mpo4j supports only the indent argument, not " + k, false);
                 }
             }
-            return PythonJson.dumps(unwrap(var), indent);
+            return tojson(unwrap(var), indent);
+        }
+    }
+
+    /**
+     * transformers' {@code tojson}: {@code json.dumps(x, ensure_ascii=False, indent=indent)}; {@code indent} is
+     * null (one line), a number of spaces, or the text of one level.
+     */
+    static String tojson(Object x, Object indent) {
+        PythonJson json = PythonJson.DEFAULTS.ensureAscii(false);
+        if (indent != null) {
+            json = indent instanceof Number n ? json.indent(n.intValue()) : json.indent(indent.toString());
+        }
+        try {
+            return json.dumps(x);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tojson: " + e.getMessage(), e);
         }
     }
 

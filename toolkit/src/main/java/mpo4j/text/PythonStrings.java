@@ -1,11 +1,11 @@
 package mpo4j.text;
 
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import mpo4j.hf.PythonJson;
 
 /**
  * Python 3 {@code str} methods and {@code repr}/{@code str} conversions, so a chat template rendered in
@@ -141,7 +141,7 @@ final class PythonStrings {
     static String repr(Object x) {
         if (x == null) return "None";
         if (x instanceof Boolean b) return b ? "True" : "False";
-        if (x instanceof Double || x instanceof Float) return floatRepr(((Number) x).doubleValue());
+        if (x instanceof Double || x instanceof Float) return PythonJson.floatRepr(((Number) x).doubleValue());
         if (x instanceof Number n) return n.toString();
         if (x instanceof CharSequence cs) return stringRepr(cs.toString());
         if (x instanceof Map.Entry<?, ?> e) {
@@ -164,23 +164,6 @@ final class PythonStrings {
             return sb.append(']').toString();
         }
         throw new IllegalArgumentException("cannot print a " + x.getClass().getName() + " as Python would: " + x);
-    }
-
-    /** Python's float repr: shortest round-trip digits, {@code 1.0}, {@code 1e-05}, {@code 1e+16}, {@code inf}. */
-    static String floatRepr(double d) {
-        if (Double.isNaN(d)) return "nan";
-        if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
-        if (d == 0) return (1 / d < 0) ? "-0.0" : "0.0";
-        BigDecimal exact = new BigDecimal(Double.toString(d)).stripTrailingZeros();
-        String digits = exact.unscaledValue().abs().toString();
-        int exponent = digits.length() - 1 - exact.scale(); // d = digits[0].digits[1:] x 10^exponent
-        String sign = d < 0 ? "-" : "";
-        if (exponent < -4 || exponent >= 16) {
-            String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
-            return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + (Math.abs(exponent) < 10 ? "0" : "") + Math.abs(exponent);
-        }
-        String plain = exact.abs().toPlainString();
-        return sign + (plain.contains(".") ? plain : plain + ".0");
     }
 
     /** Python's {@code repr} of a str: single quotes unless the text has one and no double quote. */

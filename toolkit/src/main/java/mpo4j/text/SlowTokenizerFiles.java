@@ -6,14 +6,12 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -56,7 +54,7 @@ public final class SlowTokenizerFiles {
     /** Added tokens of legacy folders: token to id. */
     public static final String ADDED_TOKENS = "added_tokens.json";
     /** Special-token fields of legacy folders. */
-    public static final String SPECIAL_TOKENS_MAP = "special_tokens_map.json";
+    public static final String SPECIAL_TOKENS_MAP = SpecialTokenFields.MAP_FILE;
     private static final String CONFIG = "tokenizer_config.json";
 
     /** Qwen2's pre-tokenizer pattern (as in convert_slow_tokenizer.Qwen2Converter and Qwen2Tokenizer's PRETOKENIZE_REGEX). */
@@ -66,9 +64,8 @@ public final class SlowTokenizerFiles {
     /** Tokenizer classes whose slow files this conversion reproduces. */
     private static final Set<String> QWEN2_CLASSES = Set.of("Qwen2Tokenizer", "Qwen2TokenizerFast");
 
-    /** The single special-token fields of transformers' {@code SPECIAL_TOKENS_ATTRIBUTES} (the list one is {@code additional_special_tokens}). */
-    private static final List<String> NAMED_SPECIALS = List.of("bos_token", "eos_token", "unk_token", "sep_token",
-            "pad_token", "cls_token", "mask_token");
+    /** The fields Qwen2TokenizerFast's constructor sets to {@code <|endoftext|>} when no file sets them. */
+    private static final List<String> QWEN2_DEFAULTS = List.of("unk_token", "eos_token", "pad_token");
 
     private SlowTokenizerFiles() {}
 
@@ -206,15 +203,17 @@ public final class SlowTokenizerFiles {
 
     private static JsonArray addedTokens(Path dir, JsonObject config, JsonObject vocab) {
         Path configFile = dir.resolve(CONFIG);
-        Map<String, JsonElement> named = new LinkedHashMap<>();
-        for (String field : NAMED_SPECIALS) {
-            if (config.has(field)) named.put(field, config.get(field));
+        SpecialTokenFields fields = SpecialTokenFields.read(configFile, config);
+        // the named special tokens; Qwen2TokenizerFast's constructor defaults fill the fields no file sets
+        Set<String> specials = new LinkedHashSet<>();
+        for (String field : SpecialTokenFields.NAMED) {
+            if (fields.isSet(field)) {
+                fields.token(field).ifPresent(specials::add);
+            } else if (QWEN2_DEFAULTS.contains(field)) {
+                specials.add("<|endoftext|>");
+            }
         }
-        // Qwen2TokenizerFast's constructor defaults for fields the config leaves out
-        for (String field : List.of("unk_token", "eos_token", "pad_token")) {
-            named.putIfAbsent(field, new JsonPrimitive("<|endoftext|>"));
-        }
-        List<String> additional = new ArrayList<>(tokenList(configFile, config.get("additional_special_tokens")));
+        specials.addAll(fields.additional());
         TreeMap<Long, Added> byId = new TreeMap<>();
         Path addedSource = configFile;
         if (config.has("added_tokens_decoder") && config.get("added_tokens_decoder").isJsonObject()) {
@@ -235,24 +234,9 @@ public final class SlowTokenizerFiles {
                         flag(t, "rstrip", false), flag(t, "normalized", !special), special));
             }
         } else {
-            // legacy folders: special_tokens_map.json fills the special-token fields the config leaves unset
-            Path mapFile = dir.resolve(SPECIAL_TOKENS_MAP);
-            if (Files.isRegularFile(mapFile)) {
-                JsonObject map = readObject(mapFile, false);
-                for (Map.Entry<String, JsonElement> e : map.entrySet()) {
-                    if (e.getKey().equals("additional_special_tokens")) {
-                        for (String t : tokenList(mapFile, e.getValue())) {
-                            if (!additional.contains(t)) additional.add(t);
-                        }
-                    } else if (NAMED_SPECIALS.contains(e.getKey()) && (!config.has(e.getKey()) || config.get(e.getKey()).isJsonNull())) {
-                        named.put(e.getKey(), e.getValue());
-                    }
-                }
-            }
             Path addedFile = dir.resolve(ADDED_TOKENS);
             if (Files.isRegularFile(addedFile)) {
                 addedSource = addedFile;
-                Set<String> specials = specialNames(configFile, named, additional);
                 for (Map.Entry<String, JsonElement> e : readObject(addedFile, false).entrySet()) {
                     if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isNumber()) {
                         throw new IllegalArgumentException(addedFile + ": token " + e.getKey() + " maps to " + e.getValue() + ", not an id");
@@ -262,7 +246,6 @@ public final class SlowTokenizerFiles {
                 }
             }
         }
-        Set<String> specials = specialNames(configFile, named, additional);
         Map<String, Long> present = new LinkedHashMap<>();
         byId.forEach((id, t) -> present.put(t.content(), id));
         JsonArray out = new JsonArray();
@@ -288,31 +271,6 @@ public final class SlowTokenizerFiles {
                 present.put(t, id);
                 out.add(new Added(t, false, false, false, false, true).toJson(id));
             }
-        }
-        return out;
-    }
-
-    private static Set<String> specialNames(Path file, Map<String, JsonElement> named, List<String> additional) {
-        Set<String> out = new LinkedHashSet<>();
-        for (Map.Entry<String, JsonElement> e : named.entrySet()) {
-            tokenList(file, e.getValue()).forEach(out::add);
-        }
-        out.addAll(additional);
-        return out;
-    }
-
-    /** A special token written as a string, an {@code AddedToken} object, null, or a list of those. */
-    private static List<String> tokenList(Path file, JsonElement e) {
-        List<String> out = new ArrayList<>();
-        if (e == null || e.isJsonNull()) return out;
-        if (e.isJsonArray()) {
-            for (JsonElement x : e.getAsJsonArray()) out.addAll(tokenList(file, x));
-        } else if (e.isJsonPrimitive()) {
-            out.add(e.getAsString());
-        } else if (e.isJsonObject() && e.getAsJsonObject().has("content")) {
-            out.add(e.getAsJsonObject().get("content").getAsString());
-        } else {
-            throw new IllegalArgumentException(file + ": a special token must be a string or {\"content\": ...}, got " + e);
         }
         return out;
     }

@@ -194,15 +194,16 @@ public final class Tokenizer implements AutoCloseable {
     }
 
     /**
-     * {@code pad_token} from tokenizer_config.json, else {@code eos_token} (what TRL sets when a
-     * tokenizer has no pad token), else {@code <|endoftext|>} or {@code <pad>} for a bare tokenizer.json.
+     * {@code pad_token} (from tokenizer_config.json or special_tokens_map.json, see {@link TokenizerConfig}), else
+     * {@code eos_token} (what TRL sets when a tokenizer has no pad token), else {@code <|endoftext|>} or {@code <pad>} for a bare tokenizer.json.
      */
     private static long padId(Path file, Map<String, Long> added, TokenizerConfig config) {
         for (Map.Entry<String, Optional<String>> named : List.of(Map.entry("pad_token", config.padToken()), Map.entry("eos_token", config.eosToken()))) {
             if (named.getValue().isPresent()) {
                 Long id = added.get(named.getValue().get());
                 if (id == null) {
-                    throw new IllegalArgumentException(config.file() + ": " + named.getKey() + " " + named.getValue().get()
+                    throw new IllegalArgumentException(config.specialTokenSources().getOrDefault(named.getKey(), config.file()) + ": "
+                            + named.getKey() + " " + named.getValue().get()
                             + " is not an added token of " + file);
                 }
                 return id;
@@ -307,7 +308,7 @@ public final class Tokenizer implements AutoCloseable {
      * @throws IllegalArgumentException naming the file when the config sets no eos_token
      */
     public long eosId() {
-        return id(config.eosToken().orElseThrow(() -> new IllegalArgumentException(config.file() + " sets no eos_token")));
+        return id(config.eosToken().orElseThrow(() -> new IllegalArgumentException(config.file() + " (or the special_tokens_map.json next to it) sets no eos_token")));
     }
 
     public long imStartId() { return id(IM_START); }

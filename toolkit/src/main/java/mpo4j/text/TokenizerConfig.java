@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +21,9 @@ import java.util.stream.Stream;
 /**
  * The parts of a checkpoint's {@code tokenizer_config.json} that decide how conversations become
  * tokens, read as transformers reads them: special tokens may be plain strings or
- * {@code {"content": ...}} objects; {@code chat_template} is a string or a list of
+ * {@code {"content": ...}} objects, and in folders whose config has no {@code added_tokens_decoder}
+ * (saved before transformers 4.34) {@code special_tokens_map.json} replaces the config's special tokens
+ * and extends its {@code additional_special_tokens}; {@code chat_template} is a string or a list of
  * {@code {"name", "template"}}; a {@code chat_template.jinja} file next to it (as transformers 4.5x
  * writes) replaces the config's default template and {@code additional_chat_templates/NAME.jinja} adds
  * named ones. A folder without tokenizer_config.json gives an empty config.
@@ -32,6 +33,9 @@ import java.util.stream.Stream;
  * @param chatTemplates            template name to Jinja source; the unnamed one is {@code "default"}
  * @param modelMaxLength           {@code model_max_length}, when set
  * @param additionalSpecialTokens  {@code additional_special_tokens}
+ * @param specialTokenSources      for each special-token field a file sets ({@code bos_token},
+ *     {@code additional_special_tokens}, ...), the file its value came from: {@code file} or the
+ *     special_tokens_map.json next to it
  */
 public record TokenizerConfig(
         Path file,
@@ -42,7 +46,8 @@ public record TokenizerConfig(
         Map<Long, AddedToken> addedTokensDecoder,
         Map<String, String> chatTemplates,
         OptionalLong modelMaxLength,
-        List<String> additionalSpecialTokens) {
+        List<String> additionalSpecialTokens,
+        Map<String, Path> specialTokenSources) {
 
     /** The name transformers gives the chat template when the config holds a single string. */
     public static final String DEFAULT_TEMPLATE = "default";
@@ -54,9 +59,15 @@ public record TokenizerConfig(
         addedTokensDecoder = Collections.unmodifiableMap(new TreeMap<>(addedTokensDecoder));
         chatTemplates = Collections.unmodifiableMap(new LinkedHashMap<>(chatTemplates));
         additionalSpecialTokens = List.copyOf(additionalSpecialTokens);
+        specialTokenSources = Collections.unmodifiableMap(new LinkedHashMap<>(specialTokenSources));
     }
 
-    /** Reads {@code tokenizer_config.json}, {@code chat_template.jinja} and {@code additional_chat_templates/} in {@code folder}. */
+    /**
+     * Reads {@code tokenizer_config.json}, {@code chat_template.jinja} and {@code additional_chat_templates/} in
+     * {@code folder}, and {@code special_tokens_map.json} when the config has no {@code added_tokens_decoder}.
+     *
+     * @throws IllegalArgumentException naming the file and field of a malformed entry
+     */
     public static TokenizerConfig read(Path folder) {
         Path file = folder.resolve("tokenizer_config.json");
         JsonObject json = new JsonObject();
@@ -91,34 +102,20 @@ public record TokenizerConfig(
                     decoder.put(id, new AddedToken(t.get("content").getAsString(), !t.has("special") || t.get("special").getAsBoolean()));
                 }
             }
-            List<String> additional = new ArrayList<>();
-            if (json.has("additional_special_tokens") && json.get("additional_special_tokens").isJsonArray()) {
-                for (JsonElement e : json.getAsJsonArray("additional_special_tokens")) {
-                    additional.add(token(file, "additional_special_tokens", e).orElseThrow());
-                }
-            }
+            SpecialTokenFields specials = SpecialTokenFields.read(file, json);
             OptionalLong maxLength = OptionalLong.empty();
             if (json.has("model_max_length") && json.get("model_max_length").isJsonPrimitive()) {
                 double v = json.get("model_max_length").getAsDouble();
                 // transformers writes 1e30 (VERY_LARGE_INTEGER) when a model sets no limit
                 if (v < Long.MAX_VALUE) maxLength = OptionalLong.of((long) v);
             }
-            return new TokenizerConfig(file, token(file, "bos_token", json.get("bos_token")), token(file, "eos_token", json.get("eos_token")),
-                    token(file, "pad_token", json.get("pad_token")), token(file, "unk_token", json.get("unk_token")),
-                    decoder, templates, maxLength, additional);
+            return new TokenizerConfig(file, specials.token("bos_token"), specials.token("eos_token"), specials.token("pad_token"),
+                    specials.token("unk_token"), decoder, templates, maxLength, specials.additional(), specials.sources());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         } catch (JsonParseException | IllegalStateException | UnsupportedOperationException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
-    }
-
-    /** A special token written as a string, an {@code AddedToken} object or null. */
-    private static Optional<String> token(Path file, String field, JsonElement e) {
-        if (e == null || e.isJsonNull()) return Optional.empty();
-        if (e.isJsonPrimitive()) return Optional.of(e.getAsString());
-        if (e.isJsonObject() && e.getAsJsonObject().has("content")) return Optional.of(e.getAsJsonObject().get("content").getAsString());
-        throw new IllegalArgumentException(file + ": " + field + " must be a string or {\"content\": ...}, got " + e);
     }
 
     private static Map<String, String> templates(Path file, JsonElement e) {

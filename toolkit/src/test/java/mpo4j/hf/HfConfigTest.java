@@ -95,13 +95,13 @@ class HfConfigTest {
             assertEquals(List.of("config.json"), files.map(p -> p.getFileName().toString()).toList()); // no temporaries
         }
         // Python's repr(float): scientific below 1e-4 and from 1e16, always a '.0' or exponent
-        assertEquals("1.5e-07", PythonJson.pythonFloat(1.5e-7));
-        assertEquals("0.0001", PythonJson.pythonFloat(1e-4));
-        assertEquals("100.0", PythonJson.pythonFloat(100));
-        assertEquals("1234567890123456.0", PythonJson.pythonFloat(1234567890123456.0));
-        assertEquals("1.2345678901234568e+16", PythonJson.pythonFloat(12345678901234567.0));
-        assertEquals("1e+22", PythonJson.pythonFloat(1e22));
-        assertEquals("-0.02", PythonJson.pythonFloat(-0.02));
+        assertEquals("1.5e-07", PythonJson.floatRepr(1.5e-7));
+        assertEquals("0.0001", PythonJson.floatRepr(1e-4));
+        assertEquals("100.0", PythonJson.floatRepr(100));
+        assertEquals("1234567890123456.0", PythonJson.floatRepr(1234567890123456.0));
+        assertEquals("1.2345678901234568e+16", PythonJson.floatRepr(12345678901234567.0));
+        assertEquals("1e+22", PythonJson.floatRepr(1e22));
+        assertEquals("-0.02", PythonJson.floatRepr(-0.02));
     }
 
     @Test

@@ -164,4 +164,20 @@ class CorrectnessPairsTest {
             assertTrue(perQuestion.stream().allMatch(n -> n >= 1 && n <= 4), perQuestion.toString());
         }
     }
+
+    @Test
+    void printsItsSettingsWithInternVlAndTrlNames() {
+        // the defaults: 8 responses, 15 pairs per key, the normalising judge, TRL's sampling (temperature 1,
+        // top_p 1, no top-k, 512 new tokens, seed 0), 8 questions per generation call
+        assertEquals("CorrectnessPairs[num_generations 8, num_pairs_per_key 15, judge AnswerJudge.normalized(),"
+                + " allow_entailment false, temperature 1.0 top_p 1.0 top_k 0, at most 512 new tokens, seed 0, batch_size 8]",
+                LOGIC.toString());
+        CorrectnessPairs changed = LOGIC.numGenerations(4).numPairsPerKey(3).judge(AnswerJudge.finalAnswer()).allowEntailment(true)
+                .sampling(SamplingConfig.trlDefaults().temperature(0.7).topK(20).minP(0.05).repetitionPenalty(1.1).maxNewTokens(64)
+                        .stopStrings(List.of("\n\n")).seed(7))
+                .batchSize(2).collator(pairs -> null).progressBar(false);
+        assertEquals("CorrectnessPairs[num_generations 4, num_pairs_per_key 3, judge AnswerJudge.finalAnswer(), allow_entailment true,"
+                + " temperature 0.7 top_p 1.0 top_k 20 min_p 0.05 repetition_penalty 1.1, at most 64 new tokens,"
+                + " stop_strings [\n\n], seed 7, batch_size 2, own collator, no progress bar]", changed.toString());
+    }
 }

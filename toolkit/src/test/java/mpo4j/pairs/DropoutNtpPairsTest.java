@@ -96,4 +96,15 @@ class DropoutNtpPairsTest {
         System.arraycopy(b, 0, all, a.length, b.length);
         return all;
     }
+
+    @Test
+    void printsItsSettingsWithInternVlAndTrlNames() {
+        // the defaults: half the answer kept, greedy continuation of at most 512 tokens, seed 0, 8 items per call
+        assertEquals("DropoutNtpPairs[start_ratio 0.5, greedy, at most 512 new tokens, seed 0, batch_size 8]",
+                DropoutNtpPairs.of(null).toString());
+        assertEquals("DropoutNtpPairs[start_ratio 0.25, own encoder, greedy, at most 32 new tokens, eos_token_id [2, 5], seed 3,"
+                + " batch_size 1, own decoder]", DropoutNtpPairs.of(null).startRatio(0.25).encoder(text -> new long[0])
+                        .sampling(SamplingConfig.greedy(32).eosTokenIds(List.of(2L, 5L)).seed(3)).batchSize(1)
+                        .decoder(ids -> "").toString());
+    }
 }

@@ -129,6 +129,10 @@ class JinjaChatTemplateTest {
         // indent=2: "," at line ends, nested levels indented by 2 more
         assertEquals("{\n  \"b\": 1,\n  \"a\": [\n    1.5,\n    \"é\\\"\\n\",\n    true,\n    null\n  ]\n}", render("{{ d|tojson(indent=2) }}", with("d", d)));
         assertEquals("{}|[]|1e-05|10000000000.0", render("{{ {}|tojson }}|{{ []|tojson }}|{{ f|tojson }}|{{ g|tojson }}", with("f", 1e-5).variable("g", 1e10)));
+        // transformers' tojson is plain json.dumps: "</" is not HTML-escaped (Jinja2's own tojson would escape '<'),
+        // a character outside the BMP stays as is, control characters get a 4-digit escape, DEL stays raw (ensure_ascii=False)
+        assertEquals("\"\uD83D\uDE00</think>\\u0001\u007f\"", render("{{ s|tojson }}", with("s", "\uD83D\uDE00</think>\u0001\u007f")));
+        assertEquals("[1e-06, 1000000.0, 1e+16]", render("{{ x|tojson }}", with("x", List.of(1e-6, 1e6, 1e16))));
     }
 
     @Test

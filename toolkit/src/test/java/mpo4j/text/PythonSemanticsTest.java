@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
+import mpo4j.hf.PythonJson;
 import org.junit.jupiter.api.Test;
 
 /** The Python behaviours templates rely on, against values from the Python language reference. */
@@ -12,13 +13,13 @@ class PythonSemanticsTest {
     @Test
     void floatReprSwitchesToExponentOutsideOneTenThousandthToTenQuadrillion() {
         // repr uses scientific notation when the exponent is < -4 or >= 16, with at least two exponent digits
-        assertEquals("0.1", PythonStrings.floatRepr(0.1));
-        assertEquals("0.0001", PythonStrings.floatRepr(1e-4));
-        assertEquals("1.5e-05", PythonStrings.floatRepr(1.5e-5));
-        assertEquals("1000000000000000.0", PythonStrings.floatRepr(1e15));
-        assertEquals("1e+16", PythonStrings.floatRepr(1e16));
-        assertEquals("-2.0", PythonStrings.floatRepr(-2.0));
-        assertEquals("-0.0", PythonStrings.floatRepr(-0.0));
+        assertEquals("0.1", PythonJson.floatRepr(0.1));
+        assertEquals("0.0001", PythonJson.floatRepr(1e-4));
+        assertEquals("1.5e-05", PythonJson.floatRepr(1.5e-5));
+        assertEquals("1000000000000000.0", PythonJson.floatRepr(1e15));
+        assertEquals("1e+16", PythonJson.floatRepr(1e16));
+        assertEquals("-2.0", PythonJson.floatRepr(-2.0));
+        assertEquals("-0.0", PythonJson.floatRepr(-0.0));
     }
 
     @Test
@@ -50,7 +51,7 @@ class PythonSemanticsTest {
     @Test
     void jsonDumpsEscapesOnlyWhatPythonEscapes() {
         // ensure_ascii=False: é and 中 stay; control characters become \\uXXXX, except the short escapes
-        assertEquals("\"é中\\u0001\\t/\"", PythonJson.dumps("é中\u0001\t/", null));
-        assertEquals("[\n\t1\n]", PythonJson.dumps(List.of(1), "\t"));
+        assertEquals("\"é中\\u0001\\t/\"", JinjaEnvironment.tojson("é中\u0001\t/", null));
+        assertEquals("[\n\t1\n]", JinjaEnvironment.tojson(List.of(1), "\t"));
     }
 }

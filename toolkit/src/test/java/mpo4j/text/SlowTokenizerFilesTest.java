@@ -131,7 +131,8 @@ class SlowTokenizerFilesTest {
         try (Tokenizer sample = Tokenizer.sample(); Tokenizer slow = Tokenizer.load(dir)) {
             assertEquals(sample.addedTokens(), slow.addedTokens());
             assertEquals(2048, slow.vocabSize());
-            // (pad: mpo4j's TokenizerConfig reads pad_token from tokenizer_config.json only, so eos pads here)
+            // pad_token comes from special_tokens_map.json (the folder is legacy: no added_tokens_decoder): <|endoftext|>
+            assertEquals(sample.id("<|endoftext|>"), slow.padId());
             // lowercase words without digits or contractions split alike under GPT-2's and Qwen2's regexes
             String text = "<|im_start|>user\nthe cat sat on the mat<img><IMG_CONTEXT></img><|im_end|>";
             assertArrayEquals(sample.encode(text), slow.encode(text));

@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import mpo4j.engine.Mpo4jEngine;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,6 +72,79 @@ class TokenizerConfigTest {
             assertArrayEquals(new long[] {2043, 2048}, ids);
             assertTrue(t.isAdded(2048) && !t.isSpecial(2048));
         }
+    }
+
+    private Tokenizer load(String config, String specialTokensMap) throws IOException {
+        Files.writeString(dir.resolve("special_tokens_map.json"), specialTokensMap);
+        return load(config);
+    }
+
+    @Test
+    void padOnlyInSpecialTokensMapIsUsed() throws IOException {
+        // sample ids: <|endoftext|> 2042, <|im_end|> 2044; without the map pad would fall back to eos (2044)
+        try (Tokenizer t = load("{\"eos_token\": \"<|im_end|>\"}", "{\"pad_token\": \"<|endoftext|>\"}")) {
+            assertEquals(2042, t.padId());
+            assertEquals(2044, t.eosId());
+            assertEquals(Optional.of("<|endoftext|>"), t.config().padToken());
+            assertEquals(Map.of("eos_token", dir.resolve("tokenizer_config.json"), "pad_token", dir.resolve("special_tokens_map.json")),
+                    t.config().specialTokenSources());
+            // the chat template sees it too (transformers' special_tokens_map)
+            assertEquals(Map.of("eos_token", "<|im_end|>", "pad_token", "<|endoftext|>"), t.config().specialTokensMap());
+        }
+    }
+
+    @Test
+    void specialTokensMapWinsOverALegacyConfigAndIsIgnoredBesideAddedTokensDecoder() throws IOException {
+        // transformers' legacy branch assigns init_kwargs[key] = value from the map over the config's value
+        String map = "{\"eos_token\": \"<|endoftext|>\", \"additional_special_tokens\": [\"<img>\", \"<|im_start|>\"]}";
+        try (Tokenizer t = load("{\"eos_token\": \"<|im_end|>\", \"additional_special_tokens\": [\"<|im_start|>\"]}", map)) {
+            assertEquals(2042, t.eosId());
+            // the config's list first, then the map's tokens not yet listed
+            assertEquals(List.of("<|im_start|>", "<img>"), t.config().additionalSpecialTokens());
+        }
+        Files.delete(dir.resolve("tokenizer.json"));
+        // a config with added_tokens_decoder (transformers >= 4.34 writes it) is complete: the map is not read
+        try (Tokenizer t = load("{\"eos_token\": \"<|im_end|>\", \"added_tokens_decoder\": {\"2044\": {\"content\": \"<|im_end|>\","
+                + " \"special\": true}}}", map)) {
+            assertEquals(2044, t.eosId());
+            assertEquals(List.of(), t.config().additionalSpecialTokens());
+            assertEquals(Map.of("eos_token", dir.resolve("tokenizer_config.json")), t.config().specialTokenSources());
+        }
+    }
+
+    @Test
+    void specialTokensMapEntriesMayBeAddedTokenObjects() throws IOException {
+        // the form transformers' save_pretrained writes: AddedToken's fields, "content" the token
+        String map = "{\"pad_token\": {\"content\": \"<|endoftext|>\", \"lstrip\": false, \"normalized\": false, \"rstrip\": false,"
+                + " \"single_word\": false}, \"additional_special_tokens\": [{\"content\": \"<img>\", \"special\": true}, \"</img>\"]}";
+        try (Tokenizer t = load("{}", map)) {
+            assertEquals(2042, t.padId());
+            assertEquals(List.of("<img>", "</img>"), t.config().additionalSpecialTokens());
+        }
+    }
+
+    @Test
+    void malformedSpecialTokensMapEntriesNameTheFileAndField() throws IOException {
+        Files.copy(TokenizerTest.SAMPLE.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|im_end|>\"}");
+        Path map = dir.resolve("special_tokens_map.json");
+        Map<String, String> cases = new LinkedHashMap<>();
+        cases.put("{\"pad_token\": 5}", map + ": pad_token must be a string or an AddedToken object {\"content\": \"...\"} (or null), got 5");
+        cases.put("{\"eos_token\": {\"text\": \"<|im_end|>\"}}",
+                map + ": eos_token must be a string or an AddedToken object {\"content\": \"...\"} (or null), got {\"text\":\"<|im_end|>\"}");
+        cases.put("{\"additional_special_tokens\": \"<img>\"}",
+                map + ": additional_special_tokens must be a list of strings or AddedToken objects, got \"<img>\"");
+        cases.put("{\"additional_special_tokens\": [\"<img>\", [1]]}",
+                map + ": additional_special_tokens[1] must be a string or an AddedToken object {\"content\": \"...\"} (or null), got [1]");
+        cases.put("[\"<pad>\"]", map + ": must be a JSON object of special-token fields, got [\"<pad>\"]");
+        cases.put("{\"pad_token\": \"<nope>\"}", map + ": pad_token <nope> is not an added token of " + dir.resolve("tokenizer.json"));
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            Files.writeString(map, c.getKey());
+            assertEquals(c.getValue(), assertThrows(IllegalArgumentException.class, () -> Tokenizer.load(dir)).getMessage(), c.getKey());
+        }
+        Files.writeString(map, "{\"pad_token\": ");
+        var broken = assertThrows(IllegalArgumentException.class, () -> Tokenizer.load(dir));
+        assertTrue(broken.getMessage().startsWith(map + ": not valid JSON"), broken.getMessage());
     }
 
     @Test
