@@ -84,6 +84,9 @@ kernel_cds_options() {
   printf '%s\n' "-XX:SharedArchiveFile=$base:$CDS_ARCHIVE" -Xlog:cds=off -Xlog:cds+dynamic=off
 }
 
+# Runs the warm-up, stopped after 5 minutes: a hung warm-up must not keep the kernel from being installed.
+bounded() { if command -v timeout >/dev/null 2>&1; then timeout 300 "$@"; else "$@"; fi; }
+
 make_kernel_cds() {
   local dir; dir="$(dirname "$CDS_ARCHIVE")"; mkdir -p "$dir"
   # Made under a temporary name in the same folder and renamed when complete: a kernel never maps a
@@ -92,7 +95,7 @@ make_kernel_cds() {
   local extra=(); read -r -a extra <<< "${MPO4J_JAVA_OPTS:-}"
   local started=$SECONDS
   echo "mpo4j-kernel: preparing the kernel's start-up archive for this build (once)..." >&2
-  if "$(java_cmd)" -XX:ArchiveClassesAtExit="$tmp/kernel.jsa" -Djava.awt.headless=true -Dai.djl.offline=true \
+  if bounded "$(java_cmd)" -XX:ArchiveClassesAtExit="$tmp/kernel.jsa" -Djava.awt.headless=true -Dai.djl.offline=true \
        "-Dmpo4j.home=$ROOT" "-Xmx${MPO4J_XMX:-8g}" ${extra[@]+"${extra[@]}"} -cp "$(classpath)" \
        mpo4j.kernel.ClassDataWarmUp >"$tmp/warmup.log" 2>&1 </dev/null && [[ -s "$tmp/kernel.jsa" ]]; then
     cds_key > "$tmp/kernel.jsa.key"
