@@ -31,7 +31,10 @@ public final class ClassDataWarmUp {
         try (Mpo4jKernel kernel = new Mpo4jKernel(CellEvaluator.withStartup())) {
             kernel.onStartup();
             try {
-                System.out.println(kernel.eval(warmUpScript()));
+                kernel.eval(warmUpScript());
+                // Shown as a notebook shows a first session's values (the toolkit's HTML views).
+                kernel.eval("cdsData");
+                kernel.eval("cdsBatch");
                 System.out.println(kernel.complete("dataset(\"x\").se", 17));
             } catch (IOException | RuntimeException e) {
                 System.err.println("mpo4j warm-up: cds-warmup.jsh failed (the archive holds fewer classes): " + e);

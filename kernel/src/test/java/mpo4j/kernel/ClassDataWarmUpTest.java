@@ -20,10 +20,10 @@ class ClassDataWarmUpTest {
         try (CellEvaluator cells = CellEvaluator.withStartup(500)) {
             Object last = cells.eval(ClassDataWarmUp.warmUpScript());
             assertTrue(last instanceof Integer && (Integer) last > 0, "the script's last line: " + last);
+            // take(2) of the sample: a batch of 2 pairs, each with its image tiles.
             assertEquals(2, cells.eval("cdsPairs.size()"));
-            // 2 pairs, batch size 2, 1 epoch: ceil(2 / 2) * 1 = 1 optimizer step, and it ran.
-            assertEquals(1, cells.eval("cdsRun.totalSteps()"));
-            assertEquals(1, cells.eval("cdsRun.steps()"));
+            assertEquals(2, cells.eval("cdsBatch.pairs()"));
+            assertEquals(true, cells.eval("cdsBatch.hasImages()"));
         } finally {
             if (before == null) {
                 System.clearProperty("mpo4j.home");
