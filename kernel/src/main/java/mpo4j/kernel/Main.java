@@ -2,8 +2,6 @@ package mpo4j.kernel;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import org.dflib.jjava.jupyter.kernel.KernelConnectionProperties;
 
 /**
@@ -34,19 +32,6 @@ public final class Main {
         System.exit(0);
     }
 
-    /** The evaluator built by {@code cells}; its failure is thrown as if it had been built on this thread. */
-    private static CellEvaluator startedCells(FutureTask<CellEvaluator> cells) throws Exception {
-        try {
-            return cells.get();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof Exception) {
-                throw (Exception) cause;
-            }
-            throw (Error) cause;
-        }
-    }
-
     private static void run(Path connectionFile) throws Exception {
         KernelConnectionProperties connectionProperties =
                 KernelConnectionProperties.parse(Files.readString(connectionFile));
@@ -56,14 +41,8 @@ public final class Main {
         if (System.getProperty(CUDA_LOG) == null) {
             System.setProperty(CUDA_LOG, "error");
         }
-        // Compiling the start-up script (javac's first run in this JVM: the longest part of a kernel's start)
-        // and binding the Jupyter sockets do not depend on each other, so they run at the same time.
-        FutureTask<CellEvaluator> cells = new FutureTask<>(CellEvaluator::withStartup);
-        Thread starter = new Thread(cells, "mpo4j-startup");
-        starter.setDaemon(true);
-        starter.start();
         Mpo4jConnection connection = new Mpo4jConnection(connectionProperties);
-        Mpo4jKernel kernel = new Mpo4jKernel(startedCells(cells));
+        Mpo4jKernel kernel = new Mpo4jKernel(CellEvaluator.withStartup());
         kernel.onStartup();
         kernel.becomeHandlerForConnection(connection);
         connection.connect();
