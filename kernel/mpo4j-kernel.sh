@@ -68,16 +68,23 @@ cds_key() {
     "$(classpath)" "${MPO4J_XMX:-8g}" "${MPO4J_JAVA_OPTS:-}"
 }
 
-# Prints the JVM options that use the archive (made first when missing or stale), or nothing.
+# True when $1 is missing, or older than the jars or the class path file.
+older_than_build() {
+  [[ ! -f "$1" || "$KERNEL_JAR" -nt "$1" || "$KERNEL_CP" -nt "$1" ]] \
+    || [[ -n "$(find "$ROOT/toolkit/target" -maxdepth 1 -name '*.jar' -newer "$1" -print -quit)" ]]
+}
+
+# Prints the JVM options that use the archive (made first when missing or stale), or nothing. A failure is
+# not retried until the build or the settings change: every install would pay for the attempt.
 kernel_cds_options() {
   [[ "${MPO4J_CDS:-1}" != 0 ]] || return 0
   local java; java="$(java_cmd)"
   local base; base="$(dirname "$(dirname "$java")")/lib/server/classes.jsa"
   [[ -f "$base" ]] || return 0   # a JDK without its default archive: nothing to stack ours on
-  if [[ ! -f "$CDS_ARCHIVE" || ! -f "$CDS_ARCHIVE.key" || "$KERNEL_JAR" -nt "$CDS_ARCHIVE" || "$KERNEL_CP" -nt "$CDS_ARCHIVE" \
-        || -n "$(find "$ROOT/toolkit/target" -maxdepth 1 -name '*.jar' -newer "$CDS_ARCHIVE" -print -quit)" \
-        || "$(cat "$CDS_ARCHIVE.key")" != "$(cds_key)" ]]; then
-    make_kernel_cds || return 0
+  local key; key="$(cds_key)"
+  if ! older_than_build "$CDS_ARCHIVE.failed" && [[ "$(cat "$CDS_ARCHIVE.failed")" == "$key" ]]; then return 0; fi
+  if older_than_build "$CDS_ARCHIVE" || [[ ! -f "$CDS_ARCHIVE.key" || "$(cat "$CDS_ARCHIVE.key")" != "$key" ]]; then
+    make_kernel_cds || { printf '%s\n' "$key" > "$CDS_ARCHIVE.failed"; return 0; }
   fi
   # base:top keeps the JDK's archive when ours cannot be used; -Xlog:cds...=off keeps that silent (the
   # JVM would warn on stdout).
@@ -89,6 +96,7 @@ bounded() { if command -v timeout >/dev/null 2>&1; then timeout 300 "$@"; else "
 
 make_kernel_cds() {
   local dir; dir="$(dirname "$CDS_ARCHIVE")"; mkdir -p "$dir"
+  find "$dir" -maxdepth 1 -name '.making.*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true  # interrupted ones
   # Made under a temporary name in the same folder and renamed when complete: a kernel never maps a
   # half-written archive (one that is running keeps the file it mapped).
   local tmp; tmp="$(mktemp -d "$dir/.making.XXXXXX")"
@@ -100,6 +108,7 @@ make_kernel_cds() {
        mpo4j.kernel.ClassDataWarmUp >"$tmp/warmup.log" 2>&1 </dev/null && [[ -s "$tmp/kernel.jsa" ]]; then
     cds_key > "$tmp/kernel.jsa.key"
     mv -f "$tmp/kernel.jsa" "$CDS_ARCHIVE" && mv -f "$tmp/kernel.jsa.key" "$CDS_ARCHIVE.key" && rm -rf "$tmp" \
+      && rm -f "$CDS_ARCHIVE.failed" \
       && echo "mpo4j-kernel: start-up archive ready in $((SECONDS - started)) s" >&2 && return 0
   fi
   echo "mpo4j-kernel: could not prepare the start-up archive (the kernel starts without it); see $tmp" >&2
