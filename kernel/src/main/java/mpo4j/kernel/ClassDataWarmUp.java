@@ -35,7 +35,7 @@ public final class ClassDataWarmUp {
                 // Shown as a notebook shows a first session's values (the toolkit's HTML views).
                 kernel.eval("cdsData");
                 kernel.eval("cdsBatch");
-                System.out.println(kernel.complete("dataset(\"x\").se", 17));
+                kernel.complete("dataset(\"x\").se", 17); // a first Tab press
             } catch (IOException | RuntimeException e) {
                 System.err.println("mpo4j warm-up: cds-warmup.jsh failed (the archive holds fewer classes): " + e);
             }
