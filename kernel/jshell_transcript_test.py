@@ -89,6 +89,28 @@ def main():
           "the 8-pair run of batch 4 should end at 2/2 steps: " + out[-2000:])
     check("progress", re.search(r"\[[#.]+\] *[12]/2", train) is not None, "no progress bar while training: %r" % train[:500])
 
+    # issue 16: the launcher made this build's start-up archives, and a JVM accepts them (-Xshare:on refuses
+    # to start with an archive that does not fit its JDK and class path, instead of ignoring it).
+    if env.get("MPO4J_CDS", "1") != "0":
+        cds = os.path.join(ROOT, "toolkit", "target", "cds")
+        names = sorted(os.listdir(cds)) if os.path.isdir(cds) else []
+        newest = lambda prefix: sorted((n for n in names if n.startswith(prefix) and n.endswith(".jsa")),
+                                       key=lambda n: os.path.getmtime(os.path.join(cds, n)))[-1:]
+        tool, remote = newest("jshell-tool-"), newest("jshell-remote-")
+        accepted = len(tool) == 1 and len(remote) == 1
+        detail = "archives in %s: %s" % (cds, names)
+        if accepted:
+            target = os.path.join(ROOT, "toolkit", "target")
+            with open(os.path.join(target, "classpath.txt")) as f:
+                class_path = os.path.join(target, "mpo4j-toolkit-0.1.0-SNAPSHOT.jar") + ":" + f.read().strip()
+            for archive, cp in ((tool[0], []), (remote[0], ["-cp", class_path])):
+                jvm = subprocess.run(["java", "-Xshare:on", "-XX:SharedArchiveFile=" + os.path.join(cds, archive)] + cp
+                                     + ["-version"], capture_output=True, text=True)
+                if jvm.returncode != 0:
+                    accepted = False
+                    detail = "%s refused: %s" % (archive, (jvm.stdout + jvm.stderr)[:500])
+        check("cds-archives", accepted, detail)
+
     failed = 0
     for status, name, detail in results:
         print("jshell-transcript: %s %s%s" % (status, name, (": " + detail) if detail else ""))

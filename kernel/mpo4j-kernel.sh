@@ -9,7 +9,8 @@
 #   kernel/mpo4j-kernel.sh classpath          print the kernel's class path
 # Environment (read at install): MPO4J_XMX (kernel heap, default 8g), MPO4J_JAVA_OPTS (extra JVM flags,
 #   e.g. -Dmpo4j.kernel.interruptGraceMillis=30000), MPO4J_KERNEL_NAME (kernelspec name, default mpo4j:
-#   notebooks ask for "mpo4j"; another name keeps a second checkout's kernel side by side),
+#   notebooks ask for "mpo4j"; another name keeps a second checkout's kernel side by side), MPO4J_CDS=0 (no
+#   start-up class-data archive; by default install makes one per build in kernel/target/cds/),
 #   JUPYTER (the jupyter command), JAVA_HOME.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,6 +54,67 @@ json_string() { # a JSON string literal
   local s="${1//\\/\\\\}"; s="${s//\"/\\\"}"; printf '"%s"' "$s"
 }
 
+# Class-data sharing (CDS): a kernel's start is mostly loading and verifying classes (javac, JShell, jjava,
+# ZeroMQ, the toolkit and its libraries) and javac's first run. Once per build (at install) ClassDataWarmUp
+# does what a first session does under -XX:ArchiveClassesAtExit; the kernelspec then names that archive on
+# top of the JDK's own one. A kernel whose archive is missing or stale (jars rebuilt since) falls back to the
+# JDK's archive without a word, and the next install makes a new one. MPO4J_CDS=0 turns this off.
+CDS_ARCHIVE="$ROOT/kernel/target/cds/kernel.jsa"
+
+# What an archive must match: the JVM, the class path and the JVM flags (heap size and compressed pointers).
+cds_key() {
+  local java; java="$(java_cmd)"
+  printf '%s\n' "$java" "$(stat -c '%s %Y' "$(dirname "$(dirname "$java")")/lib/modules" 2>/dev/null)" \
+    "$(classpath)" "${MPO4J_XMX:-8g}" "${MPO4J_JAVA_OPTS:-}"
+}
+
+# True when $1 is missing, or older than the jars or the class path file.
+older_than_build() {
+  [[ ! -f "$1" || "$KERNEL_JAR" -nt "$1" || "$KERNEL_CP" -nt "$1" ]] \
+    || [[ -n "$(find "$ROOT/toolkit/target" -maxdepth 1 -name '*.jar' -newer "$1" -print -quit)" ]]
+}
+
+# Prints the JVM options that use the archive (made first when missing or stale), or nothing. A failure is
+# not retried until the build or the settings change: every install would pay for the attempt.
+kernel_cds_options() {
+  [[ "${MPO4J_CDS:-1}" != 0 ]] || return 0
+  local java; java="$(java_cmd)"
+  local base; base="$(dirname "$(dirname "$java")")/lib/server/classes.jsa"
+  [[ -f "$base" ]] || return 0   # a JDK without its default archive: nothing to stack ours on
+  local key; key="$(cds_key)"
+  if ! older_than_build "$CDS_ARCHIVE.failed" && [[ "$(cat "$CDS_ARCHIVE.failed")" == "$key" ]]; then return 0; fi
+  if older_than_build "$CDS_ARCHIVE" || [[ ! -f "$CDS_ARCHIVE.key" || "$(cat "$CDS_ARCHIVE.key")" != "$key" ]]; then
+    make_kernel_cds || { printf '%s\n' "$key" > "$CDS_ARCHIVE.failed"; return 0; }
+  fi
+  # base:top keeps the JDK's archive when ours cannot be used; -Xlog:cds...=off keeps that silent (the
+  # JVM would warn on stdout).
+  printf '%s\n' "-XX:SharedArchiveFile=$base:$CDS_ARCHIVE" -Xlog:cds=off -Xlog:cds+dynamic=off
+}
+
+# Runs the warm-up, stopped after 5 minutes: a hung warm-up must not keep the kernel from being installed.
+bounded() { if command -v timeout >/dev/null 2>&1; then timeout 300 "$@"; else "$@"; fi; }
+
+make_kernel_cds() {
+  local dir; dir="$(dirname "$CDS_ARCHIVE")"; mkdir -p "$dir"
+  find "$dir" -maxdepth 1 -name '.making.*' -mmin +60 -exec rm -rf {} + 2>/dev/null || true  # interrupted ones
+  # Made under a temporary name in the same folder and renamed when complete: a kernel never maps a
+  # half-written archive (one that is running keeps the file it mapped).
+  local tmp; tmp="$(mktemp -d "$dir/.making.XXXXXX")"
+  local extra=(); read -r -a extra <<< "${MPO4J_JAVA_OPTS:-}"
+  local started=$SECONDS
+  echo "mpo4j-kernel: preparing the kernel's start-up archive for this build (once)..." >&2
+  if bounded "$(java_cmd)" -XX:ArchiveClassesAtExit="$tmp/kernel.jsa" -Djava.awt.headless=true -Dai.djl.offline=true \
+       "-Dmpo4j.home=$ROOT" "-Xmx${MPO4J_XMX:-8g}" ${extra[@]+"${extra[@]}"} -cp "$(classpath)" \
+       mpo4j.kernel.ClassDataWarmUp >"$tmp/warmup.log" 2>&1 </dev/null && [[ -s "$tmp/kernel.jsa" ]]; then
+    cds_key > "$tmp/kernel.jsa.key"
+    mv -f "$tmp/kernel.jsa" "$CDS_ARCHIVE" && mv -f "$tmp/kernel.jsa.key" "$CDS_ARCHIVE.key" && rm -rf "$tmp" \
+      && rm -f "$CDS_ARCHIVE.failed" \
+      && echo "mpo4j-kernel: start-up archive ready in $((SECONDS - started)) s" >&2 && return 0
+  fi
+  echo "mpo4j-kernel: could not prepare the start-up archive (the kernel starts without it); see $tmp" >&2
+  return 1
+}
+
 install_kernelspec() {
   need_jupyter
   ensure_built
@@ -67,8 +129,9 @@ install_kernelspec() {
   fi
   local spec; spec="$(mktemp -d)/$NAME"; mkdir -p "$spec"
   local extra=(); read -r -a extra <<< "${MPO4J_JAVA_OPTS:-}"
+  local cds=(); while IFS= read -r o; do cds+=("$o"); done < <(kernel_cds_options)
   local argv=("$(java_cmd)" -Djava.awt.headless=true -Dai.djl.offline=true "-Dmpo4j.home=$ROOT"
-              "-Xmx${MPO4J_XMX:-8g}" ${extra[@]+"${extra[@]}"} -cp "$(classpath)" mpo4j.kernel.Main "{connection_file}")
+              "-Xmx${MPO4J_XMX:-8g}" ${cds[@]+"${cds[@]}"} ${extra[@]+"${extra[@]}"} -cp "$(classpath)" mpo4j.kernel.Main "{connection_file}")
   {
     printf '{\n  "argv": ['
     local first=1
