@@ -142,7 +142,8 @@ final class Decoder {
             NDArray secondStart = temp.create(packing.secondStart(), new Shape(n, 1, 1));
             NDArray hiddenTail = queries.gte(secondStart).logicalAnd(keys.gte(shared)).logicalAnd(keys.lt(secondStart));
             NDArray masked = keys.gt(queries).logicalOr(hiddenTail);                   // [N, L, L]
-            NDArray mask = masked.toType(DataType.FLOAT32, false).mul(MASKED);       // a constant: no autograd
+            // a select rather than masked · MASKED, which would give -0 where nothing is masked
+            NDArray mask = ai.djl.ndarray.NDArrays.where(masked, temp.full(masked.getShape(), MASKED), temp.zeros(masked.getShape()));
             mask.attach(scope);
             return mask;
         }
