@@ -1,6 +1,7 @@
 package mpo4j.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -10,6 +11,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntBinaryOperator;
 import mpo4j.engine.Scalar;
 import mpo4j.model.Nn.Linear;
 import mpo4j.model.Nn.RmsNorm;
@@ -71,6 +73,14 @@ final class Decoder {
         }
         Rotary rotary = new Rotary(scope, 0, rows.length(), config);
         return run(embeddings, rotary, causalMask(rows.length(), scope), null);
+    }
+
+    /** Incremental decoding takes one sequence per row: packed rows would be decoded as if unpacked. */
+    static void requireUnpacked(TokenRows rows) {
+        if (rows.isPacked()) {
+            throw new IllegalArgumentException("incremental decoding takes one sequence per row, but the rows are packed ("
+                    + rows.packing() + "): pass packed rows to hidden() only");
+        }
     }
 
     /**
@@ -143,7 +153,7 @@ final class Decoder {
             NDArray hiddenTail = queries.gte(secondStart).logicalAnd(keys.gte(shared)).logicalAnd(keys.lt(secondStart));
             NDArray masked = keys.gt(queries).logicalOr(hiddenTail);                   // [N, L, L]
             // a select rather than masked · MASKED, which would give -0 where nothing is masked
-            NDArray mask = ai.djl.ndarray.NDArrays.where(masked, temp.full(masked.getShape(), MASKED), temp.zeros(masked.getShape()));
+            NDArray mask = NDArrays.where(masked, temp.full(masked.getShape(), MASKED), temp.zeros(masked.getShape()));
             mask.attach(scope);
             return mask;
         }
@@ -340,7 +350,7 @@ final class Decoder {
             this(scope, rowStarts.length, length, (r, t) -> Math.max(0, rowStarts[r] + t), inverseFrequency, shape);
         }
 
-        private Rotary(NDManager scope, int rows, int length, java.util.function.IntBinaryOperator positions,
+        private Rotary(NDManager scope, int rows, int length, IntBinaryOperator positions,
                        double[] inverseFrequency, Shape shape) {
             half = inverseFrequency.length;
             int headDim = 2 * half;

@@ -13,8 +13,8 @@ import java.util.stream.IntStream;
  * row is overwritten, in order, by the next vision token of the row's tiles (InternVL's
  * {@code input_embeds[selected] = vit_embeds}); {@code <img>}/{@code </img>} and text keep their
  * embeddings; tiles flagged 0 are encoded and then skipped. In a packed row ({@link PrefixPacking}) both
- * sequences use the row's tiles: the second one's own image tokens continue after those of the shared prefix. Shared by {@link TinyVlm} and
- * {@link InternVlChatModel}.
+ * sequences use the row's tiles: the second one's own image tokens continue after those of the shared
+ * prefix. Shared by {@link TinyVlm} and {@link InternVlChatModel}.
  *
  * <p>The replacement is one gather from {@code [zero row; all vision tokens]} and a masked blend, so it
  * is differentiable and needs no per-position native calls.

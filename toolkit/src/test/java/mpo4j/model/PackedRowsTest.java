@@ -190,7 +190,12 @@ class PackedRowsTest {
                 seq(30, 31));
         try (TinyVlm model = TinyVlm.builder(TestBatches.small().textOnly()).seed(3).build(); NDManager m = model.manager().newSubManager()) {
             double diff = maxPackedDifference(model, first, second, null, null, m);
+            System.out.printf("text-only TinyVlm: max |packed - unpacked| hidden %.3g%n", diff);
             assertTrue(diff < TOLERANCE, "max |packed - unpacked| " + diff);
+            // incremental decoding has no packed form: it says so instead of decoding the row as one sequence
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> model.decode(pack(first, second), new int[4], null, model.newCache(m), m));
+            assertTrue(e.getMessage().startsWith("incremental decoding takes one sequence per row, but the rows are packed"), e.getMessage());
         }
     }
 
