@@ -2,8 +2,8 @@ package mpo4j.preference;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 import java.util.Arrays;
 import mpo4j.collate.PreferenceBatch;
 import mpo4j.collate.SequenceBatch;
@@ -96,11 +96,14 @@ final class PackedPairs {
     /**
      * {@code [B, Lp, H]} packed states to {@code [2B, L, H]}: one differentiable gather (its backward adds
      * a shared position's gradients from both rows). The index lives in {@code scope}, which must outlive backward.
+     *
+     * <p>The gather is an embedding lookup with the packed states as the table: its backward measured 2-3x
+     * faster than that of an index ({@code get("{}")}) at the reference batch's sizes (~1.6 against ~4.5 ms).
      */
     NDArray unpack(NDArray packed, NDManager scope) {
         long hidden = packed.getShape().get(2);
-        NDArray flat = packed.reshape(decoderTokens(), hidden);
-        NDArray index = scope.create(unpackIndex);
-        return flat.get(new NDIndex("{}", index)).reshape(unpackedRows, unpackedLength, hidden);
+        NDArray table = packed.reshape(decoderTokens(), hidden);
+        NDArray index = scope.create(unpackIndex, new Shape(unpackedRows, unpackedLength));
+        return index.getNDArrayInternal().embedding(index, table, SparseFormat.DENSE).singletonOrThrow();
     }
 }
