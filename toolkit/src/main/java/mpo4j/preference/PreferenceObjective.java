@@ -20,7 +20,8 @@ import mpo4j.train.Objective;
 import mpo4j.train.StepOutput;
 
 /**
- * The preference step: policy hidden states over chosen-then-rejected rows → per-sequence log-probs
+ * The preference step: policy hidden states over chosen-then-rejected rows (computed as one packed
+ * row per pair, or row by row: {@link PairForward}) → per-sequence log-probs
  * (the output head only at completion positions, in chunks: {@link CompletionLogps}) → reference
  * log-probs (frozen copy, no gradient; or precomputed) → {@link PreferenceLoss}. Holds the BCO running
  * mean δ, which evaluation never moves.
