@@ -1,14 +1,17 @@
 package mpo4j.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntBinaryOperator;
 import mpo4j.engine.Scalar;
 import mpo4j.model.Nn.Linear;
 import mpo4j.model.Nn.RmsNorm;
@@ -60,10 +63,24 @@ final class Decoder {
      * (every key before it is real), so a real position's output is exactly what it would be with
      * padding masked too; padding positions' outputs are unspecified (nothing reads them). So one
      * {@code [L, L]} mask serves every row and head, instead of {@code N·L²} values per pass.
+     *
+     * <p>Packed rows ({@link TokenRows#packing()}) take their positions from the packing and an
+     * {@code [N, L, L]} mask that also hides the first sequence's tail from the second sequence.
      */
     NDArray forward(NDArray embeddings, TokenRows rows, NDManager scope) {
+        if (rows.isPacked()) {
+            return run(embeddings, new Rotary(scope, rows, config), packedMask(rows, scope), null);
+        }
         Rotary rotary = new Rotary(scope, 0, rows.length(), config);
         return run(embeddings, rotary, causalMask(rows.length(), scope), null);
+    }
+
+    /** Incremental decoding takes one sequence per row: packed rows would be decoded as if unpacked. */
+    static void requireUnpacked(TokenRows rows) {
+        if (rows.isPacked()) {
+            throw new IllegalArgumentException("incremental decoding takes one sequence per row, but the rows are packed ("
+                    + rows.packing() + "): pass packed rows to hidden() only");
+        }
     }
 
     /**
@@ -116,6 +133,30 @@ final class Decoder {
             java.util.Arrays.fill(mask, i * len + i + 1, (i + 1) * len, MASKED);
         }
         return scope.create(mask, new Shape(len, len));
+    }
+
+    /**
+     * Additive mask {@code [N, L, L]} for packed rows, built on the device from the per-row bounds: query
+     * {@code i} sees key {@code j} iff {@code j <= i}, unless {@code i} is in the second sequence
+     * ({@code i >= secondStart}) and {@code j} in the first sequence's tail ({@code shared <= j < secondStart}).
+     * Right padding needs no masking, as in {@link #forward}.
+     */
+    static NDArray packedMask(TokenRows rows, NDManager scope) {
+        PrefixPacking packing = rows.packing();
+        int n = rows.rows();
+        long len = rows.length();
+        try (NDManager temp = scope.newSubManager()) {
+            NDArray keys = temp.arange(0, (int) len, 1, DataType.INT32).reshape(1, 1, len);
+            NDArray queries = keys.reshape(1, len, 1);
+            NDArray shared = temp.create(packing.shared(), new Shape(n, 1, 1));
+            NDArray secondStart = temp.create(packing.secondStart(), new Shape(n, 1, 1));
+            NDArray hiddenTail = queries.gte(secondStart).logicalAnd(keys.gte(shared)).logicalAnd(keys.lt(secondStart));
+            NDArray masked = keys.gt(queries).logicalOr(hiddenTail);                   // [N, L, L]
+            // a select rather than masked · MASKED, which would give -0 where nothing is masked
+            NDArray mask = NDArrays.where(masked, temp.full(masked.getShape(), MASKED), temp.zeros(masked.getShape()));
+            mask.attach(scope);
+            return mask;
+        }
     }
 
     /**
@@ -296,15 +337,29 @@ final class Decoder {
                     new Shape(rowStarts.length, length, c.headDim()));
         }
 
+        /**
+         * The positions of packed rows ({@link PrefixPacking#position}): tables {@code [N, L, d]}, with the
+         * config's frequencies for the largest real position + 1 (the length of the longest unpacked sequence).
+         */
+        Rotary(NDManager scope, TokenRows packed, DecoderConfig c) {
+            this(scope, packed.rows(), packed.length(), packed.packing()::position,
+                    c.inverseFrequencies(longestSequence(packed)), new Shape(packed.rows(), packed.length(), c.headDim()));
+        }
+
         private Rotary(NDManager scope, int[] rowStarts, int length, double[] inverseFrequency, Shape shape) {
+            this(scope, rowStarts.length, length, (r, t) -> Math.max(0, rowStarts[r] + t), inverseFrequency, shape);
+        }
+
+        private Rotary(NDManager scope, int rows, int length, IntBinaryOperator positions,
+                       double[] inverseFrequency, Shape shape) {
             half = inverseFrequency.length;
             int headDim = 2 * half;
-            float[] c = new float[rowStarts.length * length * headDim];
+            float[] c = new float[rows * length * headDim];
             float[] s = new float[c.length];
-            for (int r = 0; r < rowStarts.length; r++) {
+            for (int r = 0; r < rows; r++) {
                 for (int t = 0; t < length; t++) {
                     int base = (r * length + t) * headDim;
-                    int position = Math.max(0, rowStarts[r] + t);
+                    int position = positions.applyAsInt(r, t);
                     for (int i = 0; i < half; i++) {
                         double angle = position * inverseFrequency[i];
                         c[base + i] = c[base + i + half] = (float) Math.cos(angle);
@@ -318,6 +373,18 @@ final class Decoder {
             // scope, which outlives the backward pass
             cos = scope.create(c, shape);
             signedSin = scope.create(s, shape);
+        }
+
+        /** The largest real position of packed rows + 1. */
+        private static int longestSequence(TokenRows packed) {
+            int longest = 0;
+            for (int r = 0; r < packed.rows(); r++) {
+                int len = packed.lengths()[r];
+                if (len > 0) {
+                    longest = Math.max(longest, Math.max(packed.packing().position(r, len - 1) + 1, packed.packing().secondStart()[r]));
+                }
+            }
+            return longest;
         }
 
         private static double[] plain(int headDim, double theta) {

@@ -12,8 +12,9 @@ import java.util.stream.IntStream;
  * The one place where image tokens enter a language model: every {@code <IMG_CONTEXT>} position of a
  * row is overwritten, in order, by the next vision token of the row's tiles (InternVL's
  * {@code input_embeds[selected] = vit_embeds}); {@code <img>}/{@code </img>} and text keep their
- * embeddings; tiles flagged 0 are encoded and then skipped. Shared by {@link TinyVlm} and
- * {@link InternVlChatModel}.
+ * embeddings; tiles flagged 0 are encoded and then skipped. In a packed row ({@link PrefixPacking}) both
+ * sequences use the row's tiles: the second one's own image tokens continue after those of the shared
+ * prefix. Shared by {@link TinyVlm} and {@link InternVlChatModel}.
  *
  * <p>The replacement is one gather from {@code [zero row; all vision tokens]} and a masked blend, so it
  * is differentiable and needs no per-position native calls.
@@ -43,9 +44,19 @@ final class ImageTokenEmbedding {
         for (int r = 0; r < n; r++) {
             int[] tiles = images == null ? new int[0] : flaggedTiles(images, images.rowToGroup()[r]);
             int slot = 0;
+            int sharedSlots = 0;                      // image tokens among a packed row's shared prefix
             for (int t = 0; t < rows.lengths()[r]; t++) {
+                if (rows.isPacked() && t == rows.packing().secondStart()[r]) {
+                    // the second sequence's own tokens continue after the shared prefix: its next image token is
+                    // the one that follows the prefix's, and the first sequence must have had all of its own
+                    requireAllSlots(r, slot, tiles.length, tokensPerTile, "first sequence of packed row ");
+                    slot = sharedSlots;
+                }
                 if (rows.id(r, t) != contextId) {
                     continue;
+                }
+                if (rows.isPacked() && t < rows.packing().shared()[r]) {
+                    sharedSlots++;
                 }
                 anyImageToken = true;
                 if (encoder == null) {
@@ -60,10 +71,7 @@ final class ImageTokenEmbedding {
                 textMask[r * len + t] = 0f;
                 slot++;
             }
-            if (slot != tiles.length * tokensPerTile) {
-                throw new IllegalArgumentException("row " + r + " has " + slot + " <IMG_CONTEXT> tokens but its "
-                        + tiles.length + " image tiles need " + tiles.length * tokensPerTile);
-            }
+            requireAllSlots(r, slot, tiles.length, tokensPerTile, rows.isPacked() ? "second sequence of packed row " : "row ");
         }
         if (!anyImageToken) {
             return tokenEmbeddings;
@@ -74,6 +82,13 @@ final class ImageTokenEmbedding {
         NDArray index = scope.create(gather, new Shape(n, len));
         NDArray imageEmbeddings = index.getNDArrayInternal().embedding(index, table, SparseFormat.DENSE).singletonOrThrow();
         return tokenEmbeddings.mul(scope.create(textMask, new Shape(n, len, 1))).add(imageEmbeddings);
+    }
+
+    private static void requireAllSlots(int row, int slots, int tiles, int tokensPerTile, String what) {
+        if (slots != tiles * tokensPerTile) {
+            throw new IllegalArgumentException(what + row + " has " + slots + " <IMG_CONTEXT> tokens but its "
+                    + tiles + " image tiles need " + tiles * tokensPerTile);
+        }
     }
 
     /** Indices of group {@code group}'s tiles whose image flag is 1. */

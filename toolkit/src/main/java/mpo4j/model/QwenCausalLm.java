@@ -244,6 +244,7 @@ public final class QwenCausalLm implements CausalLm {
 
     @Override
     public NDArray decode(TokenRows rows, int[] leftPadding, ImageInputs images, KvCache cache, NDManager scope) {
+        Decoder.requireUnpacked(rows);
         requireNoImages(images);
         return decoder.decode(decoder.embed(rows.ids(scope)), leftPadding, cache, scope);
     }

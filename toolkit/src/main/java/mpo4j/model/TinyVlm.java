@@ -154,6 +154,7 @@ public final class TinyVlm implements CausalLm {
 
     @Override
     public NDArray decode(TokenRows rows, int[] leftPadding, ImageInputs images, KvCache cache, NDManager scope) {
+        Decoder.requireUnpacked(rows);
         NDArray x = cache.length() == 0 ? embed(rows, images, scope) : decoder.embed(rows.ids(scope));
         return decoder.decode(x, leftPadding, cache, scope);
     }

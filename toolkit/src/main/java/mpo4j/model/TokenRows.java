@@ -10,10 +10,15 @@ import java.util.Arrays;
  * ({@code lengths[r]} of them) and padding after. Positions start at 0 in every row and padding is
  * masked out, so a padded row gives its real positions the same outputs as the row alone.
  *
+ * <p>With {@code packing}, each row holds two sequences that share a prefix, with positions and
+ * attention as {@link PrefixPacking} describes; {@link CausalLm#hidden} honours it, incremental
+ * decoding does not take packed rows.
+ *
  * @param ids     {@code rows * length} token ids
  * @param lengths real tokens per row
+ * @param packing two sequences per row sharing a prefix, or {@code null} for one sequence per row
  */
-public record TokenRows(int rows, int length, long[] ids, int[] lengths) {
+public record TokenRows(int rows, int length, long[] ids, int[] lengths, PrefixPacking packing) {
 
     public TokenRows {
         if (ids.length != (long) rows * length || lengths.length != rows) {
@@ -25,7 +30,26 @@ public record TokenRows(int rows, int length, long[] ids, int[] lengths) {
                 throw new IllegalArgumentException("row length " + len + " outside [0, " + length + "]: " + Arrays.toString(lengths));
             }
         }
+        if (packing != null) {
+            if (packing.rows() != rows) {
+                throw new IllegalArgumentException("packing describes " + packing.rows() + " rows but there are " + rows);
+            }
+            for (int r = 0; r < rows; r++) {
+                if (packing.secondStart()[r] > lengths[r]) {
+                    throw new IllegalArgumentException("packed row " + r + ": second sequence starts at " + packing.secondStart()[r]
+                            + ", past the row's " + lengths[r] + " real tokens");
+                }
+            }
+        }
     }
+
+    /** One sequence per row. */
+    public TokenRows(int rows, int length, long[] ids, int[] lengths) {
+        this(rows, length, ids, lengths, null);
+    }
+
+    /** Whether the rows hold two sequences each ({@link #packing()} is set). */
+    public boolean isPacked() { return packing != null; }
 
     /** Rows that are all real tokens (no padding). */
     public static TokenRows full(int rows, int length, long[] ids) {

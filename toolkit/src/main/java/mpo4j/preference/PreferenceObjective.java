@@ -20,7 +20,8 @@ import mpo4j.train.Objective;
 import mpo4j.train.StepOutput;
 
 /**
- * The preference step: policy hidden states over chosen-then-rejected rows → per-sequence log-probs
+ * The preference step: policy hidden states over chosen-then-rejected rows (computed as one packed
+ * row per pair, or row by row: {@link PairForward}) → per-sequence log-probs
  * (the output head only at completion positions, in chunks: {@link CompletionLogps}) → reference
  * log-probs (frozen copy, no gradient; or precomputed) → {@link PreferenceLoss}. Holds the BCO running
  * mean δ, which evaluation never moves.
@@ -29,22 +30,22 @@ final class PreferenceObjective implements Objective<PairBatch> {
     private final CausalLm policy;
     private final PreferenceLoss loss;
     private final CausalLm reference;      // null when precomputed or reference-free
-    /** Encode each pair's tiles once for both rows ({@code false}: once per row, as the Python tools do). */
-    private final boolean visionOncePerPair;
+    /** How the batch's rows go through the models (tiles once per pair, prompt once per pair, or row by row). */
+    private final PairForward layout;
     private final CompletionLogps logps;
     private BcoDelta delta = new BcoDelta();
     private double initialSft = Double.NaN;
 
-    PreferenceObjective(CausalLm policy, PreferenceLoss loss, CausalLm reference, boolean visionOncePerPair) {
-        this(policy, loss, reference, visionOncePerPair, CompletionLogps.chunked());
+    PreferenceObjective(CausalLm policy, PreferenceLoss loss, CausalLm reference, PairForward layout) {
+        this(policy, loss, reference, layout, CompletionLogps.chunked());
     }
 
     /** With {@code logps} choosing how many completion positions go through the output head at once. */
-    PreferenceObjective(CausalLm policy, PreferenceLoss loss, CausalLm reference, boolean visionOncePerPair, CompletionLogps logps) {
+    PreferenceObjective(CausalLm policy, PreferenceLoss loss, CausalLm reference, PairForward layout, CompletionLogps logps) {
         this.policy = policy;
         this.loss = loss.validate();
         this.reference = reference;
-        this.visionOncePerPair = visionOncePerPair;
+        this.layout = layout;
         this.logps = logps;
     }
 
@@ -52,7 +53,7 @@ final class PreferenceObjective implements Objective<PairBatch> {
     public StepOutput compute(PairBatch micro, NDManager scope, boolean training) {
         PreferenceBatch batch = micro.batch();
         SequenceBatch rows = batch.concatenated();
-        NDArray hidden = hidden(policy, batch, visionOncePerPair, scope);
+        NDArray hidden = layout.hidden(policy, batch, scope);
         SequenceLogps policyLogps = logps.pairs(hidden, policy::logits, rows, loss.isWeighted());
         BcoDelta d = training ? delta : delta.copy();
         LossResult result;
@@ -61,7 +62,7 @@ final class PreferenceObjective implements Objective<PairBatch> {
         } else if (micro.reference() != null) {
             result = loss.computeDeferred(policyLogps, micro.reference(), d);
         } else if (reference != null) {
-            result = loss.computeDeferred(policyLogps, referenceOnDevice(reference, batch, visionOncePerPair, scope, logps), d);
+            result = loss.computeDeferred(policyLogps, referenceOnDevice(reference, batch, layout, scope, logps), d);
         } else {
             throw new IllegalStateException("loss '" + loss.name() + "' needs a reference but none was configured");
         }
@@ -107,18 +108,18 @@ final class PreferenceObjective implements Objective<PairBatch> {
     }
 
     /** Reference log-probs of a batch from a frozen model, with the default chunking. */
-    static ReferenceLogps score(CausalLm frozen, PreferenceBatch batch, boolean visionOncePerPair, NDManager parent) {
-        return score(frozen, batch, visionOncePerPair, parent, CompletionLogps.chunked());
+    static ReferenceLogps score(CausalLm frozen, PreferenceBatch batch, PairForward layout, NDManager parent) {
+        return score(frozen, batch, layout, parent, CompletionLogps.chunked());
     }
 
     /**
      * Reference log-probs of a batch from a frozen model, left on the device in {@code scope} (the
      * graph-free forward's temporaries live in a sub-scope).
      */
-    static SequenceLogps referenceOnDevice(CausalLm frozen, PreferenceBatch batch, boolean visionOncePerPair, NDManager scope,
+    static SequenceLogps referenceOnDevice(CausalLm frozen, PreferenceBatch batch, PairForward layout, NDManager scope,
                                            CompletionLogps logps) {
         try (NDManager s = scope.newSubManager()) {
-            NDArray hidden = hidden(frozen, batch, visionOncePerPair, s).stopGradient();
+            NDArray hidden = layout.hidden(frozen, batch, s).stopGradient();
             SequenceLogps ref = logps.reference(hidden, frozen::logits, batch.concatenated());
             ref.sums().attach(scope);
             ref.shared().attach(scope);
@@ -127,16 +128,11 @@ final class PreferenceObjective implements Objective<PairBatch> {
     }
 
     /** Reference log-probs of a batch from a frozen model, on the host (one copy); the graph-free forward lives in a sub-scope. */
-    static ReferenceLogps score(CausalLm frozen, PreferenceBatch batch, boolean visionOncePerPair, NDManager parent,
+    static ReferenceLogps score(CausalLm frozen, PreferenceBatch batch, PairForward layout, NDManager parent,
                                 CompletionLogps logps) {
         try (NDManager s = parent.newSubManager()) {
-            return ReferenceLogps.from(referenceOnDevice(frozen, batch, visionOncePerPair, s, logps));
+            return ReferenceLogps.from(referenceOnDevice(frozen, batch, layout, s, logps));
         }
-    }
-
-    /** Final hidden states {@code [2B, L, hidden]} of the batch's chosen rows followed by its rejected rows. */
-    static NDArray hidden(CausalLm model, PreferenceBatch batch, boolean visionOncePerPair, NDManager scope) {
-        return model.hidden(batch.concatenated().tokens(), visionOncePerPair ? batch.images(scope) : batch.imagesPerRow(scope), scope);
     }
 
     @Override

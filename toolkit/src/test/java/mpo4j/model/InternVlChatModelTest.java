@@ -232,6 +232,33 @@ class InternVlChatModelTest {
      * (so each image token lands at its position, in order, and {@code <img>}/{@code </img>} keep their
      * embeddings). The tile flagged 0 is encoded but skipped, as InternVL's {@code vit_embeds[image_flags == 1]}.
      */
+    /**
+     * Packed rows ({@link PrefixPacking}: a pair's two sequences in one row, the shared prompt with its
+     * image computed once) give each sequence the hidden states it has alone, with the dynamic-RoPE config
+     * and a flagged-off tile; tolerance as in {@link PackedRowsTest}.
+     */
+    @Test
+    void packedRowsGiveEachSequenceItsUnpackedHiddenStates() throws IOException {
+        Path dir = tiny().write(tmp.resolve("packed"));
+        long[] prompt = {10, 11, IMG_START, IMG_CONTEXT, IMG_CONTEXT, IMG_CONTEXT, IMG_CONTEXT, IMG_END, 12, 13};
+        List<long[]> first = List.of(append(prompt, 20, 21, 22), append(prompt, 30));
+        List<long[]> second = List.of(append(prompt, 20, 23), append(prompt, 31, 32, 33, 34));
+        try (CausalLm model = ModelLoader.load(dir); NDManager m = model.manager().newSubManager()) {
+            NDArray pixels = tiles(m, 3, 8, 9);
+            int[] flags = {1, 0, 1};                   // pair 0: tiles 0 and 1 (1 flagged off), pair 1: tile 2
+            ImageInputs plain = new ImageInputs(pixels, new int[] {0, 2, 3}, flags, new int[] {0, 1, 0, 1});
+            ImageInputs packed = new ImageInputs(pixels, new int[] {0, 2, 3}, flags, new int[] {0, 1});
+            double diff = PackedRowsTest.maxPackedDifference(model, first, second, plain, packed, m);
+            assertTrue(diff < 1e-4, "max |packed - unpacked| " + diff);
+        }
+    }
+
+    private static long[] append(long[] prefix, long... tail) {
+        long[] out = Arrays.copyOf(prefix, prefix.length + tail.length);
+        System.arraycopy(tail, 0, out, prefix.length, tail.length);
+        return out;
+    }
+
     @Test
     void imgContextEmbeddingsAreReplacedByTheProjectorRowsInOrder() throws IOException {
         Path dir = tiny().write(tmp.resolve("img"));

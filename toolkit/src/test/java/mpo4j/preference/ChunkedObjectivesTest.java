@@ -100,7 +100,7 @@ class ChunkedObjectivesTest {
     void thePreferenceStepAsksTheHeadOnlyForCompletionPositionsInChunks() {
         try (RecordingLm policy = new RecordingLm(VlmFixtures.model(true, 3)); RecordingLm frozen = (RecordingLm) policy.frozenCopy();
              NDManager scope = NDManager.newBaseManager()) {
-            PreferenceObjective objective = new PreferenceObjective(policy, PreferenceLoss.mpo(), frozen, true,
+            PreferenceObjective objective = new PreferenceObjective(policy, PreferenceLoss.mpo(), frozen, PairForward.PROMPT_ONCE,
                     CompletionLogps.chunked().chunkSize(3));
             int modelArrays = policy.manager().getManagedArrays().size();
             int frozenArrays = frozen.manager().getManagedArrays().size();
@@ -159,7 +159,7 @@ class ChunkedObjectivesTest {
             double chunkedLoss;
             Map<String, Double> chunkedMetrics;
             try (NDManager scope = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                chunked = new PreferenceObjective(chunkedPolicy, loss, reference, true, CompletionLogps.chunked().chunkSize(5))
+                chunked = new PreferenceObjective(chunkedPolicy, loss, reference, PairForward.PROMPT_ONCE, CompletionLogps.chunked().chunkSize(5))
                         .compute(new PairBatch(BATCH, null), scope, true);
                 gc.backward(chunked.loss());
                 chunkedLoss = chunked.loss().getFloat();

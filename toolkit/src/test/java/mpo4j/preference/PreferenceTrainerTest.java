@@ -88,7 +88,7 @@ class PreferenceTrainerTest {
         TinyVlmConfig config = VlmFixtures.config(true);
         try (TinyVlm policy = VlmFixtures.model(true, 3); TinyVlm frozen = policy.frozenCopy(); NDManager root = NDManager.newBaseManager()) {
             float[] before = frozen.parameters().values().iterator().next().getArray().toFloatArray();
-            PreferenceObjective objective = new PreferenceObjective(policy, PreferenceLoss.mpo(), frozen, true);
+            PreferenceObjective objective = new PreferenceObjective(policy, PreferenceLoss.mpo(), frozen, PairForward.PROMPT_ONCE);
             PreferenceBatch batch = VlmFixtures.collate(config, TRAIN.subList(0, 2));
             try (NDManager scope = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 gc.backward(objective.compute(new PairBatch(batch, null), scope, true).loss());
@@ -146,7 +146,7 @@ class PreferenceTrainerTest {
     void clippingCapsTheGlobalNormOfTheVlm() {
         TinyVlmConfig config = VlmFixtures.config(false);
         try (TinyVlm policy = VlmFixtures.model(false, 3); NDManager root = NDManager.newBaseManager()) {
-            PreferenceObjective objective = new PreferenceObjective(policy, PreferenceLoss.mpo(), policy.frozenCopy(), true);
+            PreferenceObjective objective = new PreferenceObjective(policy, PreferenceLoss.mpo(), policy.frozenCopy(), PairForward.PROMPT_ONCE);
             try (NDManager scope = root.newSubManager(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 gc.backward(objective.compute(new PairBatch(VlmFixtures.collate(config, TRAIN.subList(0, 4)), null), scope, true).loss());
             }
@@ -167,7 +167,7 @@ class PreferenceTrainerTest {
         try (TinyVlm model = VlmFixtures.model(false, 3); TinyVlm probe = VlmFixtures.model(false, 3); NDManager root = NDManager.newBaseManager()) {
             // the first step's micro-batches, scored independently by the initial model
             int[] order = TrainLoop.permutation(TRAIN.size(), 42, 0);
-            PreferenceObjective objective = new PreferenceObjective(probe, PreferenceLoss.mpo(), probe.frozenCopy(), true);
+            PreferenceObjective objective = new PreferenceObjective(probe, PreferenceLoss.mpo(), probe.frozenCopy(), PairForward.PROMPT_ONCE);
             double logpsChosen = 0;
             double sft = 0;
             for (int mb = 0; mb < 2; mb++) {
