@@ -57,6 +57,18 @@ public record FlopCount(double decoderLinear, double decoderAttention, double he
         return new FlopCount(linear, attention, head, vision);
     }
 
+    /**
+     * What the engine actually multiplies in one forward pass ("hardware" FLOPs, as opposed to the model
+     * FLOPs of {@link #forward}): the decoder over the rows it runs ({@code computedRowLengths}: one packed
+     * row per pair when the prompt is computed once), the output head only at the {@code scoredPositions}
+     * (where a label is scored), the tiles encoded. Padding is still not counted.
+     */
+    public static FlopCount executed(TinyVlmConfig config, int[] computedRowLengths, long scoredPositions, int tiles) {
+        FlopCount rows = forward(config, computedRowLengths, tiles);
+        return new FlopCount(rows.decoderLinear, rows.decoderAttention, 2.0 * config.text().hidden() * config.text().vocabSize() * scoredPositions,
+                rows.vision);
+    }
+
     /** Vision tower plus projector for one tile. */
     public static double visionPerTile(TinyVlmConfig.Vision v, int textHidden) {
         double p = v.patches();

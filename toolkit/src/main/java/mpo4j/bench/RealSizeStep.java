@@ -99,8 +99,12 @@ final class RealSizeStep {
             out.put("real_step_ms", stepMedian);
             out.put("real_peak_rss_mb", Memory.peakRssMb());
             out.putAll(rssPerStep);
-            LoraFlopCount flops = LoraFlopCount.allLinear(base.config(), batch.concatenated().lengths(), RANK, scoredPositions(batch));
+            // counted over what the decoder runs: the pair packed into one row (the prompt once), as the trainer does by default
+            long scored = BatchCounts.scoredPositions(batch);
+            LoraFlopCount flops = LoraFlopCount.allLinear(base.config(), BatchCounts.promptOnceRowLengths(batch), RANK, scored);
+            out.put("real_decoder_tokens", Arrays.stream(BatchCounts.promptOnceRowLengths(batch)).sum());
             out.put("real_flops_per_step", flops.step());
+            out.put("real_flops_per_step_two_rows", LoraFlopCount.allLinear(base.config(), batch.concatenated().lengths(), RANK, scored).step());
             Map<String, Object> forward = new LinkedHashMap<>();
             forward.put("base_linear", flops.baseLinear());
             forward.put("adapters", flops.adapters());
@@ -116,20 +120,6 @@ final class RealSizeStep {
         }
         out.put("load_avg_end", Memory.loadAverage());
         return out;
-    }
-
-    /** Positions whose next label is scored (where the output head runs): every label but {@link Labels#IGNORE}, from position 1 on. */
-    static long scoredPositions(PreferenceBatch batch) {
-        SequenceBatch rows = batch.concatenated();
-        long[] labels = rows.labels();
-        int len = rows.length();
-        long scored = 0;
-        for (int i = 0; i < labels.length; i++) {
-            if (i % len != 0 && labels[i] != Labels.IGNORE) {
-                scored++;
-            }
-        }
-        return scored;
     }
 
     /** Random token ids, labels on the completion tokens only; the chosen and rejected rows share the prompt. */

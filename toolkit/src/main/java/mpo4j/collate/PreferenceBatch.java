@@ -105,6 +105,21 @@ public record PreferenceBatch(
     }
 
     /** Tiles of pair {@code p}. */
+    /**
+     * The length of the longest common prefix of pair {@code pair}'s chosen and rejected real token ids
+     * (template, image tokens, question, and any leading tokens the two completions share): what a
+     * forward that packs the pair into one row computes once.
+     */
+    public int sharedPrefix(int pair) {
+        int lc = chosen.lengths()[pair];
+        int lr = rejected.lengths()[pair];
+        int p = 0;
+        while (p < Math.min(lc, lr) && chosen.inputId(pair, p) == rejected.inputId(pair, p)) {
+            p++;
+        }
+        return p;
+    }
+
     public int tilesOf(int pair) { return tileOffsets[pair + 1] - tileOffsets[pair]; }
 
     /**

@@ -50,10 +50,7 @@ final class PackedPairs {
         for (int b = 0; b < pairs; b++) {
             int lc = chosen.lengths()[b];
             int lr = rejected.lengths()[b];
-            int p = 0;
-            while (p < Math.min(lc, lr) && chosen.inputId(b, p) == rejected.inputId(b, p)) {
-                p++;
-            }
+            int p = batch.sharedPrefix(b);
             shared[b] = p;
             lengths[b] = lc + lr - p;
             width = Math.max(width, lengths[b]);
