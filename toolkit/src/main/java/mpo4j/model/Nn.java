@@ -93,7 +93,10 @@ final class Nn {
             // x * (...)^-0.5 with the power on the small [.., 1] array: dividing x instead measured slower,
             // forward and (DivBackward) backward
             NDArray inverseRms = Scalar.pow(x.square().mean(new int[] {-1}, true).add(eps), -0.5);
-            return x.mul(inverseRms).mul(weight.getArray());
+            NDArray normalized = x.mul(inverseRms);
+            // a frozen weight (LoRA, a reference) scales in place: its gradient would need the normalized
+            // input kept as it is, but nothing asks for it, so one activation-sized array less per norm
+            return weight.getArray().hasGradient() ? normalized.mul(weight.getArray()) : normalized.muli(weight.getArray());
         }
     }
 
@@ -218,6 +221,11 @@ final class Nn {
             NDList outputs = new NDList(parts.length);
             for (Linear part : parts) {
                 outputs.add(part.apply(x));
+            }
+            if (factor != null && parts[0].outFeatures() == scaledRows) {
+                // the first part's output is fresh and read by no backward: scaled in place, then ONE concatenation
+                outputs.get(0).muli(factor);
+                factor = null;
             }
             NDArray y = outputs.size() == 1 ? outputs.get(0) : NDArrays.concat(outputs, -1);
             return factor == null ? y : scaleLeading(y, factor);
