@@ -24,7 +24,7 @@ import mpo4j.text.Labels;
  *
  * <p>Memory: the largest array made is {@code [chunkSize, vocab]} (a few of them while one chunk is
  * reduced). While training, autograd keeps one such array per chunk for the backward pass (the
- * softmax that {@code ∂ logsumexp} needs), so a step holds {@code completion tokens × vocab} floats
+ * log-softmax, from which its backward recomputes the softmax), so a step holds {@code completion tokens × vocab} floats
  * instead of several {@code rows × length × vocab} copies; a frozen reference keeps none.
  *
  * <p>{@link SequenceLogps#fromLogits} runs the same code over logits a caller already has (the head is
@@ -230,18 +230,20 @@ public final class CompletionLogps {
             at.checkVocabulary(vocab[0]);
         }
         NDArray index = scope.create(Arrays.copyOfRange(at.labels(), from, to), new Shape(to - from, 1));
-        NDArray lse = logSumExp(logits);                                                // [C]
-        NDArray tokenLogp = logits.gather(index, 1).squeeze(1).sub(lse);               // [C]
+        // one fused log-softmax (forward and backward) instead of max, shift, exp, sum and log as separate
+        // vocabulary-sized passes: at 151,936 tokens each of those is an array of 600 KB per position
+        NDArray logSoftmax = logits.logSoftmax(1);                                      // [C, V]
+        NDArray tokenLogp = logSoftmax.gather(index, 1).squeeze(1);                     // [C]
         if (logitChunks != null) {
             try (NDArray detached = logits.stopGradient()) {
                 logitChunks.add(detached.sum(new int[] {1}));
             }
         }
         if (wpoTotals != null) {
-            addWpoTotals(logits, lse, tokenLogp, at, from, wpoTotals);
+            addWpoTotals(logits, index, tokenLogp, at, from, wpoTotals);
         }
         // chunk-sized handles (views or copies); closing them frees what autograd did not keep
-        for (NDArray a : new NDArray[] {logits, squeezed, out, batched, picked}) {
+        for (NDArray a : new NDArray[] {logSoftmax, logits, squeezed, out, batched, picked}) {
             a.close();
         }
         return tokenLogp;
@@ -251,11 +253,14 @@ public final class CompletionLogps {
      * Adds a chunk's WPO terms per row (constants, no gradient). The weights scale the loss itself, so
      * they are read on the host here: one copy per chunk, and only for a loss with {@code useWeighting}.
      */
-    private static void addWpoTotals(NDArray logits, NDArray lse, NDArray tokenLogp, ScoredPositions at, int from,
+    private static void addWpoTotals(NDArray logits, NDArray index, NDArray tokenLogp, ScoredPositions at, int from,
                                      double[] wpoTotals) {
-        // log Σ p² = logsumexp(2·logits) − 2·logsumexp(logits), per position, no gradient
+        // log Σ p² = logsumexp(2·logits) − 2·logsumexp(logits), per position, no gradient;
+        // logsumexp(logits) = logit[label] − log p(label)
         try (NDArray detached = logits.stopGradient(); NDArray doubled = detached.mul(2); NDArray lse2 = logSumExp(doubled);
-             NDArray logSumP2 = lse2.sub(lse.stopGradient().mul(2));
+             NDArray labelLogits = detached.gather(index, 1).squeeze(1);
+             NDArray lse = labelLogits.sub(tokenLogp.stopGradient());
+             NDArray logSumP2 = lse2.sub(lse.mul(2));
              NDArray perToken = tokenLogp.stopGradient().sub(logSumP2)) {
             at.addPerRow(Nd.doubles(perToken), from, wpoTotals);
         }

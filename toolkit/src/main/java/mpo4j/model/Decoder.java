@@ -253,8 +253,10 @@ final class Decoder {
                 keys = cache.appendKeys(index, keys);
                 values = cache.appendValues(index, values);
             }
-            NDArray out = attention(queries, repeatKv(keys, n), repeatKv(values, n), mask, n);
-            return o.apply(Nn.headsLast(out, n));
+            if (kvHeads == heads) {
+                return o.apply(Nn.headsLast(attention(queries, keys, values, mask, n), n));
+            }
+            return o.apply(groupedAttention(queries, keys, values, mask, n));
         }
 
         /** Scaled dot-product attention of head-major {@code [h·N, Lq, d]} with a per-row (or shared) mask. */
@@ -270,17 +272,40 @@ final class Decoder {
         }
 
         /**
-         * Hugging Face {@code repeat_kv}: each key/value head serves {@code heads / kvHeads} consecutive
-         * query heads; head-major {@code [kv·N, L, d]} to {@code [h·N, L, d]}.
+         * Grouped-query attention without repeating keys and values: the {@code g = heads / kvHeads} query
+         * heads that share a key/value head (Hugging Face {@code repeat_kv}: consecutive query heads) are
+         * stacked along the sequence axis, so each key/value head of each row is ONE product
+         * {@code [g·Lq, d] × [d, Lk]} (and {@code [g·Lq, Lk] × [Lk, d]}) of a batch of {@code kv·N}. The
+         * repeated formulation copies keys and values {@code g} times forward and sums their gradients back
+         * in the backward pass, and runs {@code h·N} products {@code g} times smaller (they measured 36 to 46
+         * GFLOP/s at Qwen2.5-0.5B's sizes, single thread, against a peak near 95). Queries arrive head-major
+         * {@code [h·N, Lq, d]} ({@code [kv, g, N, Lq, d]}); one copy puts them in {@code [kv, N, g, Lq, d]}
+         * (a view for one row). Returns {@code [N, Lq, h·d]}, the input of {@code o_proj}.
          */
-        private NDArray repeatKv(NDArray kv, long rows) {
-            int groups = heads / kvHeads;
-            if (groups == 1) {
-                return kv;
+        private NDArray groupedAttention(NDArray queries, NDArray keys, NDArray values, NDArray mask, long rows) {
+            long groups = heads / kvHeads;
+            Shape qs = queries.getShape();
+            long lq = qs.get(1);
+            long d = qs.get(2);
+            NDArray grouped = queries.reshape(kvHeads, groups, rows, lq, d).transpose(0, 2, 1, 3, 4)
+                    .reshape(kvHeads * rows, groups * lq, d);
+            NDArray scores = grouped.batchMatMul(keys.transpose(0, 2, 1));                 // [kv·N, g·Lq, Lk]
+            long lk = scores.getShape().get(2);
+            if (mask.getShape().dimension() == 2) {
+                // the shared [Lq, Lk] mask once per query head of the group: [g·Lq, Lk] broadcasts over kv·N. Added
+                // in place: the scores are a product's fresh output, which its backward does not read
+                // (the tiled copy is moved to the scores' scope: the mask's outlives the layer)
+                NDArray tiled = mask.tile(new long[] {groups, 1});
+                tiled.attach(scores.getManager());
+                scores.addi(tiled);
+            } else {
+                // [N, Lq, Lk] per-row masks: the scores viewed as [kv, N, g, Lq, Lk], the mask as [N, 1, Lq, Lk]
+                scores = scores.reshape(kvHeads, rows, groups, lq, lk).add(mask.reshape(rows, 1, lq, lk))
+                        .reshape(kvHeads * rows, groups * lq, lk);
             }
-            Shape s = kv.getShape();
-            return kv.reshape(kvHeads, 1, rows, s.get(1), s.get(2)).broadcast(kvHeads, groups, rows, s.get(1), s.get(2))
-                    .reshape((long) heads * rows, s.get(1), s.get(2));
+            NDArray out = scores.softmax(-1).batchMatMul(values);                            // [kv·N, g·Lq, d]
+            // [kv, N, g, Lq, d] to [N, Lq, kv, g, d] = [N, Lq, h·d]: head kv·g + j, as o_proj expects
+            return out.reshape(kvHeads, rows, groups, lq, d).transpose(1, 3, 0, 2, 4).reshape(rows, lq, (long) heads * d);
         }
     }
 

@@ -40,7 +40,7 @@ final class Nn {
         NDArray apply(NDArray x) {
             NDArray y = linear(x, weight.getArray(), bias == null ? null : bias.getArray());
             LinearAdapter adapter = AdapterScope.current(this);
-            return adapter == null ? y : y.add(adapter.delta(x));
+            return adapter == null ? y : addInPlace(y, adapter.delta(x));
         }
 
         @Override
@@ -93,7 +93,10 @@ final class Nn {
             // x * (...)^-0.5 with the power on the small [.., 1] array: dividing x instead measured slower,
             // forward and (DivBackward) backward
             NDArray inverseRms = Scalar.pow(x.square().mean(new int[] {-1}, true).add(eps), -0.5);
-            return x.mul(inverseRms).mul(weight.getArray());
+            NDArray normalized = x.mul(inverseRms);
+            // a frozen weight (LoRA, a reference) scales in place: its gradient would need the normalized
+            // input kept as it is, but nothing asks for it, so one activation-sized array less per norm
+            return weight.getArray().hasGradient() ? normalized.mul(weight.getArray()) : normalized.muli(weight.getArray());
         }
     }
 
@@ -108,6 +111,16 @@ final class Nn {
     }
 
     /**
+     * {@code y += term} in place, for a {@code y} that a product has just made: no output-sized array is
+     * allocated for the sum (a fresh array costs a page fault per 4 KiB once the allocator maps large blocks
+     * on their own, see {@code NativeHeap}). Autograd allows it: the backward of a product reads the
+     * product's inputs, never its output.
+     */
+    static NDArray addInPlace(NDArray y, NDArray term) {
+        return y.addi(term);
+    }
+
+    /**
      * Scaled dot-product attention per batch entry: {@code softmax(q k^T + mask) v} for queries
      * {@code [B, Lq, d]} that already carry the {@code d^-0.5} scale (the callers fold it into the query
      * projection's weights, a smaller array than the queries) and keys/values {@code [B, Lk, d]};
@@ -117,7 +130,8 @@ final class Nn {
     static NDArray attention(NDArray scaledQueries, NDArray keys, NDArray values, NDArray mask) {
         NDArray scores = scaledQueries.batchMatMul(keys.transpose(0, 2, 1));
         if (mask != null) {
-            scores = scores.add(mask);
+            // in place: the scores are the product's fresh output, which its backward does not read
+            scores = mask.getShape().dimension() < 3 ? scores.addi(mask) : scores.add(mask);
         }
         return scores.softmax(-1).batchMatMul(values);
     }
@@ -199,7 +213,7 @@ final class Nn {
             if (adapters == null) {
                 return y;
             }
-            return y.add(factor == null ? adapters : scaleLeading(adapters, factor));
+            return addInPlace(y, factor == null ? adapters : scaleLeading(adapters, factor));
         }
 
         /** Each part on its own (with its adapter), the leading rows scaled, the outputs joined along the last axis. */
@@ -207,6 +221,11 @@ final class Nn {
             NDList outputs = new NDList(parts.length);
             for (Linear part : parts) {
                 outputs.add(part.apply(x));
+            }
+            if (factor != null && parts[0].outFeatures() == scaledRows) {
+                // the first part's output is fresh and read by no backward: scaled in place, then ONE concatenation
+                outputs.get(0).muli(factor);
+                factor = null;
             }
             NDArray y = outputs.size() == 1 ? outputs.get(0) : NDArrays.concat(outputs, -1);
             return factor == null ? y : scaleLeading(y, factor);

@@ -84,8 +84,11 @@ public final class LoraLayer implements LinearAdapter {
         NDArray in = dropout > 0 && JniUtils.isGradMode() && Dropout.enabled()
                 ? x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow() : x;
         NDArray down = in.getNDArrayInternal().linear(in, loraA.getArray(), null).singletonOrThrow();
-        NDArray up = down.getNDArrayInternal().linear(down, loraB.getArray(), null).singletonOrThrow();
-        return Scalar.mul(up, scaling);
+        // the scaling multiplies the r-wide activation, not the out-wide result: one pass over [.., r] instead of
+        // an output-sized array forward and backward (PEFT scales the result; the same up to rounding, exactly
+        // the same when the scaling is a power of two, as for alpha = 2r)
+        NDArray scaled = Scalar.mul(down, scaling);
+        return scaled.getNDArrayInternal().linear(scaled, loraB.getArray(), null).singletonOrThrow();
     }
 
     /**
