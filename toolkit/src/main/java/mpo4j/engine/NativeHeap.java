@@ -138,6 +138,18 @@ public final class NativeHeap {
         return fixed;
     }
 
+    /**
+     * Ends a training run (its tensors are freed): hands the free pages of malloc's heaps back to the
+     * system whatever the threshold, once. Under glibc's dynamic threshold the heaps keep a run's freed
+     * activations resident (the tiny VLM's 8-pair MPO steps leave about 600 MiB free in them), which a
+     * notebook would otherwise carry from one training cell to the next.
+     */
+    public static synchronized void endRun() {
+        if (policy != Policy.GLIBC && !unavailable) {
+            trimHeaps();
+        }
+    }
+
     /** Whether this process's mmap threshold is fixed. */
     static synchronized boolean thresholdFixed() {
         return fixed;
@@ -149,14 +161,19 @@ public final class NativeHeap {
      */
     static synchronized void releaseFreePages() {
         if (fixed) {
-            try {
-                if (trim == null) {
-                    trim = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("malloc_trim");
-                }
-                trim.invokeInt(new Object[] {0});
-            } catch (UnsatisfiedLinkError | RuntimeException e) {
-                unavailable = true;                                         // not glibc after all: stop trying
+            trimHeaps();
+        }
+    }
+
+    /** {@code malloc_trim(0)}. */
+    private static void trimHeaps() {
+        try {
+            if (trim == null) {
+                trim = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("malloc_trim");
             }
+            trim.invokeInt(new Object[] {0});
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            unavailable = true;                                             // not glibc after all: stop trying
         }
     }
 

@@ -179,6 +179,8 @@ public final class TrainLoop<B> {
             }
         } catch (RuntimeException e) {
             throw failed(e, optimizer);
+        } finally {
+            NativeHeap.endRun();   // the run's freed activations leave malloc's heaps (see NativeHeap)
         }
         writeMetrics();
         TrainRun run = finish(interrupted);

@@ -92,6 +92,13 @@ class NativeHeapTest {
         assertTrue(out.lines().anyMatch("OK"::equals), out);
     }
 
+    @Test
+    void theEndOfARunReleasesFreeHeapPagesUnderTheDynamicThreshold() throws Exception {
+        assumeTrue(Platform.isLinux() && Memory.rssMb() > 0, "glibc and /proc only");
+        String out = inFreshJvm("end");
+        assertTrue(out.lines().anyMatch("OK"::equals), out);
+    }
+
     private static String inFreshJvm(String which) throws Exception {
         String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process child = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
@@ -108,6 +115,7 @@ class NativeHeapTest {
                 case "large" -> largeBlocks();
                 case "small" -> smallBlocks();
                 case "live" -> liveAtStart();
+                case "end" -> endOfRun();
                 default -> adaptive();
             }
             System.out.println("OK");
@@ -174,6 +182,35 @@ class NativeHeapTest {
             double after = Memory.rssMb();
             assertTrue(held - before > 100, "8 × 16 MiB resident while held: " + before + " -> " + held + " MiB");
             assertTrue(after - before < 32, "freed blocks returned: " + before + " MiB before, " + held + " held, " + after + " after");
+        }
+    }
+
+    /**
+     * The tiny model's case: the threshold stays glibc's dynamic one, so a run's freed 1 MiB activations stay
+     * resident in the heaps (nothing trims them after a step); the end of the run hands them back.
+     */
+    static void endOfRun() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NativeHeap.startRun();
+            manager.ones(BLOCK).close();                    // a freed 16 MiB mapping raises the dynamic threshold
+            double before = Memory.rssMb();
+            List<NDArray> blocks = new ArrayList<>();
+            List<NDArray> pins = new ArrayList<>();
+            for (int i = 0; i < 96; i++) {
+                blocks.add(manager.ones(new Shape(256, 1024)));   // 1 MiB, from the heaps now
+                pins.add(manager.ones(new Shape(16)));
+            }
+            double held = Memory.rssMb();
+            blocks.forEach(NDArray::close);
+            NativeHeap.afterStep();
+            double afterStep = Memory.rssMb();
+            NativeHeap.endRun();
+            double released = Memory.rssMb();
+            assertFalse(NativeHeap.thresholdFixed(), "96 MiB free does not fix the threshold");
+            assertTrue(held - before > 80, "96 × 1 MiB resident while held: " + before + " -> " + held + " MiB");
+            assertTrue(afterStep - before > 80, "still resident after the step: " + before + " -> " + afterStep + " MiB");
+            assertTrue(released - before < 24, "after the run: " + before + " MiB before, " + held + " held, " + afterStep
+                    + " after the step, " + released + " after the run");
         }
     }
 
