@@ -577,6 +577,11 @@ public final class PreferenceTrainer extends TrainerBase<PreferenceTrainer> {
         if (!sft) {
             parts.add("reference " + reference + (syncRefModel
                     ? " synced (alpha " + refModelMixupAlpha + " every " + refModelSyncSteps + " steps)" : ""));
+            parts.add(switch (layout()) {
+                case PROMPT_ONCE -> "prompt and tiles once per pair";
+                case VISION_ONCE -> "tiles once per pair";
+                case ROW_BY_ROW -> "tiles in each row";
+            });
         }
         parts.add(train.size() + " train pairs");
         parts.add((eval == null ? 0 : eval.size()) + " eval pairs");

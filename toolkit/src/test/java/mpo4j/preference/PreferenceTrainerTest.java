@@ -191,6 +191,17 @@ class PreferenceTrainerTest {
     }
 
     @Test
+    void printsHowThePairsGoThroughTheModel() {
+        try (TinyVlm model = VlmFixtures.model(true, 3)) {
+            PreferenceTrainer trainer = mpoTrainer(model, true);
+            assertTrue(trainer.toString().contains(", prompt and tiles once per pair,"), trainer.toString());
+            assertTrue(trainer.promptOncePerPair(false).toString().contains(", tiles once per pair,"));
+            // row by row whatever the prompt setting: packing needs the tiles shared
+            assertTrue(trainer.visionOncePerPair(false).toString().contains(", tiles in each row,"));
+        }
+    }
+
+    @Test
     void sameSeedSameMetricsOnTheVlm() {
         try (TinyVlm a = VlmFixtures.model(false, 3); TinyVlm b = VlmFixtures.model(false, 3)) {
             TrainRun x = mpoTrainer(a, false).evalEvery(2).maxSteps(3).fit();
