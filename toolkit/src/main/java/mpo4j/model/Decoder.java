@@ -381,10 +381,19 @@ final class Decoder {
             int headDim = 2 * half;
             float[] c = new float[rows * length * headDim];
             float[] s = new float[c.length];
+            // rows share positions (packed rows repeat their prompt's; every unpacked row has 0..L-1): each
+            // position's angles are computed once, at its first occurrence, and copied after that
+            java.util.Map<Integer, Integer> firstAt = new java.util.HashMap<>();
             for (int r = 0; r < rows; r++) {
                 for (int t = 0; t < length; t++) {
                     int base = (r * length + t) * headDim;
                     int position = positions.applyAsInt(r, t);
+                    Integer seen = firstAt.putIfAbsent(position, base);
+                    if (seen != null) {
+                        System.arraycopy(c, seen, c, base, headDim);
+                        System.arraycopy(s, seen, s, base, headDim);
+                        continue;
+                    }
                     for (int i = 0; i < half; i++) {
                         double angle = position * inverseFrequency[i];
                         c[base + i] = c[base + i + half] = (float) Math.cos(angle);
